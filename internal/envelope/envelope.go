@@ -11,7 +11,7 @@ import (
 // Conn is what is known about the client connection. Front ends fill it; the
 // pipeline reads it. It is not mutated after the message reaches DATA.
 type Conn struct {
-	ID         string     // connection ID for the log
+	ID         string // connection ID for the log
 	RemoteAddr netip.AddrPort
 	LocalAddr  netip.AddrPort
 	Hostname   string // reverse DNS name, "" if unknown
