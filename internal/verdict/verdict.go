@@ -28,11 +28,11 @@ type Action int
 // case.
 const (
 	Accept     Action = iota + 1 // deliver (with headers)
-	Tag                      // deliver, marked as spam (X-Spam-Flag, subject tag)
-	Quarantine               // keep aside, do not deliver
-	Discard                  // say 250, drop
-	TempFail                 // 451: try again later
-	Reject                   // 5xx
+	Tag                          // deliver, marked as spam (X-Spam-Flag, subject tag)
+	Quarantine                   // keep aside, do not deliver
+	Discard                      // say 250, drop
+	TempFail                     // 451: try again later
+	Reject                       // 5xx
 )
 
 var actionNames = [...]string{"", "accept", "tag", "quarantine", "discard", "tempfail", "reject"}
