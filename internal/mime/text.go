@@ -1,0 +1,95 @@
+package mime
+
+import (
+	"bytes"
+	"io"
+	"strings"
+)
+
+// finish builds the per-part caches and the part lists once parsing is done.
+func (m *Message) finish() {
+	m.cache = make([]partCache, len(m.Parts))
+	for _, p := range m.Parts {
+		if len(p.Children) > 0 || p.IsMultipart() {
+			continue
+		}
+		if p.IsAttachment() {
+			m.attach = append(m.attach, p)
+		} else if p.MediaType == "text/plain" || p.MediaType == "text/html" {
+			m.textParts = append(m.textParts, p)
+		}
+	}
+}
+
+// Raw returns the body bytes as they are in the message.
+func (p *Part) Raw() io.Reader {
+	return io.NewSectionReader(p.msg.r, p.BodyStart, p.BodyEnd-p.BodyStart)
+}
+
+// Open returns the body with its Content-Transfer-Encoding decoded (base64,
+// quoted-printable, uuencode; anything else as is), read from the message
+// as the caller reads.
+func (p *Part) Open() io.Reader {
+	r := p.Raw()
+	switch p.Encoding {
+	case "base64":
+		return newBase64Reader(r)
+	case "quoted-printable":
+		return newQPReader(r)
+	case "x-uue", "x-uuencode", "uuencode", "uue":
+		return newUUReader(r)
+	}
+	return r
+}
+
+// Text returns the decoded body of a text/* part converted to UTF-8, with
+// CRLF line breaks as LF, at most Limits.MaxTextBytes of decoded bytes. It
+// returns "" for other parts or when the message cannot be read.
+func (p *Part) Text() string {
+	if !p.IsText() || len(p.Children) > 0 {
+		return ""
+	}
+	c := &p.msg.cache[p.idx]
+	c.textOnce.Do(func() {
+		b, _ := io.ReadAll(io.LimitReader(p.Open(), p.msg.lim.MaxTextBytes))
+		if bytes.IndexByte(b, '\r') >= 0 {
+			b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+		}
+		c.text = DecodeCharset(b, p.Charset)
+	})
+	return c.text
+}
+
+// html renders a text/html part once and returns its text and links.
+func (p *Part) html() (string, []string) {
+	c := &p.msg.cache[p.idx]
+	c.htmlOnce.Do(func() {
+		c.rendered, c.links = HTMLToText([]byte(p.Text()))
+	})
+	return c.rendered, c.links
+}
+
+// Text returns the rendered text of the message body: every text part in
+// order, plain parts as they are and HTML parts rendered to text, separated
+// by blank lines. Both alternatives of a multipart/alternative are included,
+// so rules see what any client may show.
+func (m *Message) Text() string {
+	m.textOnce.Do(func() {
+		var b strings.Builder
+		for _, p := range m.textParts {
+			t := p.Text()
+			if p.MediaType == "text/html" {
+				t, _ = p.html()
+			}
+			if t == "" {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteString("\n\n")
+			}
+			b.WriteString(t)
+		}
+		m.text = b.String()
+	})
+	return m.text
+}
