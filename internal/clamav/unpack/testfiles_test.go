@@ -24,7 +24,7 @@ func findClam(t *testing.T, data []byte, name string, depth int, trail *[]string
 	if sum := md5.Sum(data); hex.EncodeToString(sum[:]) == clamExeMD5 {
 		return true
 	}
-	if depth > 8 {
+	if depth > 24 {
 		return false
 	}
 	kind := Detect(data, name)

@@ -89,6 +89,18 @@ func lookup(k Kind) extractor {
 		return extractMail
 	case KindUU:
 		return extractUU
+	case KindSZDD:
+		return extractSZDD
+	case KindBinhex:
+		return extractBinhex
+	case KindTNEF:
+		return extractTNEF
+	case KindHTML:
+		return extractHTML
+	case KindRTF:
+		return extractRTF
+	case KindPDF:
+		return extractPDF
 	}
 	return nil
 }
