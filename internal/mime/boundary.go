@@ -7,8 +7,8 @@ import "bytes"
 // the returned end is where it ends (never before start). With b64 set it
 // checks the lines against the base64 alphabet (FlagBadBase64).
 func (p *parser) scanTo(start int64, b64 bool) (delim, int64) {
-	var prevTerm int64 // terminator length of the line before the current one
-	var quanta int64   // base64 alphabet characters seen
+	prevTerm := p.lr.termLen // terminator length of the line before the current one
+	var quanta int64         // base64 alphabet characters seen
 	for {
 		l, ok := p.lr.next()
 		if !ok {

@@ -53,7 +53,7 @@ func lookupCharset(name string) encoding.Encoding {
 // U+FFFD; an unknown or empty charset keeps valid UTF-8 and reads anything
 // else as windows-1252.
 func DecodeCharset(b []byte, charset string) string {
-	if isASCII(b) {
+	if isPlainASCII(b) {
 		return string(b)
 	}
 	e := lookupCharset(charset)
@@ -85,6 +85,17 @@ func fallbackText(b []byte) string {
 func isASCII(b []byte) bool {
 	for _, c := range b {
 		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// isPlainASCII reports whether b is ASCII that every charset we decode reads
+// as ASCII: no ESC (ISO-2022 shifts) and no NUL (UTF-16).
+func isPlainASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 || c == 0x1b || c == 0 {
 			return false
 		}
 	}

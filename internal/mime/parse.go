@@ -165,7 +165,9 @@ func (p *parser) parseMultipart(pt *Part) delim {
 	}
 	p.stack = p.stack[:me]
 	if d.idx == me { // close delimiter: the epilogue runs to an outer delimiter
-		d, pt.BodyEnd = p.scanTo(p.lr.off, false)
+		// The line break after the close delimiter starts the epilogue
+		// (RFC 2046 5.1.1), and may also be the one before an outer delimiter.
+		d, pt.BodyEnd = p.scanTo(p.lr.off-p.lr.termLen, false)
 		return d
 	}
 	p.msg.flag(FlagMissingFinalBoundary)
