@@ -30,8 +30,8 @@ type handler struct {
 	c      net.Conn
 	r      *bufio.Reader
 	fds    *fdQueue // received descriptors; nil on TCP
-	prefix string  // "<n>: " inside a session
-	err    error   // first write error; the connection is dead after it
+	prefix string   // "<n>: " inside a session
+	err    error    // first write error; the connection is dead after it
 }
 
 func (s *Server) serveConn(ctx context.Context, c net.Conn) {

@@ -60,14 +60,14 @@ type testServer struct {
 	srv        *Server
 	fake       *fakeScanner
 	unix, tcp  string
-	shutdowns  atomic.Int32
+	shutdowns  chan struct{}
 	serveErrCh chan error
 }
 
 func startServer(t *testing.T, o ServerOptions) *testServer {
 	t.Helper()
-	ts := &testServer{fake: &fakeScanner{}, serveErrCh: make(chan error, 2)}
-	o.OnShutdown = func() { ts.shutdowns.Add(1) }
+	ts := &testServer{fake: &fakeScanner{}, serveErrCh: make(chan error, 2), shutdowns: make(chan struct{}, 2)}
+	o.OnShutdown = func() { ts.shutdowns <- struct{}{} }
 	ts.srv = NewServer(ts.fake, o)
 	ts.unix = filepath.Join(t.TempDir(), "clamd.sock")
 	ul, err := net.Listen("unix", ts.unix)
