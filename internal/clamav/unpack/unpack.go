@@ -101,6 +101,10 @@ func lookup(k Kind) extractor {
 		return extractRTF
 	case KindPDF:
 		return extractPDF
+	case KindCab:
+		return extractCab
+	case KindSIS:
+		return extractSIS
 	}
 	return nil
 }
