@@ -1,0 +1,223 @@
+package clamav
+
+import "bytes"
+
+// maxSteps bounds the backtracking of one verification, so that no
+// signature with many gaps can make a scan quadratic.
+const maxSteps = 1 << 14
+
+// verifier matches a token list against data around an anchor.
+type verifier struct {
+	data  []byte
+	steps int
+}
+
+func (t *token) matchByte(c byte) bool {
+	if t.nocase {
+		c = lower(c)
+	}
+	return c&t.mask == t.val
+}
+
+// altAt reports the lengths of the alternatives matching at data[p:] (fwd)
+// or ending at p (bwd), as a bitmask-free callback to keep it allocation
+// free.
+func (t *token) altMatch(data []byte, p int, fwd bool, yield func(n int) bool) bool {
+	if t.neg {
+		n := len(t.alts[0])
+		s := p
+		if !fwd {
+			s = p - n
+		}
+		if s < 0 || s+n > len(data) {
+			return false
+		}
+		for _, a := range t.alts {
+			if eqFold(data[s:s+n], a, t.nocase) {
+				return false
+			}
+		}
+		return yield(n)
+	}
+	for _, a := range t.alts {
+		n := len(a)
+		s := p
+		if !fwd {
+			s = p - n
+		}
+		if s < 0 || s+n > len(data) || !eqFold(data[s:s+n], a, t.nocase) {
+			continue
+		}
+		if yield(n) {
+			return true
+		}
+	}
+	return false
+}
+
+func eqFold(d, a []byte, nocase bool) bool {
+	if !nocase {
+		return string(d) == string(a)
+	}
+	for i := range d {
+		if lower(d[i]) != a[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// fwd matches toks[ti:] starting at p and returns the end of the match.
+func (v *verifier) fwd(toks []token, ti, p int) (int, bool) {
+	for ti < len(toks) {
+		if v.steps++; v.steps > maxSteps {
+			return 0, false
+		}
+		t := &toks[ti]
+		switch t.kind {
+		case tokByte:
+			if p >= len(v.data) || !t.matchByte(v.data[p]) {
+				return 0, false
+			}
+			p++
+			ti++
+		case tokAlt:
+			end := 0
+			ok := t.altMatch(v.data, p, true, func(n int) bool {
+				e, ok := v.fwd(toks, ti+1, p+n)
+				end = e
+				return ok
+			})
+			return end, ok
+		case tokGap:
+			hi := len(v.data)
+			if t.max >= 0 {
+				hi = min(hi, p+t.max)
+			}
+			for q := p + t.min; q <= hi; q++ {
+				if q = v.skipTo(toks, ti+1, q, hi); q < 0 {
+					break
+				}
+				if e, ok := v.fwd(toks, ti+1, q); ok {
+					return e, true
+				}
+				if v.steps > maxSteps {
+					break
+				}
+			}
+			return 0, false
+		}
+	}
+	return p, true
+}
+
+// bwd matches toks[:ti] so that it ends at p and returns the start.
+func (v *verifier) bwd(toks []token, ti, p int) (int, bool) {
+	for ti > 0 {
+		if v.steps++; v.steps > maxSteps {
+			return 0, false
+		}
+		t := &toks[ti-1]
+		switch t.kind {
+		case tokByte:
+			if p <= 0 || !t.matchByte(v.data[p-1]) {
+				return 0, false
+			}
+			p--
+			ti--
+		case tokAlt:
+			start := 0
+			ok := t.altMatch(v.data, p, false, func(n int) bool {
+				s, ok := v.bwd(toks, ti-1, p-n)
+				start = s
+				return ok
+			})
+			return start, ok
+		case tokGap:
+			lo := 0
+			if t.max >= 0 {
+				lo = max(lo, p-t.max)
+			}
+			for q := p - t.min; q >= lo; q-- {
+				if q = v.skipBack(toks, ti-1, q, lo); q < 0 {
+					break
+				}
+				if s, ok := v.bwd(toks, ti-1, q); ok {
+					return s, true
+				}
+				if v.steps > maxSteps {
+					break
+				}
+			}
+			return 0, false
+		}
+	}
+	return p, true
+}
+
+// at matches the whole pattern starting exactly at start.
+func (v *verifier) at(p *pattern, start int) (int, bool) {
+	if start < 0 || start+p.minLen > len(v.data) {
+		return 0, false
+	}
+	v.steps = 0
+	end, ok := v.fwd(p.toks, 0, start)
+	if ok && p.fullword && !v.wordBounded(start, end) {
+		return 0, false
+	}
+	return end, ok
+}
+
+// around matches the pattern whose tokens [a, a+n) are known to match at
+// data[pos:pos+n]; it returns the match start.
+func (v *verifier) around(p *pattern, a, n, pos int) (int, bool) {
+	v.steps = 0
+	end, ok := v.fwd(p.toks, a+n, pos+n)
+	if !ok {
+		return 0, false
+	}
+	start, ok := v.bwd(p.toks, a, pos)
+	if ok && p.fullword && !v.wordBounded(start, end) {
+		return 0, false
+	}
+	return start, ok
+}
+
+func (v *verifier) wordBounded(start, end int) bool {
+	if start > 0 && isAlnum(v.data[start-1]) {
+		return false
+	}
+	return end >= len(v.data) || !isAlnum(v.data[end])
+}
+
+// skipTo returns the first q' in [q, hi] where toks[ti] could start, using
+// IndexByte when it is a plain byte; -1 if none. Skipped positions cost no
+// steps, so a far "*" is as cheap as a near one.
+func (v *verifier) skipTo(toks []token, ti, q, hi int) int {
+	if ti >= len(toks) || toks[ti].kind != tokByte || toks[ti].mask != 0xff || toks[ti].nocase {
+		return q
+	}
+	if q >= len(v.data) || q > hi {
+		return -1
+	}
+	i := bytes.IndexByte(v.data[q:min(hi+1, len(v.data))], toks[ti].val)
+	if i < 0 {
+		return -1
+	}
+	return q + i
+}
+
+// skipBack is skipTo going backwards: toks[ti-1] must end at q' <= q, q' >= lo.
+func (v *verifier) skipBack(toks []token, ti, q, lo int) int {
+	if ti <= 0 || toks[ti-1].kind != tokByte || toks[ti-1].mask != 0xff || toks[ti-1].nocase {
+		return q
+	}
+	if q <= 0 || q < lo || lo >= len(v.data) {
+		return -1
+	}
+	i := bytes.LastIndexByte(v.data[max(lo-1, 0):min(q, len(v.data))], toks[ti-1].val)
+	if i < 0 {
+		return -1
+	}
+	return max(lo-1, 0) + i + 1
+}
