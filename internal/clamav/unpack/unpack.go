@@ -105,6 +105,8 @@ func lookup(k Kind) extractor {
 		return extractCab
 	case KindSIS:
 		return extractSIS
+	case KindOLE2:
+		return extractOLE2
 	}
 	return nil
 }
