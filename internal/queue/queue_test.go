@@ -282,7 +282,7 @@ func TestUndecodableRecord(t *testing.T) {
 	db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketMsgs)
 		b.Put([]byte("00000000000000000000"), []byte(`{"v":1,"id":"000`)) // torn
-		return b.Put([]byte("00000000000000000001"), []byte(`{"v":7}`))  // unknown version
+		return b.Put([]byte("00000000000000000001"), []byte(`{"v":7}`))   // unknown version
 	})
 	db.Close()
 

@@ -12,7 +12,7 @@
 // A message is durable once Writer.Commit returns: the file was flushed and
 // fsynced, renamed from tmp/ into msg/, and the msg/ directory fsynced so the
 // new directory entry survives a power cut (the same steps Postfix and qmail
-// take). RFC 5321 6.1 forbids losing a message after the 250 reply, so the
+// take). Concurrent commits share directory fsyncs (group commit). RFC 5321 6.1 forbids losing a message after the 250 reply, so the
 // SMTP layer replies 250 only after Commit (and the queue record) returned.
 //
 // The design assumes that rename(2) within one file system is atomic: after
@@ -44,6 +44,7 @@ var ErrNotFound = errors.New("spool: message not found")
 type Spool struct {
 	dir     string
 	minFree int64
+	msgSync *dirSyncer // group commit of msg/ directory fsyncs
 }
 
 // Open opens (creating if needed) the spool directory dir. Create refuses new
@@ -57,6 +58,7 @@ func Open(dir string, minFree int64) (*Spool, error) {
 		}
 	}
 	s := &Spool{dir: dir, minFree: minFree}
+	s.msgSync = newDirSyncer(s.sub("msg"))
 	ents, err := os.ReadDir(s.sub("tmp"))
 	if err != nil {
 		return nil, fmt.Errorf("spool: read tmp: %w", err)

@@ -240,6 +240,7 @@ func BenchmarkCommit10KB(b *testing.B) {
 	}
 	data := bytes.Repeat([]byte("x"), 10<<10)
 	b.SetBytes(int64(len(data)))
+	b.SetParallelism(10) // 20 goroutines on 2 CPUs, like 20 SMTP sessions
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			w, err := s.Create()

@@ -138,7 +138,7 @@ func (w *Writer) commit() error {
 	if err := os.Rename(filepath.Join(w.s.sub("tmp"), w.id), filepath.Join(w.s.sub("msg"), w.id)); err != nil {
 		return fmt.Errorf("spool: rename %s: %w", w.id, err)
 	}
-	return syncDir(w.s.sub("msg"))
+	return w.s.msgSync.sync()
 }
 
 // Abort discards the message. It is safe to call after Commit (then it does
