@@ -123,3 +123,49 @@ func (h *huffman) decode(b *bitReader, invert bool) (int, error) {
 	}
 	return 0, errHuffman
 }
+
+// msbReader reads bits most significant first (ARJ, LHA), yielding zero
+// bits past the end of input as the original decoders do; over counts
+// them so a decoder can give up on a stream that has run dry.
+type msbReader struct {
+	d    []byte
+	pos  int // bit position
+	over int
+}
+
+func (m *msbReader) bit() uint32 {
+	if m.pos>>3 >= len(m.d) {
+		m.over++
+		m.pos++
+		return 0
+	}
+	b := uint32(m.d[m.pos>>3]>>(7-m.pos&7)) & 1
+	m.pos++
+	return b
+}
+
+func (m *msbReader) get(n int) uint32 {
+	var v uint32
+	for range n {
+		v = v<<1 | m.bit()
+	}
+	return v
+}
+
+// decodeMSB reads one symbol MSB-first; a code with a single zero-length
+// symbol (only) returns it without reading.
+func (h *huffman) decodeMSB(m *msbReader) (int, error) {
+	code, first, index := 0, 0, 0
+	for l := 1; l <= maxCodeLen; l++ {
+		code |= int(m.bit())
+		count := int(h.count[l])
+		if code-count < first {
+			return int(h.sym[index+code-first]), nil
+		}
+		index += count
+		first += count
+		first <<= 1
+		code <<= 1
+	}
+	return 0, errHuffman
+}

@@ -107,6 +107,8 @@ func lookup(k Kind) extractor {
 		return extractSIS
 	case KindOLE2:
 		return extractOLE2
+	case KindArj:
+		return extractArj
 	}
 	return nil
 }
