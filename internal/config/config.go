@@ -71,8 +71,15 @@ type SMTP struct {
 	// TLSCert and TLSKey enable STARTTLS; empty with the demo = self-signed.
 	TLSCert string `yaml:"tls_cert"`
 	TLSKey  string `yaml:"tls_key"`
-	// MinFreeBytes: below this free space on the data dir, MAIL gets 452 4.3.1.
+	// MinFreeBytes: below this free space on the data dir, the message is
+	// refused with 452 4.3.1 instead of accepted.
 	MinFreeBytes int64 `yaml:"min_free_bytes"`
+	// GreetDelay: wait this long before the greeting and refuse clients
+	// that talk first (early talkers, Postfix postscreen's pregreet test);
+	// 0 turns the check off.
+	GreetDelay time.Duration `yaml:"greet_delay"`
+	// AuthWithoutTLS allows AUTH before STARTTLS from loopback clients only.
+	AuthWithoutTLS bool `yaml:"auth_without_tls_loopback"`
 }
 
 // Route says where mail for some domains goes.
@@ -108,6 +115,10 @@ type Delivery struct {
 type ScanCfg struct {
 	// Timeout per scanner.
 	Timeout time.Duration `yaml:"timeout"`
+	// RefuseAmbiguousMIME refuses (554 5.6.0) messages whose MIME structure
+	// can be read two ways (duplicate Content-Type or boundaries), so the
+	// scanners and the mail client cannot see different messages.
+	RefuseAmbiguousMIME bool `yaml:"refuse_ambiguous_mime"`
 }
 
 // Web configures the admin UI, health and metrics listener.

@@ -40,7 +40,7 @@ func Default() *Config {
 			GiveUp: 5 * 24 * time.Hour, // Postfix maximal_queue_lifetime
 		},
 		Delivery: Delivery{Concurrency: 100, PerDestination: 20, Timeout: 10 * time.Minute},
-		Scan:     ScanCfg{Timeout: 2 * time.Minute},
+		Scan:     ScanCfg{Timeout: 2 * time.Minute, RefuseAmbiguousMIME: true},
 		Web:      Web{Listen: "127.0.0.1:8025"},
 		Log:      Log{Format: "text", Level: "info", MailLog: "-"},
 		DNS:      DNS{Timeout: 5 * time.Second},

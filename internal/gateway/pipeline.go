@@ -1,0 +1,165 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"mailwall/internal/action"
+	"mailwall/internal/maillog"
+	"mailwall/internal/mime"
+	"mailwall/internal/queue"
+	"mailwall/internal/scan"
+	"mailwall/internal/smtp"
+	"mailwall/internal/spool"
+	"mailwall/internal/verdict"
+)
+
+// Data receives the message body (dot-unstuffed, CRLF line endings as the
+// front end checked them), runs the pipeline, and returns the queue ID.
+// A nil error means the message is durably queued (or deliberately
+// dropped): only then may the front end say 250. r is read to its end
+// whatever happens.
+func (s *Session) Data(ctx context.Context, r io.Reader) (string, error) {
+	defer s.Reset()
+	if len(s.env.Rcpts) == 0 {
+		return "", smtp.New(554, smtp.EnhancedCode{5, 5, 1}, smtp.ReasonProtocol, "No valid recipients")
+	}
+	w, err := s.g.spool.Create()
+	if err != nil {
+		io.Copy(io.Discard, r)
+		return "", s.refused(ctx, "DATA", "", spoolError(err))
+	}
+	id := w.ID()
+	n, err := io.Copy(w, r)
+	if err == nil {
+		err = w.Commit()
+	}
+	if err != nil {
+		w.Abort()
+		io.Copy(io.Discard, r)
+		return "", s.refusedID(ctx, id, spoolError(err))
+	}
+	s.messages++
+	err = s.process(ctx, id, n)
+	if err != nil {
+		s.g.spool.Remove(id)
+		return id, s.refusedID(ctx, id, err)
+	}
+	return id, nil
+}
+
+// spoolError maps a failure while receiving into its reply: the front
+// end's own *smtp.Error (bare LF, size) passes through.
+func spoolError(err error) error {
+	if e := smtp.As(err); e != nil {
+		return e
+	}
+	if errors.Is(err, spool.ErrDiskFull) {
+		return smtp.ErrDiskFull.Wrap(err)
+	}
+	return smtp.ErrTempLocal.Wrap(err)
+}
+
+// process runs everything after the spool: policy at DATA, parse, loop
+// check, scan, verdict, action, queue. A nil return means the message is
+// queued or dropped by design; the caller removes the spool file on error.
+func (s *Session) process(ctx context.Context, id string, size int64) error {
+	c, env := s.Conn, &s.env
+	env.Size = size
+	if s.g.policy != nil {
+		if err := s.policyErr(s.g.policy.Data(ctx, c, env)); err != nil {
+			return err
+		}
+	}
+	if s.discard {
+		s.g.stats.Discarded.Add(1)
+		s.g.mlog.Write(maillog.Discarded{ID: id, Reason: "policy"})
+		s.g.spool.Remove(id)
+		return nil
+	}
+	m, err := s.g.spool.Open(id)
+	if err != nil {
+		return smtp.ErrTempLocal.Wrap(err)
+	}
+	defer m.Close()
+	msg, err := mime.Parse(m, m.Size(), mimeLimits)
+	if err != nil {
+		return smtp.ErrTempLocal.Wrap(fmt.Errorf("parse %s: %w", id, err))
+	}
+	if max := s.g.opts.MaxReceived; max > 0 && msg.Header.Count("Received") >= max {
+		return smtp.ErrLoop
+	}
+	if s.g.opts.RefuseAmbiguousMIME && msg.Ambiguous() {
+		return smtp.New(554, smtp.EnhancedCode{5, 6, 0}, smtp.ReasonAmbiguousMIME,
+			"Message structure is ambiguous (duplicate MIME headers or boundaries)")
+	}
+	task := &scan.Task{ID: id, Conn: c, Env: env, Msg: msg, Raw: m, Size: m.Size()}
+	rep := scan.Run(ctx, task, s.g.scanners, s.g.opts.ScanTimeout)
+	v := verdict.Decide(s.g.verdict, rep)
+	s.logFindings(ctx, id, rep)
+	return s.apply(ctx, id, v, rep)
+}
+
+// apply carries out the verdict.
+func (s *Session) apply(ctx context.Context, id string, v verdict.Verdict, rep *scan.Report) error {
+	c, env := s.Conn, &s.env
+	if v.Spam {
+		s.g.stats.Spam.Add(1)
+	}
+	switch v.Action {
+	case verdict.Reject, verdict.TempFail:
+		return v.Err
+	case verdict.Discard:
+		s.g.stats.Discarded.Add(1)
+		s.g.mlog.Write(maillog.Discarded{ID: id, Reason: v.Reason + ": " + v.Detail})
+		s.g.spool.Remove(id)
+		return nil
+	case verdict.Quarantine:
+		s.g.stats.Quarantined.Add(1)
+		s.g.mlog.Write(maillog.Quarantined{ID: id, Reason: v.Reason, Score: v.Score})
+		// Kept in the spool under its ID; the quarantine index refers to it.
+		return nil
+	}
+	rcv := action.Received(c, env, s.g.opts.Hostname, id, time.Now())
+	prefix := action.Headers(rcv, v, rep, "mailwall")
+	rcpts := make([]queue.Recipient, len(env.Rcpts))
+	to := make([]string, len(env.Rcpts))
+	for i, a := range env.Rcpts {
+		rcpts[i] = queue.Recipient{Addr: a.String(), NextHop: s.g.opts.Routes.NextHop(a.Domain)}
+		to[i] = a.String()
+	}
+	if err := s.g.queue.Enqueue(ctx, id, prefix, env.From.String(), rcpts); err != nil {
+		return spoolError(err)
+	}
+	s.g.stats.Messages.Add(1)
+	s.g.mlog.Write(maillog.Queued{ID: id, Client: c.IP().String(), From: env.From.String(), To: to,
+		Size: env.Size, Score: v.Score, Action: v.Action.String()})
+	return nil
+}
+
+func (s *Session) logFindings(ctx context.Context, id string, rep *scan.Report) {
+	for _, f := range rep.Findings() {
+		if f.Symbol == verdict.SymVirus {
+			s.g.stats.Viruses.Add(1)
+			s.g.mlog.Write(maillog.VirusFound{ID: id, Name: f.Detail, Client: s.Conn.IP().String()})
+		}
+	}
+	for _, f := range rep.Failed() {
+		s.g.log.WarnContext(ctx, "scanner failed", "id", id, "scanner", f.Symbol, "err", f.Detail)
+	}
+}
+
+// refusedID is refused for the DATA stage with the queue ID in the reply,
+// so the client's copy and our log can be joined.
+func (s *Session) refusedID(ctx context.Context, id string, err error) error {
+	e := smtp.As(err)
+	if e == nil {
+		e = smtp.ErrTempLocal.Wrap(err)
+	}
+	c := *e
+	c.Text = fmt.Sprintf("%s (id %s)", e.Text, id)
+	return s.refusedAs(ctx, id, "DATA", "", &c)
+}
