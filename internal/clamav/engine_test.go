@@ -74,3 +74,12 @@ func TestClamExeHDB(t *testing.T) {
 		t.Errorf("got %+v", r)
 	}
 }
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -3,8 +3,8 @@ package clamav
 import (
 	"fmt"
 	"os"
-	"sort"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 

@@ -48,7 +48,7 @@ func (p *exprParser) peek() byte {
 	return 0
 }
 
-func (p *exprParser) or() (*node, error) { return p.binary('|', p.and) }
+func (p *exprParser) or() (*node, error)  { return p.binary('|', p.and) }
 func (p *exprParser) and() (*node, error) { return p.binary('&', p.unary) }
 
 func (p *exprParser) binary(op byte, next func() (*node, error)) (*node, error) {
