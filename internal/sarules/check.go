@@ -1,0 +1,306 @@
+package sarules
+
+import (
+	"context"
+	"math"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+)
+
+// BayesHook supplies the Bayes spam probability for check_bayes rules.
+// It is called at most once per Check, from the checking goroutine.
+type BayesHook interface {
+	SpamProbability(ctx context.Context, m *Message) (p float64, ok bool)
+}
+
+// DNSHook answers the look-ups of network rules. It must be safe for
+// concurrent use and honour ctx.
+type DNSHook interface {
+	LookupA(ctx context.Context, name string) ([]netip.Addr, error)
+	LookupTXT(ctx context.Context, name string) ([]string, error)
+}
+
+// CheckOptions tunes one Check.
+type CheckOptions struct {
+	// Local disables every network test (spamassassin -L).
+	Local bool
+	Bayes BayesHook
+	DNS   DNSHook
+	// Now is the time date tests compare against; zero = time.Now().
+	Now time.Time
+}
+
+// Hit is one rule that fired.
+type Hit struct {
+	Name        string
+	Score       float64
+	Description string
+	Area        string // "BODY: ", "RAW: ", "URI: ", "" (header, meta, eval)
+	Value       float64
+}
+
+// Header is a header field Check wants added (add_header), rendered.
+type Header struct{ Name, Value string }
+
+// Result is the outcome of Check.
+type Result struct {
+	Score, Required float64
+	IsSpam          bool
+	Hits            []Hit
+	Headers         []Header
+	ScoreSet        int
+	Bayes           float64
+	BayesOK         bool
+	Autolearn       string
+	// Subject is the rewritten Subject when the message is spam and
+	// rewrite_header Subject is set ("" otherwise).
+	Subject string
+	rs      *Ruleset
+	m       *Message
+}
+
+// pms is the per-message state of one Check (PerMsgStatus).
+type pms struct {
+	ctx   context.Context
+	rs    *Ruleset
+	m     *Message
+	o     CheckOptions
+	set   int
+	hits  map[string]float64
+	order []string
+	gets  map[string]*subjectText
+	body  []*subjectText
+	raw   []*subjectText
+	uris  []*subjectText
+	full  *subjectText
+}
+
+// subjectText is one string rules match, with its latin1 form for the Go
+// engine and its lower-case form for the literal prefilter, computed once.
+type subjectText struct {
+	s, l1, lower string
+	ok           bool // false: no value (header absent, no default)
+}
+
+func newSubject(s string) *subjectText {
+	return &subjectText{s: s, l1: latin1String(s), lower: asciiLower(s), ok: true}
+}
+
+func subjects(list []string) []*subjectText {
+	out := make([]*subjectText, len(list))
+	for i, s := range list {
+		out[i] = newSubject(s)
+	}
+	return out
+}
+
+// runs reports whether r runs in score set set.
+func (r *Rule) runs(set int) bool {
+	if r.inactive != "" || r.scores[set] == 0 {
+		return false
+	}
+	if r.Net && set&1 == 0 {
+		return false
+	}
+	if r.Learn && set&2 == 0 {
+		return false
+	}
+	return true
+}
+
+// Check scores m. It is safe to call concurrently.
+func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Result {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	p := &pms{ctx: ctx, rs: rs, m: m, o: o, hits: map[string]float64{}, gets: map[string]*subjectText{}}
+	if !o.Local {
+		p.set |= 1
+	}
+	if rs.UseBayes && o.Bayes != nil {
+		p.set |= 2
+	}
+	p.body = subjects(m.body)
+	p.raw = subjects(m.rawbody)
+	p.uris = subjects(m.uris)
+	p.full = newSubject(string(m.Raw))
+	res := &Result{Required: rs.RequiredScore, ScoreSet: p.set, rs: rs, m: m}
+	if p.set&2 != 0 {
+		res.Bayes, res.BayesOK = o.Bayes.SpamProbability(ctx, m)
+	}
+	p.runRules(res)
+	for _, r := range rs.metas {
+		if !r.runs(p.set) {
+			continue
+		}
+		v := r.Meta.root.eval(func(n string) float64 { return p.hits[n] })
+		if v != 0 {
+			p.hit(r, v)
+		}
+	}
+	p.finish(res)
+	return res
+}
+
+func (p *pms) hit(r *Rule, v float64) {
+	if _, ok := p.hits[r.Name]; !ok {
+		p.order = append(p.order, r.Name)
+	}
+	p.hits[r.Name] = v
+}
+
+func (p *pms) runRules(res *Result) {
+	for t := TypeHeader; t <= TypeMimeheader; t++ {
+		for _, r := range p.rs.byType[t] {
+			if !r.runs(p.set) || p.ctx.Err() != nil {
+				continue
+			}
+			var n int
+			if r.Eval != "" {
+				n = p.runEval(r, res)
+			} else {
+				n = p.runPattern(r)
+			}
+			if n > 0 {
+				p.hit(r, float64(n))
+			}
+		}
+	}
+}
+
+// runPattern returns the number of matches of a pattern rule (0 or 1
+// unless tflags multiple).
+func (p *pms) runPattern(r *Rule) int {
+	switch r.Type {
+	case TypeHeader:
+		return p.headerRule(r)
+	case TypeMimeheader:
+		return p.mimeheaderRule(r)
+	case TypeBody:
+		return matchList(r, p.body)
+	case TypeRawbody:
+		return matchList(r, p.raw)
+	case TypeURI:
+		return matchList(r, p.uris)
+	case TypeFull:
+		return matchList(r, []*subjectText{p.full})
+	}
+	return 0
+}
+
+func matchOne(r *Rule, t *subjectText) int {
+	if !r.Re.mayMatch(t.lower) {
+		return 0
+	}
+	if r.Multiple {
+		return r.Re.Count(t.s, t.l1, r.MaxHits)
+	}
+	if r.Re.Match(t.s, t.l1) {
+		return 1
+	}
+	return 0
+}
+
+func matchList(r *Rule, list []*subjectText) int {
+	n := 0
+	for _, t := range list {
+		n += matchOne(r, t)
+		if n > 0 && (!r.Multiple || (r.MaxHits > 0 && n >= r.MaxHits)) {
+			break
+		}
+	}
+	if r.MaxHits > 0 && n > r.MaxHits {
+		n = r.MaxHits
+	}
+	return n
+}
+
+func (p *pms) headerRule(r *Rule) int {
+	t := p.get(r.Header)
+	if r.Exists {
+		if t.ok {
+			return 1
+		}
+		return 0
+	}
+	if !t.ok && r.Unset != nil {
+		t = newSubject(*r.Unset)
+	}
+	if r.Neg {
+		if r.Re.Match(t.s, t.l1) {
+			return 0
+		}
+		return 1
+	}
+	return matchOne(r, t)
+}
+
+func (p *pms) mimeheaderRule(r *Rule) int {
+	name, raw := r.Header, false
+	if strings.HasSuffix(name, ":raw") {
+		name, raw = strings.TrimSuffix(name, ":raw"), true
+	}
+	for _, part := range p.m.Parts {
+		vals := headerValues(part.Header, name, raw)
+		if len(vals) == 0 {
+			continue
+		}
+		if r.Exists {
+			return 1
+		}
+		t := newSubject(vals[len(vals)-1])
+		if r.Re.Match(t.s, t.l1) != r.Neg {
+			return 1
+		}
+	}
+	return 0
+}
+
+func (p *pms) finish(res *Result) {
+	names := append([]string(nil), p.order...)
+	for _, n := range names {
+		r := p.rs.rules[n]
+		if strings.HasPrefix(n, "__") {
+			continue
+		}
+		sc := r.scores[p.set]
+		res.Score += sc
+		res.Hits = append(res.Hits, Hit{Name: n, Score: sc, Description: r.Describe, Area: areaOf(r), Value: p.hits[n]})
+	}
+	res.Score = math.Round(res.Score*1000) / 1000
+	res.IsSpam = res.Score >= res.Required
+	res.Autolearn = "no"
+	if p.set&2 == 0 {
+		res.Autolearn = "disabled"
+	}
+	sort.SliceStable(res.Hits, func(i, j int) bool { return res.Hits[i].Name < res.Hits[j].Name })
+	res.Headers = res.renderHeaders()
+	if res.IsSpam && p.rs.rewriteSubj != "" {
+		res.Subject = strings.TrimSpace(res.expand(p.rs.rewriteSubj) + " " + p.m.HeaderGet("subject"))
+	}
+}
+
+func areaOf(r *Rule) string {
+	switch r.Type {
+	case TypeBody:
+		return "BODY: "
+	case TypeRawbody:
+		return "RAW: "
+	case TypeURI:
+		return "URI: "
+	case TypeFull:
+		return "FULL: "
+	}
+	return ""
+}
+
+// Tests returns the names of the rules that hit, sorted, without __ rules.
+func (r *Result) Tests() []string {
+	out := make([]string, 0, len(r.Hits))
+	for _, h := range r.Hits {
+		out = append(out, h.Name)
+	}
+	return out
+}

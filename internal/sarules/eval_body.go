@@ -1,0 +1,90 @@
+package sarules
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Body, MIME and HTML eval functions (BodyEval, MIMEEval, HTMLEval).
+var bodyEvals = map[string]evalFunc{
+	"check_body_length": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 1 {
+			return 0
+		}
+		n, _ := strconv.Atoi(a[0])
+		return btoi(p.m.bodyLen < n)
+	},
+	"check_for_uppercase": func(p *pms, r *Rule, a []string) int { return 0 },
+}
+
+var mimeEvals = map[string]evalFunc{
+	"check_for_mime": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 1 {
+			return 0
+		}
+		return btoi(p.mimeFlag(a[0]))
+	},
+	"check_msg_parse_flags": func(p *pms, r *Rule, a []string) int {
+		for _, f := range a {
+			if p.m.flags[f] {
+				return 1
+			}
+		}
+		return 0
+	},
+	"check_base64_length": func(p *pms, r *Rule, a []string) int { return 0 },
+}
+
+// mimeFlag answers check_for_mime's questions about the part structure.
+func (p *pms) mimeFlag(name string) bool {
+	var html, text, other bool
+	for _, part := range p.m.Parts {
+		switch part.MediaType {
+		case "text/html":
+			html = true
+		case "text/plain":
+			text = true
+		default:
+			other = true
+		}
+	}
+	switch name {
+	case "mime_html":
+		return html
+	case "mime_html_only":
+		return html && !text && !other
+	case "mime_attachment":
+		return other
+	}
+	return false
+}
+
+var htmlEvals = map[string]evalFunc{
+	"html_test": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 1 || p.m.html == nil {
+			return 0
+		}
+		return btoi(a[0] == "html_message" || a[0] == "html")
+	},
+	"html_tag_exists": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 1 || p.m.html == nil {
+			return 0
+		}
+		return btoi(p.m.html.tags[strings.ToLower(a[0])] > 0)
+	},
+	"html_image_only": func(p *pms, r *Rule, a []string) int { return 0 },
+}
+
+var netEvals = map[string]evalFunc{
+	"check_bayes": func(p *pms, r *Rule, a []string) int { return 0 },
+}
+
+// checkBayes: check_bayes(min, max) hits when min <= p < max.
+func checkBayes(res *Result, a []string) int {
+	if !res.BayesOK || len(a) < 2 {
+		return 0
+	}
+	lo, _ := strconv.ParseFloat(a[0], 64)
+	hi, _ := strconv.ParseFloat(a[1], 64)
+	return btoi(res.Bayes >= lo && res.Bayes < hi)
+}

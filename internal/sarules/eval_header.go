@@ -1,0 +1,184 @@
+package sarules
+
+import (
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Header eval functions (Mail::SpamAssassin::Plugin::HeaderEval and
+// friends).
+var headerEvals = map[string]evalFunc{
+	"check_for_missing_to_header": func(p *pms, r *Rule, a []string) int {
+		return btoi(!p.get("To").ok && !p.get("Apparently-To").ok)
+	},
+	"check_header_count_range": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 3 {
+			return 0
+		}
+		n := len(headerValues(p.m.Header, a[0], true))
+		lo, _ := strconv.Atoi(a[1])
+		hi, _ := strconv.Atoi(a[2])
+		return btoi(n >= lo && n <= hi)
+	},
+	"check_for_shifted_date":          checkShiftedDate,
+	"subject_is_all_caps":             subjectAllCaps,
+	"check_illegal_chars":             checkIllegalChars,
+	"check_for_forged_received_trail": func(p *pms, r *Rule, a []string) int { return 0 },
+	"check_from_in_list":              func(p *pms, r *Rule, a []string) int { return 0 },
+	"check_from_in_welcomelist": func(p *pms, r *Rule, a []string) int {
+		return btoi(addrInList(p.get("From:addr").s, p.rs.welcomeFrom))
+	},
+	"check_from_in_whitelist": func(p *pms, r *Rule, a []string) int {
+		return btoi(addrInList(p.get("From:addr").s, p.rs.welcomeFrom))
+	},
+	"check_from_in_blocklist": func(p *pms, r *Rule, a []string) int {
+		return btoi(addrInList(p.get("From:addr").s, p.rs.blockFrom))
+	},
+	"check_from_in_blacklist": func(p *pms, r *Rule, a []string) int {
+		return btoi(addrInList(p.get("From:addr").s, p.rs.blockFrom))
+	},
+	"check_to_in_welcomelist": func(p *pms, r *Rule, a []string) int {
+		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.welcomeTo))
+	},
+	"check_to_in_whitelist": func(p *pms, r *Rule, a []string) int {
+		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.welcomeTo))
+	},
+	"check_to_in_blocklist": func(p *pms, r *Rule, a []string) int {
+		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.blockTo))
+	},
+	"check_to_in_blacklist": func(p *pms, r *Rule, a []string) int {
+		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.blockTo))
+	},
+}
+
+// addrInList matches addresses (one per line) against glob patterns.
+func addrInList(addrs string, list []string) bool {
+	for _, a := range strings.Split(strings.ToLower(addrs), "\n") {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		for _, pat := range list {
+			if globMatch(pat, a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// globMatch matches SpamAssassin list globs: * and ? only.
+func globMatch(pat, s string) bool {
+	if pat == "" {
+		return s == ""
+	}
+	switch pat[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if globMatch(pat[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return s != "" && globMatch(pat[1:], s[1:])
+	}
+	return s != "" && s[0] == pat[0] && globMatch(pat[1:], s[1:])
+}
+
+// check_for_shifted_date(min, max): Date header minus the time the last
+// trusted relay received it, in hours, within [min, max).
+func checkShiftedDate(p *pms, r *Rule, a []string) int {
+	date := p.m.HeaderGet("Date")
+	if date == "" || len(a) < 2 {
+		return 0
+	}
+	t, err := mail.ParseDate(strings.TrimSpace(date))
+	if err != nil {
+		return 0
+	}
+	recv := p.receivedTime()
+	if recv.IsZero() {
+		return 0
+	}
+	diff := t.Sub(recv).Hours()
+	lo, hi := parseBound(a[0], true), parseBound(a[1], false)
+	return btoi(diff >= lo && diff < hi)
+}
+
+func parseBound(s string, low bool) float64 {
+	if s == "undef" || s == "" {
+		if low {
+			return -1e18
+		}
+		return 1e18
+	}
+	v, _ := strconv.ParseFloat(s, 64)
+	return v
+}
+
+var rcvdDateRe = regexp.MustCompile(`;\s*(.+?)\s*$`)
+
+// receivedTime is the date of the first (newest) Received header, or the
+// envelope time; zero when unknown.
+func (p *pms) receivedTime() time.Time {
+	for _, v := range headerValues(p.m.Header, "Received", false) {
+		m := rcvdDateRe.FindStringSubmatch(strings.TrimSpace(v))
+		if m == nil {
+			continue
+		}
+		if t, err := mail.ParseDate(m[1]); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+func subjectAllCaps(p *pms, r *Rule, a []string) int {
+	s := p.m.HeaderGet("Subject")
+	letters := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' {
+			return 0
+		}
+		if c >= 'A' && c <= 'Z' {
+			letters++
+		}
+	}
+	words := len(strings.Fields(s))
+	return btoi(letters >= 10 && words >= 2)
+}
+
+// check_illegal_chars(header, ratio, count): high-bit bytes in a header.
+func checkIllegalChars(p *pms, r *Rule, a []string) int {
+	if len(a) < 3 {
+		return 0
+	}
+	var s string
+	if a[0] == "ALL" {
+		for _, f := range p.m.Header {
+			if strings.HasPrefix(strings.ToLower(f.Name), "x-") || strings.EqualFold(f.Name, "subject") || strings.EqualFold(f.Name, "from") {
+				continue
+			}
+			s += f.Raw
+		}
+	} else {
+		s = p.get(a[0] + ":raw").s
+	}
+	ratio, _ := strconv.ParseFloat(a[1], 64)
+	count, _ := strconv.Atoi(a[2])
+	illegal := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			illegal++
+		}
+	}
+	if len(s) == 0 || illegal == 0 {
+		return 0
+	}
+	return btoi(float64(illegal)/float64(len(s)) > ratio && illegal >= count)
+}

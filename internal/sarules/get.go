@@ -1,0 +1,141 @@
+package sarules
+
+import (
+	"net/mail"
+	"strings"
+)
+
+// get returns the value header rules match for a header request, as
+// PerMsgStatus::get does: "Name" (every field of that name, decoded, one
+// per line), "Name:raw", "Name:addr", "Name:name", "ALL", "ALL:raw",
+// "ToCc", "MESSAGEID", "EnvelopeFrom". ok is false when nothing matched.
+func (p *pms) get(req string) *subjectText {
+	if t, ok := p.gets[req]; ok {
+		return t
+	}
+	vals := p.getList(req)
+	var t *subjectText
+	if len(vals) == 0 {
+		t = &subjectText{}
+	} else {
+		sep := "\n"
+		if strings.HasSuffix(vals[0], "\n") {
+			sep = ""
+		}
+		t = newSubject(strings.Join(vals, sep))
+	}
+	p.gets[req] = t
+	return t
+}
+
+func (p *pms) getList(req string) []string {
+	name := req
+	var raw, addr, dname bool
+	if i := strings.IndexByte(req, ':'); i >= 0 {
+		name = req[:i]
+		for _, mod := range strings.Split(req[i+1:], ":") {
+			switch mod {
+			case "raw":
+				raw = true
+			case "addr":
+				addr = true
+			case "name":
+				dname = true
+			}
+		}
+	}
+	h := p.m.Header
+	var vals []string
+	switch {
+	case name == "ALL":
+		for _, f := range h {
+			if raw {
+				vals = append(vals, f.Name+":"+f.Raw)
+			} else {
+				vals = append(vals, f.Name+": "+f.Value+"\n")
+			}
+		}
+		return vals
+	case strings.EqualFold(name, "EnvelopeFrom"):
+		if ef := p.envelopeFrom(); ef != "" {
+			vals = append(vals, ef)
+		}
+	case strings.EqualFold(name, "ToCc"):
+		vals = append(headerValues(h, "To", raw || addr || dname), headerValues(h, "Cc", raw || addr || dname)...)
+	case name == "MESSAGEID":
+		for _, n := range []string{"X-Message-Id", "Resent-Message-Id", "X-Original-Message-ID", "Message-Id"} {
+			for _, v := range headerValues(h, n, raw) {
+				if v != "" {
+					vals = append(vals, v)
+				}
+			}
+		}
+	default:
+		vals = headerValues(h, name, raw || addr || dname)
+	}
+	if addr || dname {
+		var out []string
+		for _, v := range vals {
+			out = append(out, parseAddrs(v, addr)...)
+		}
+		return out
+	}
+	return vals
+}
+
+// parseAddrs returns the addresses (addr) or display names of a header
+// value; a value that does not parse yields its best-effort address.
+func parseAddrs(v string, addr bool) []string {
+	v = strings.TrimSpace(v)
+	list, err := mail.ParseAddressList(v)
+	if err != nil {
+		a := looseAddr(v)
+		if addr && a != "" {
+			return []string{a}
+		}
+		return nil
+	}
+	var out []string
+	for _, a := range list {
+		if addr {
+			out = append(out, a.Address)
+		} else if a.Name != "" {
+			out = append(out, decodeRFC2047(a.Name))
+		}
+	}
+	return out
+}
+
+// looseAddr finds something like an address: <...> content or the first
+// word with an @.
+func looseAddr(v string) string {
+	if i := strings.LastIndexByte(v, '<'); i >= 0 {
+		if j := strings.IndexByte(v[i:], '>'); j > 0 {
+			return strings.TrimSpace(v[i+1 : i+j])
+		}
+	}
+	for _, w := range strings.Fields(v) {
+		if strings.Contains(w, "@") {
+			return strings.Trim(w, "<>,;\"'()")
+		}
+	}
+	return ""
+}
+
+// envelopeFrom is the SMTP MAIL FROM, or the Return-Path / X-Envelope-From
+// a delivery agent recorded.
+func (p *pms) envelopeFrom() string {
+	if p.m.EnvelopeFrom != "" {
+		return p.m.EnvelopeFrom
+	}
+	for _, n := range []string{"X-Envelope-From", "Envelope-Sender", "Return-Path"} {
+		if v := headerValues(p.m.Header, n, true); len(v) > 0 {
+			a := looseAddr(v[len(v)-1])
+			if a == "" {
+				a = strings.TrimSpace(v[len(v)-1])
+			}
+			return a
+		}
+	}
+	return ""
+}

@@ -1,0 +1,265 @@
+package sarules
+
+import (
+	"html"
+	"strings"
+)
+
+// # HTML rendering
+//
+// renderHTML turns an HTML part into text the way SpamAssassin's
+// Mail::SpamAssassin::HTML does: text outside <script> and <style>, entity
+// decoded, runs of whitespace collapsed to one space; br and div insert a
+// newline, li th td dt dd embed h1-h6 a space, p hr blockquote pre listing
+// plaintext xmp title a blank line. It also collects link targets, tag
+// counts and image data for the html_* eval functions.
+
+type htmlDoc struct {
+	text     []string
+	ws       []bool // text[i] is whitespace inserted by a tag
+	uris     []string
+	tags     map[string]int // start tags seen
+	inside   map[string]int
+	images   int
+	imgArea  int
+	elements int
+	title    string
+	anchors  []string
+}
+
+func (d *htmlDoc) String() string { return strings.Join(d.text, "") }
+
+func (d *htmlDoc) display(text string, ws bool) {
+	if ws {
+		if n := len(d.text); n > 0 && !d.ws[n-1] {
+			d.text[n-1] = strings.TrimSuffix(d.text[n-1], " ")
+		}
+	} else {
+		text = collapseHTMLSpace(text)
+		if n := len(d.text); n > 0 && d.ws[n-1] {
+			text = strings.TrimPrefix(text, " ")
+		}
+	}
+	d.text = append(d.text, text)
+	d.ws = append(d.ws, ws)
+}
+
+func collapseHTMLSpace(s string) string {
+	var b strings.Builder
+	sp := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' {
+			sp = true
+			continue
+		}
+		if c == 0xc2 && i+1 < len(s) && s[i+1] == 0xa0 {
+			sp = true
+			i++
+			continue
+		}
+		if sp {
+			b.WriteByte(' ')
+			sp = false
+		}
+		b.WriteByte(c)
+	}
+	if sp {
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+var uriAttrs = map[string][]string{
+	"a": {"href"}, "area": {"href"}, "link": {"href"}, "img": {"src"}, "frame": {"src"},
+	"iframe": {"src"}, "embed": {"src"}, "script": {"src"}, "form": {"action"},
+	"base": {"href"}, "bgsound": {"src"}, "body": {"background"}, "table": {"background"},
+	"tr": {"background"}, "td": {"background"},
+}
+
+func renderHTML(src []byte) *htmlDoc {
+	d := &htmlDoc{tags: map[string]int{}, inside: map[string]int{}}
+	s := string(src)
+	for len(s) > 0 {
+		lt := strings.IndexByte(s, '<')
+		if lt < 0 {
+			d.textNode(s)
+			break
+		}
+		if lt > 0 {
+			d.textNode(s[:lt])
+			s = s[lt:]
+		}
+		switch {
+		case strings.HasPrefix(s, "<!--"):
+			end := strings.Index(s, "-->")
+			if end < 0 {
+				return d
+			}
+			s = s[end+3:]
+			continue
+		case len(s) > 1 && (isASCIILetter(s[1]) || s[1] == '/' || s[1] == '!' || s[1] == '?'):
+		default:
+			d.textNode("<")
+			s = s[1:]
+			continue
+		}
+		end := tagEnd(s)
+		if end < 0 {
+			break
+		}
+		d.tag(s[1:end])
+		s = s[end+1:]
+		if d.inside["script"] > 0 || d.inside["style"] > 0 {
+			closeTag := "</script"
+			if d.inside["style"] > 0 {
+				closeTag = "</style"
+			}
+			i := strings.Index(strings.ToLower(s), closeTag)
+			if i < 0 {
+				break
+			}
+			s = s[i:]
+		}
+	}
+	return d
+}
+
+// tagEnd finds the '>' closing the tag at s[0], skipping quoted attributes.
+func tagEnd(s string) int {
+	var q byte
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+		case c == '"' || c == '\'':
+			if i > 0 && s[i-1] == '=' || (i > 1 && s[i-1] == ' ' && s[i-2] == '=') {
+				q = c
+			}
+		case c == '>':
+			return i
+		}
+	}
+	return -1
+}
+
+func (d *htmlDoc) textNode(t string) {
+	if d.inside["script"] > 0 || d.inside["style"] > 0 {
+		return
+	}
+	t = html.UnescapeString(t)
+	if d.inside["title"] > 0 {
+		d.title += t
+	}
+	if d.inside["a"] > 0 && len(d.anchors) > 0 {
+		d.anchors[len(d.anchors)-1] += t
+	}
+	d.display(t, false)
+}
+
+func (d *htmlDoc) tag(body string) {
+	if strings.HasPrefix(body, "!") || strings.HasPrefix(body, "?") {
+		return
+	}
+	end := body[0] == '/'
+	if end {
+		body = body[1:]
+	}
+	name := body
+	if i := strings.IndexAny(body, " \t\r\n/"); i >= 0 {
+		name = body[:i]
+	}
+	name = strings.ToLower(name)
+	attrs := parseAttrs(body[len(name):])
+	d.elements++
+	if end {
+		if d.inside[name] > 0 {
+			d.inside[name]--
+		}
+	} else {
+		d.tags[name]++
+		if !voidElements[name] {
+			d.inside[name]++
+		}
+	}
+	switch name {
+	case "br", "div":
+		d.display("\n", true)
+	case "li", "th", "td", "dt", "dd", "embed", "h1", "h2", "h3", "h4", "h5", "h6":
+		d.display(" ", true)
+	case "p", "hr", "blockquote", "pre", "listing", "plaintext", "xmp", "title":
+		d.display("\n\n", true)
+	}
+	if end {
+		return
+	}
+	for _, a := range uriAttrs[name] {
+		if v, ok := attrs[a]; ok {
+			d.uris = append(d.uris, strings.TrimSpace(v))
+		}
+	}
+	if name == "a" {
+		d.anchors = append(d.anchors, "")
+	}
+	if name == "img" {
+		d.images++
+		w, h := atoiLoose(attrs["width"]), atoiLoose(attrs["height"])
+		d.imgArea += w * h
+	}
+}
+
+var voidElements = map[string]bool{"br": true, "img": true, "hr": true, "meta": true, "link": true,
+	"input": true, "area": true, "base": true, "col": true, "embed": true, "param": true, "wbr": true}
+
+func atoiLoose(s string) int {
+	n := 0
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9' && n < 1e6; i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// parseAttrs reads name=value pairs (quoted or not); names lower-cased,
+// values entity-decoded.
+func parseAttrs(s string) map[string]string {
+	out := map[string]string{}
+	for {
+		s = strings.TrimLeft(s, " \t\r\n/")
+		if s == "" {
+			return out
+		}
+		i := strings.IndexAny(s, "= \t\r\n")
+		if i < 0 {
+			out[strings.ToLower(s)] = ""
+			return out
+		}
+		name := strings.ToLower(s[:i])
+		s = strings.TrimLeft(s[i:], " \t\r\n")
+		if !strings.HasPrefix(s, "=") {
+			out[name] = ""
+			continue
+		}
+		s = strings.TrimLeft(s[1:], " \t\r\n")
+		var val string
+		if s != "" && (s[0] == '"' || s[0] == '\'') {
+			end := strings.IndexByte(s[1:], s[0])
+			if end < 0 {
+				val, s = s[1:], ""
+			} else {
+				val, s = s[1:1+end], s[end+2:]
+			}
+		} else {
+			end := strings.IndexAny(s, " \t\r\n")
+			if end < 0 {
+				end = len(s)
+			}
+			val, s = s[:end], s[end:]
+		}
+		if _, dup := out[name]; !dup {
+			out[name] = html.UnescapeString(val)
+		}
+	}
+}

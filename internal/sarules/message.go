@@ -1,0 +1,231 @@
+package sarules
+
+import (
+	"bytes"
+	"strings"
+)
+
+// MaxPartBytes bounds the decoded bytes of one part that body and rawbody
+// rules see (SpamAssassin's body_part_scan_size default is 50000; rawbody
+// 500000: one bound for both keeps every rule's input small).
+const MaxPartBytes = 500_000
+
+// maxDepth and maxParts bound the MIME walk.
+const (
+	maxDepth = 20
+	maxParts = 1000
+)
+
+// maxBodyLine is SpamAssassin's MAX_BODY_LINE_LENGTH.
+const maxBodyLine = 2048
+
+// Field is one header field: Raw is the value as written after the colon
+// (folding kept, leading space kept); Value is unfolded, trimmed and
+// RFC 2047-decoded.
+type Field struct {
+	Name, Raw, Value string
+}
+
+// Part is one MIME leaf (or message/rfc822 container) of a Message.
+type Part struct {
+	Header    []Field
+	MediaType string // lower case, e.g. "text/html"
+	Charset   string
+	Encoding  string
+	Raw       []byte // body as written (transfer-encoded)
+	Decoded   []byte
+	Filename  string
+	html      *htmlDoc
+}
+
+// Message is SpamAssassin's view of one message. Build it with NewMessage;
+// it is read-only afterwards and may be checked concurrently.
+type Message struct {
+	Raw    []byte // the message, LF line endings, without an mbox From_ line
+	Header []Field
+	Parts  []*Part // leaves in order
+	// Envelope information, when known (the SMTP front end or spamd sets it).
+	EnvelopeFrom string
+	Rcpts        []string
+
+	body    []string // rendered body paragraphs, Subject first
+	rawbody []string // decoded text parts, split into paragraphs
+	uris    []string
+	html    *htmlDoc // first HTML part's metadata
+	bodyLen int
+	flags   map[string]bool // parse flags: missing_head_body_separator, ...
+}
+
+// NewMessage parses raw into SpamAssassin's views.
+func NewMessage(raw []byte) *Message {
+	raw = bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n"))
+	if bytes.HasPrefix(raw, []byte("From ")) {
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			raw = raw[i+1:]
+		} else {
+			raw = nil
+		}
+	}
+	m := &Message{Raw: raw, flags: map[string]bool{}}
+	hdr, body, ok := splitHeader(raw)
+	if !ok {
+		m.flags["missing_head_body_separator"] = true
+	}
+	m.Header = parseFields(hdr)
+	w := &walker{m: m}
+	w.walk(m.Header, body, 0)
+	m.render()
+	return m
+}
+
+// splitHeader splits at the first empty line. Like SpamAssassin, a line
+// that is not a header field ends the header.
+func splitHeader(raw []byte) (hdr, body []byte, ok bool) {
+	pos := 0
+	for pos < len(raw) {
+		end := bytes.IndexByte(raw[pos:], '\n')
+		line := raw[pos:]
+		if end >= 0 {
+			line = raw[pos : pos+end]
+		}
+		if len(line) == 0 {
+			return raw[:pos], raw[min(pos+1, len(raw)):], true
+		}
+		if line[0] != ' ' && line[0] != '\t' && !isFieldStart(line) {
+			return raw[:pos], raw[pos:], false
+		}
+		if end < 0 {
+			return raw, nil, false
+		}
+		pos += end + 1
+	}
+	return raw, nil, false
+}
+
+// isFieldStart: RFC 5322 2.2: field name of printable ASCII except colon.
+func isFieldStart(line []byte) bool {
+	i := 0
+	for i < len(line) && line[i] >= 33 && line[i] <= 126 && line[i] != ':' {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	return i < len(line) && line[i] == ':'
+}
+
+func parseFields(hdr []byte) []Field {
+	var out []Field
+	var cur []byte
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		name, val, ok := bytes.Cut(cur, []byte(":"))
+		if ok {
+			n := strings.TrimRight(string(name), " \t")
+			out = append(out, Field{Name: n, Raw: string(val), Value: decodeHeaderValue(n, string(val))})
+		}
+		cur = nil
+	}
+	for _, line := range bytes.SplitAfter(hdr, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			cur = append(cur, line...)
+			continue
+		}
+		flush()
+		cur = append([]byte(nil), line...)
+	}
+	flush()
+	return out
+}
+
+// decodeHeaderValue unfolds, trims and decodes a raw header value as
+// Mail::SpamAssassin::Message::Node::header does.
+func decodeHeaderValue(name, raw string) string {
+	v := unfold(raw)
+	v = strings.TrimSpace(v)
+	switch strings.ToLower(name) {
+	case "received", "message-id", "resent-message-id", "date", "resent-date",
+		"mime-version", "references", "in-reply-to":
+		return v
+	}
+	if strings.HasPrefix(strings.ToLower(name), "list-") {
+		return v
+	}
+	if strings.Contains(v, "=?") {
+		v = decodeRFC2047(v)
+	}
+	return v
+}
+
+// unfold replaces "\n" + run of blanks with one space.
+func unfold(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' && i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\t') {
+			b.WriteByte(' ')
+			for i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\t') {
+				i++
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// Get returns the values of every field named name (decoded, each with a
+// trailing newline), as SpamAssassin's get_header in list context.
+func headerValues(fields []Field, name string, raw bool) []string {
+	var out []string
+	for _, f := range fields {
+		if strings.EqualFold(f.Name, name) {
+			if raw {
+				out = append(out, rawUnfold(f.Raw))
+			} else {
+				out = append(out, f.Value+"\n")
+			}
+		}
+	}
+	return out
+}
+
+// rawUnfold is get_header(name, raw): CRLF/LF followed by whitespace
+// becomes one space; the final newline stays.
+func rawUnfold(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' && i+1 < len(s) && isSpaceByte(s[i+1]) {
+			b.WriteByte(' ')
+			for i+1 < len(s) && isSpaceByte(s[i+1]) {
+				i++
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+// HeaderGet returns the decoded value of the last field named name, "" if absent.
+func (m *Message) HeaderGet(name string) string {
+	v := headerValues(m.Header, name, false)
+	if len(v) == 0 {
+		return ""
+	}
+	return strings.TrimSuffix(v[len(v)-1], "\n")
+}

@@ -1,0 +1,189 @@
+package sarules
+
+import (
+	"regexp"
+	"strings"
+)
+
+// render builds the body, rawbody and uri views (Message.pm
+// get_body_text_array_common, get_decoded_body_text_array, get_uri_list).
+func (m *Message) render() {
+	var text strings.Builder
+	subject := m.HeaderGet("subject")
+	if len(headerValues(m.Header, "subject", false)) > 0 && subject != "" {
+		subject += "\n"
+	} else {
+		subject = "\n"
+	}
+	for _, p := range m.Parts {
+		if text.Len() > 0 {
+			text.WriteByte('\n')
+		}
+		rnd, ok := p.rendered()
+		if !ok {
+			continue
+		}
+		text.WriteString(truncatePart(rnd, false))
+		if p.html != nil && m.html == nil {
+			m.html = p.html
+		}
+	}
+	m.bodyLen = text.Len()
+	m.body = splitShortLines(subject + whitespaceParagraphs(text.String()))
+
+	for _, p := range m.Parts {
+		if !strings.HasPrefix(p.MediaType, "text/") && !strings.HasPrefix(p.MediaType, "message/") {
+			continue
+		}
+		if p.MediaType == "text/calendar" {
+			continue
+		}
+		m.rawbody = append(m.rawbody, splitShortParagraphs(truncatePart(string(p.Decoded), true))...)
+	}
+	m.uris = m.extractURIs()
+}
+
+// rendered is Node::rendered: text/plain as decoded, text/html rendered.
+func (p *Part) rendered() (string, bool) {
+	switch p.MediaType {
+	case "text/plain":
+		return string(p.Decoded), true
+	case "text/html":
+		if len(p.Decoded) == 0 {
+			return "", true
+		}
+		p.html = renderHTML(p.Decoded)
+		return p.html.String(), true
+	}
+	return "", false
+}
+
+// truncatePart cuts s near MaxPartBytes at a newline (or '>' for raw, or a
+// space) within 1 KiB after the limit, as SpamAssassin does.
+func truncatePart(s string, raw bool) string {
+	if len(s) <= MaxPartBytes {
+		return s
+	}
+	seps := " "
+	if raw {
+		seps = ">" + seps
+	}
+	for _, sep := range "\n" + seps {
+		if i := strings.IndexRune(s[MaxPartBytes:], sep); i >= 0 && i <= 1024 {
+			return s[:MaxPartBytes+i+1]
+		}
+	}
+	return s[:MaxPartBytes]
+}
+
+var (
+	paraBreakRe = regexp.MustCompile(`\n+\s*\n+`)
+	spaceRunRe  = regexp.MustCompile(`\s+`)
+)
+
+// whitespaceParagraphs: double newlines become paragraph breaks, every
+// other run of whitespace one space.
+func whitespaceParagraphs(t string) string {
+	t = paraBreakRe.ReplaceAllString(t, "\x00")
+	t = spaceRunRe.ReplaceAllString(t, " ")
+	return strings.ReplaceAll(t, "\x00", "\n")
+}
+
+// splitShortLines splits at newlines (keeping them), then cuts lines
+// longer than maxBodyLine at a space.
+func splitShortLines(t string) []string {
+	var out []string
+	for _, line := range strings.SplitAfter(t, "\n") {
+		if line == "" {
+			continue
+		}
+		for len(line) > maxBodyLine {
+			n := strings.LastIndexByte(line[:maxBodyLine], ' ') + 1
+			if n <= 0 {
+				n = maxBodyLine
+			}
+			out = append(out, line[:n])
+			line = line[n:]
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// splitShortParagraphs is split_into_array_of_short_paragraphs.
+func splitShortParagraphs(t string) []string {
+	if len(t) <= maxBodyLine {
+		return []string{t}
+	}
+	var out []string
+	ofs := 0
+	for len(t)-ofs > 2*maxBodyLine {
+		j := -1
+		for _, sep := range []byte{'\n', '>', ' '} {
+			k := strings.IndexByte(t[ofs+maxBodyLine:], sep)
+			if k >= 0 {
+				k += ofs + maxBodyLine
+				if k-ofs+1 <= 2*maxBodyLine {
+					j = k
+					break
+				}
+			}
+		}
+		if j < 0 {
+			j = ofs + maxBodyLine
+		}
+		out = append(out, t[ofs:j+1])
+		ofs = j + 1
+	}
+	if ofs < len(t) {
+		out = append(out, t[ofs:])
+	}
+	return out
+}
+
+var (
+	textURIRe = regexp.MustCompile(`(?i)\b(?:(?:https?|ftp|mailto):[^\s<>"'\x60{}|\\^\[\]]+|www\d{0,3}\.[a-z0-9-]+\.[^\s<>"'\x60{}|\\^\[\]]+|ftp\.[a-z0-9-]+\.[^\s<>"'\x60{}|\\^\[\]]+)`)
+	emailRe   = regexp.MustCompile(`(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b`)
+)
+
+// extractURIs lists URIs from text parts and HTML links, with the
+// variants SpamAssassin adds (scheme added to www./ftp. hosts, mailto: for
+// addresses, redirector targets).
+func (m *Message) extractURIs() []string {
+	seen := map[string]bool{}
+	var out []string
+	var add func(u string)
+	add = func(u string) {
+		u = strings.TrimRight(u, ".,;:!?)>'\"")
+		if u == "" || seen[u] {
+			return
+		}
+		seen[u] = true
+		out = append(out, u)
+		low := strings.ToLower(u)
+		switch {
+		case strings.HasPrefix(low, "www"):
+			add("http://" + u)
+		case strings.HasPrefix(low, "ftp."):
+			add("ftp://" + u)
+		}
+	}
+	for _, p := range m.Parts {
+		if p.html != nil {
+			for _, u := range p.html.uris {
+				add(u)
+			}
+		}
+	}
+	for _, line := range m.body {
+		for _, u := range textURIRe.FindAllString(line, -1) {
+			add(u)
+		}
+		for _, e := range emailRe.FindAllString(line, -1) {
+			if !strings.Contains(strings.ToLower(e), "mailto:") {
+				add("mailto:" + e)
+			}
+		}
+	}
+	return out
+}

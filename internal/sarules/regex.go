@@ -1,0 +1,227 @@
+package sarules
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Regex is one compiled rule pattern. It is safe for concurrent use.
+type Regex struct {
+	Source string // as written in the rule file, e.g. /foo/i
+	root   *node
+	ncap   int
+	re     *regexp.Regexp // nil: backtracking matcher
+	// lits: at least one of these (lower-case) strings occurs in every
+	// subject the regex matches; nil means no such set is known.
+	lits []string
+}
+
+// Backtracking reports whether the regex needs the backtracking matcher.
+func (r *Regex) Backtracking() bool { return r.re == nil }
+
+// splitDelimited splits a Perl match operator: /re/flags, m{re}flags,
+// m!re!flags. It returns the pattern and the flags.
+func splitDelimited(s string) (pat, flags string, err error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "m") && len(s) > 1 {
+		s = s[1:]
+	}
+	if s == "" {
+		return "", "", fmt.Errorf("empty pattern")
+	}
+	open := s[0]
+	close := open
+	switch open {
+	case '{':
+		close = '}'
+	case '(':
+		close = ')'
+	case '[':
+		close = ']'
+	case '<':
+		close = '>'
+	}
+	if isASCIILetter(open) || open == ' ' || open == '\\' {
+		return "", "", fmt.Errorf("bad pattern delimiter %q", open)
+	}
+	end := strings.LastIndexByte(s, close)
+	if end <= 0 {
+		return "", "", fmt.Errorf("unterminated pattern %q", s)
+	}
+	pat, flags = s[1:end], s[end+1:]
+	for _, c := range flags {
+		if !strings.ContainsRune("imsxopgcadlun", c) {
+			return "", "", fmt.Errorf("unknown pattern flag %q in %q", c, s)
+		}
+	}
+	if open == close && open != '\\' {
+		// an escaped delimiter inside stands for itself
+		pat = strings.ReplaceAll(pat, `\`+string(open), string(open))
+		if strings.ContainsRune(`.+*?()|[]{}^$`, rune(open)) {
+			pat = strings.ReplaceAll(pat, string(open), `\`+string(open))
+		}
+	}
+	return pat, flags, nil
+}
+
+// CompileRegex compiles a Perl match operator such as /foo\b/i.
+func CompileRegex(src string) (*Regex, error) {
+	pat, flags, err := splitDelimited(src)
+	if err != nil {
+		return nil, err
+	}
+	return compilePattern(src, pat, flags)
+}
+
+func compilePattern(src, pat, flags string) (*Regex, error) {
+	f := reFlags{
+		i: strings.Contains(flags, "i"), m: strings.Contains(flags, "m"),
+		s: strings.Contains(flags, "s"), x: strings.Contains(flags, "x"),
+	}
+	root, p, err := parseRegex(pat, f)
+	if err != nil {
+		return nil, fmt.Errorf("regex %s: %w", src, err)
+	}
+	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root)}
+	if !p.needBT {
+		re, err := compileGo(root)
+		if err == nil {
+			r.re = re
+		}
+		// a Go compile error (e.g. repeat count > 1000) falls back to the
+		// backtracking matcher.
+	}
+	return r, nil
+}
+
+// Match reports whether the regex matches s (raw octets). l1 is
+// latin1String(s), passed in so callers convert each subject once; "" lets
+// Match convert.
+func (r *Regex) Match(s, l1 string) bool {
+	if r.re != nil {
+		if l1 == "" {
+			l1 = latin1String(s)
+		}
+		return r.re.MatchString(l1)
+	}
+	st, _, _ := btFind(r.root, r.ncap, s, 0)
+	return st >= 0
+}
+
+// Count returns the number of non-overlapping matches in s, at most max
+// (max <= 0: unlimited).
+func (r *Regex) Count(s, l1 string, max int) int {
+	if max <= 0 {
+		max = 1 << 20
+	}
+	if r.re != nil {
+		if l1 == "" {
+			l1 = latin1String(s)
+		}
+		return len(r.re.FindAllStringIndex(l1, max))
+	}
+	n, from := 0, 0
+	for n < max && from <= len(s) {
+		st, e, _ := btFind(r.root, r.ncap, s, from)
+		if st < 0 {
+			break
+		}
+		n++
+		if e == st {
+			e++
+		}
+		from = e
+	}
+	return n
+}
+
+// maxLits bounds the alternatives kept for the prefilter.
+const maxLits = 24
+
+// requiredLits returns strings (lower-cased) one of which must occur in any
+// match of n, or nil if unknown.
+func requiredLits(n *node) []string {
+	switch n.kind {
+	case nLit:
+		return []string{asciiLower(string(n.lit))}
+	case nGroup, nAtomic:
+		return requiredLits(n.subs[0])
+	case nRepeat:
+		if n.min >= 1 {
+			return requiredLits(n.subs[0])
+		}
+	case nConcat:
+		var best []string
+		for _, s := range n.subs {
+			l := requiredLits(s)
+			if l != nil && litScore(l) > litScore(best) {
+				best = l
+			}
+		}
+		return best
+	case nAlt:
+		var all []string
+		for _, s := range n.subs {
+			l := requiredLits(s)
+			if l == nil {
+				return nil
+			}
+			all = append(all, l...)
+			if len(all) > maxLits {
+				return nil
+			}
+		}
+		return all
+	case nLook:
+		if !n.neg && !n.behind {
+			return requiredLits(n.subs[0])
+		}
+	}
+	return nil
+}
+
+// litScore rates a literal set: its shortest member, worth 0 below 3 bytes.
+func litScore(l []string) int {
+	if l == nil {
+		return 0
+	}
+	short := 1 << 30
+	for _, s := range l {
+		short = min(short, len(s))
+	}
+	if short < 3 {
+		return 0
+	}
+	return short
+}
+
+// mayMatch reports whether lower (the lower-cased subject) can match.
+func (r *Regex) mayMatch(lower string) bool {
+	if litScore(r.lits) == 0 {
+		return true
+	}
+	for _, l := range r.lits {
+		if strings.Contains(lower, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiLower lower-cases ASCII letters only, leaving other octets alone
+// (strings.ToLower would rewrite invalid UTF-8).
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 32
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}

@@ -1,0 +1,285 @@
+package sarules
+
+// # Backtracking matcher
+//
+// Regexes with lookaround, backreferences or atomic groups run here, over
+// the raw octets. The matcher is a continuation-passing walk of the parse
+// tree; every node visit costs one step and a search gives up after
+// btStepLimit steps, counting as "no match" (RELIABILITY.md: every regex
+// match is bounded). Historical SpamAssassin DoS shapes such as (a+)+b on a
+// long run of 'a' hit the limit in milliseconds.
+
+// btStepLimit bounds one search (all start positions) of one regex over one
+// subject. 200k steps take a few milliseconds.
+const btStepLimit = 200_000
+
+type btMatcher struct {
+	s       string
+	caps    []int
+	steps   int
+	aborted bool
+}
+
+func (m *btMatcher) step() bool {
+	m.steps++
+	if m.steps > btStepLimit {
+		m.aborted = true
+	}
+	return !m.aborted
+}
+
+// btFind returns the first match [start,end) at or after from, or -1.
+// aborted reports that the step limit was reached.
+func btFind(root *node, ncap int, s string, from int) (start, end int, aborted bool) {
+	m := &btMatcher{s: s, caps: make([]int, 2*(ncap+1))}
+	for st := from; st <= len(s); st++ {
+		for i := range m.caps {
+			m.caps[i] = -1
+		}
+		e := -1
+		if m.match(root, st, func(j int) bool { e = j; return true }) {
+			return st, e, false
+		}
+		if m.aborted {
+			return -1, -1, true
+		}
+	}
+	return -1, -1, false
+}
+
+func isWordByte(c byte) bool { return setWord.has(c) }
+
+func (m *btMatcher) atWordBoundary(i int) bool {
+	a := i > 0 && isWordByte(m.s[i-1])
+	b := i < len(m.s) && isWordByte(m.s[i])
+	return a != b
+}
+
+func (m *btMatcher) match(n *node, i int, k func(int) bool) bool {
+	if !m.step() {
+		return false
+	}
+	s := m.s
+	switch n.kind {
+	case nLit:
+		if i+len(n.lit) > len(s) {
+			return false
+		}
+		for j, c := range n.lit {
+			d := s[i+j]
+			if c != d && !(n.fold && isASCIILetter(c) && c|0x20 == d|0x20) {
+				return false
+			}
+		}
+		return k(i + len(n.lit))
+	case nClass:
+		if i < len(s) && n.set.has(s[i]) {
+			return k(i + 1)
+		}
+		return false
+	case nBOL:
+		return (i == 0 || s[i-1] == '\n') && k(i)
+	case nEOL:
+		return (i == len(s) || s[i] == '\n') && k(i)
+	case nBOT:
+		return i == 0 && k(i)
+	case nEOT:
+		return i == len(s) && k(i)
+	case nEOTNL:
+		return (i == len(s) || (i == len(s)-1 && s[i] == '\n')) && k(i)
+	case nWordB:
+		return m.atWordBoundary(i) && k(i)
+	case nNonWordB:
+		return !m.atWordBoundary(i) && k(i)
+	case nGroup:
+		return m.group(n, i, k)
+	case nConcat:
+		return m.seq(n.subs, i, k)
+	case nAlt:
+		for _, sub := range n.subs {
+			if m.match(sub, i, k) {
+				return true
+			}
+			if m.aborted {
+				return false
+			}
+		}
+		return false
+	case nRepeat:
+		if n.poss {
+			return m.possessive(n, i, k)
+		}
+		return m.repeat(n, i, 0, k)
+	case nLook:
+		return m.look(n, i, k)
+	case nAtomic:
+		e := -1
+		if !m.match(n.subs[0], i, func(j int) bool { e = j; return true }) {
+			return false
+		}
+		return k(e)
+	case nBackref:
+		return m.backref(n, i, k)
+	}
+	return false
+}
+
+func (m *btMatcher) group(n *node, i int, k func(int) bool) bool {
+	if n.cap == 0 || 2*n.cap+1 >= len(m.caps) {
+		return m.match(n.subs[0], i, k)
+	}
+	os, oe := m.caps[2*n.cap], m.caps[2*n.cap+1]
+	ok := m.match(n.subs[0], i, func(j int) bool {
+		ps, pe := m.caps[2*n.cap], m.caps[2*n.cap+1]
+		m.caps[2*n.cap], m.caps[2*n.cap+1] = i, j
+		if k(j) {
+			return true
+		}
+		m.caps[2*n.cap], m.caps[2*n.cap+1] = ps, pe
+		return false
+	})
+	if !ok {
+		m.caps[2*n.cap], m.caps[2*n.cap+1] = os, oe
+	}
+	return ok
+}
+
+func (m *btMatcher) seq(subs []*node, i int, k func(int) bool) bool {
+	if len(subs) == 0 {
+		return k(i)
+	}
+	return m.match(subs[0], i, func(j int) bool { return m.seq(subs[1:], j, k) })
+}
+
+func (m *btMatcher) repeat(n *node, i, count int, k func(int) bool) bool {
+	sub := n.subs[0]
+	more := func() bool {
+		if n.max != -1 && count >= n.max {
+			return false
+		}
+		return m.match(sub, i, func(j int) bool {
+			if j == i && count >= n.min {
+				return false // empty iteration: stop looping
+			}
+			return m.repeat(n, j, count+1, k)
+		})
+	}
+	if n.lazy {
+		if count >= n.min && k(i) {
+			return true
+		}
+		return !m.aborted && more()
+	}
+	if more() {
+		return true
+	}
+	return !m.aborted && count >= n.min && k(i)
+}
+
+func (m *btMatcher) possessive(n *node, i int, k func(int) bool) bool {
+	count := 0
+	for n.max == -1 || count < n.max {
+		e := -1
+		if !m.match(n.subs[0], i, func(j int) bool { e = j; return true }) || e == i {
+			break
+		}
+		i = e
+		count++
+	}
+	return count >= n.min && k(i)
+}
+
+func (m *btMatcher) look(n *node, i int, k func(int) bool) bool {
+	found := false
+	if !n.behind {
+		found = m.match(n.subs[0], i, func(int) bool { return true })
+	} else {
+		lo, hi := width(n.subs[0])
+		if hi < 0 || hi > 255 {
+			hi = 255 // QUIRK: Perl refuses variable lookbehind over 255
+		}
+		for w := lo; w <= hi && !found && !m.aborted; w++ {
+			if i-w < 0 {
+				break
+			}
+			found = m.match(n.subs[0], i-w, func(j int) bool { return j == i })
+		}
+	}
+	if m.aborted || found == n.neg {
+		return false
+	}
+	return k(i)
+}
+
+func (m *btMatcher) backref(n *node, i int, k func(int) bool) bool {
+	if 2*n.cap+1 >= len(m.caps) {
+		return false
+	}
+	a, b := m.caps[2*n.cap], m.caps[2*n.cap+1]
+	if a < 0 {
+		return false
+	}
+	g := m.s[a:b]
+	if i+len(g) > len(m.s) {
+		return false
+	}
+	for j := 0; j < len(g); j++ {
+		c, d := g[j], m.s[i+j]
+		if c != d && !(n.fold && isASCIILetter(c) && c|0x20 == d|0x20) {
+			return false
+		}
+	}
+	return k(i + len(g))
+}
+
+// width returns the minimum and maximum length a node matches; max -1 is
+// unbounded.
+func width(n *node) (int, int) {
+	switch n.kind {
+	case nLit:
+		return len(n.lit), len(n.lit)
+	case nClass:
+		return 1, 1
+	case nGroup, nAtomic:
+		return width(n.subs[0])
+	case nConcat:
+		lo, hi := 0, 0
+		for _, s := range n.subs {
+			a, b := width(s)
+			lo += a
+			if hi >= 0 {
+				if b < 0 {
+					hi = -1
+				} else {
+					hi += b
+				}
+			}
+		}
+		return lo, hi
+	case nAlt:
+		lo, hi := -1, 0
+		for _, s := range n.subs {
+			a, b := width(s)
+			if lo < 0 || a < lo {
+				lo = a
+			}
+			if hi >= 0 && (b < 0 || b > hi) {
+				hi = b
+			}
+		}
+		if lo < 0 {
+			lo = 0
+		}
+		return lo, hi
+	case nRepeat:
+		a, b := width(n.subs[0])
+		lo := a * n.min
+		if n.max < 0 || b < 0 {
+			return lo, -1
+		}
+		return lo, b * n.max
+	case nBackref:
+		return 0, -1
+	}
+	return 0, 0
+}

@@ -1,0 +1,154 @@
+package sarules
+
+import "sort"
+
+// RuleType is what part of the message a rule looks at.
+type RuleType uint8
+
+const (
+	TypeHeader RuleType = iota
+	TypeBody
+	TypeRawbody
+	TypeFull
+	TypeURI
+	TypeMeta
+	TypeMimeheader
+)
+
+var typeNames = [...]string{"header", "body", "rawbody", "full", "uri", "meta", "mimeheader"}
+
+func (t RuleType) String() string { return typeNames[t] }
+
+// Rule is one compiled rule.
+type Rule struct {
+	Name     string
+	Type     RuleType
+	Describe string
+	File     string
+	Line     int
+	Priority int
+
+	// header and mimeheader rules
+	Header string // e.g. "Subject", "From:addr", "ALL"
+	Neg    bool   // !~
+	Exists bool   // exists:Header
+	Unset  *string
+	Re     *Regex
+
+	// eval rules
+	Eval     string
+	EvalArgs []string
+
+	// meta rules
+	Meta *metaExpr
+
+	// tflags
+	Net, Nice, Learn, UserConf, NoAutoLearn, Multiple bool
+	MaxHits                                           int
+	Tflags                                            string
+
+	scores   [4]float64
+	hasScore bool
+	// inactive is why the rule does not run ("" = it runs).
+	inactive string
+	idx      int
+}
+
+// Score returns the rule's score in score set set (0..3).
+func (r *Rule) Score(set int) float64 { return r.scores[set&3] }
+
+// Inactive says why the rule does not run, or "" if it runs.
+func (r *Rule) Inactive() string { return r.inactive }
+
+// Ruleset is a compiled, immutable set of rules and settings. Check may be
+// called concurrently.
+type Ruleset struct {
+	rules  map[string]*Rule
+	order  []*Rule // definition order
+	byType [7][]*Rule
+	metas  []*Rule // dependency order
+
+	RequiredScore float64
+	UseBayes      bool
+	ReportSafe    int
+	headers       []addHeader // add_header
+	removeHeaders []string
+	rewriteSubj   string
+	reportTmpl    []string
+	clearedReport bool
+	// welcomelist/blocklist patterns (glob, lower case)
+	welcomeFrom, blockFrom, welcomeTo, blockTo []string
+	welcomeRcvd                                [][2]string
+	redirectors                                []*Regex
+	trusted, internal                          []string
+
+	replaceTags, replaceInter, replacePre, replacePost map[string]string
+	replaceRules                                       map[string]bool
+	scoresPending                                      map[string][4]float64
+	describes                                          map[string]string
+	tflags                                             map[string]string
+	priorities                                         map[string]int
+
+	unknown      map[string]int
+	missingEvals map[string]int
+}
+
+type addHeader struct {
+	when  string // spam, ham, all
+	name  string
+	value string
+}
+
+func newRuleset() *Ruleset {
+	return &Ruleset{
+		rules:         map[string]*Rule{},
+		RequiredScore: 5,
+		UseBayes:      true,
+		ReportSafe:    1,
+		replaceTags:   map[string]string{}, replaceInter: map[string]string{},
+		replacePre: map[string]string{}, replacePost: map[string]string{},
+		replaceRules:  map[string]bool{},
+		scoresPending: map[string][4]float64{},
+		describes:     map[string]string{},
+		tflags:        map[string]string{},
+		priorities:    map[string]int{},
+		unknown:       map[string]int{},
+		missingEvals:  map[string]int{},
+	}
+}
+
+// Rule returns the named rule, or nil.
+func (rs *Ruleset) Rule(name string) *Rule { return rs.rules[name] }
+
+// Rules returns every rule sorted by name.
+func (rs *Ruleset) Rules() []*Rule {
+	out := append([]*Rule(nil), rs.order...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Stats summarises a Ruleset for lint.
+type Stats struct {
+	Total, Active, Inactive int
+	// InactiveWhy counts inactive rules by reason.
+	InactiveWhy map[string]int
+	// Unknown counts directives mailwall does not implement, by name.
+	Unknown map[string]int
+	// MissingEvals counts rules per eval function mailwall lacks.
+	MissingEvals map[string]int
+}
+
+// Stats returns rule counts.
+func (rs *Ruleset) Stats() Stats {
+	s := Stats{InactiveWhy: map[string]int{}, Unknown: rs.unknown, MissingEvals: rs.missingEvals}
+	for _, r := range rs.order {
+		s.Total++
+		if r.inactive == "" {
+			s.Active++
+		} else {
+			s.Inactive++
+			s.InactiveWhy[r.inactive]++
+		}
+	}
+	return s
+}
