@@ -31,7 +31,6 @@ type Config struct {
 	Scan      ScanCfg   `yaml:"scan"`
 	Web       Web       `yaml:"web"`
 	Log       Log       `yaml:"log"`
-	Milter    Milter    `yaml:"milter"`
 	Policy    Policy    `yaml:"policy"`
 	Antivirus Antivirus `yaml:"antivirus"`
 	Spam      Spam      `yaml:"spam"`
@@ -134,12 +133,6 @@ type Log struct {
 	Level string `yaml:"level"`
 	// MailLog is the classic one-line-per-event mail log; "-" = stdout, "" = off.
 	MailLog string `yaml:"mail_log"`
-}
-
-// Milter configures the milter front end.
-type Milter struct {
-	// Listen: "tcp:127.0.0.1:8891" or "unix:/path"; empty = off.
-	Listen []string `yaml:"listen"`
 }
 
 // DNS configures the resolver mailwall uses for MX, DNSBL and SPF look-ups.

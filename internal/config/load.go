@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -94,17 +95,37 @@ func Parse(name string, data []byte) (*Config, error) {
 	c := Default()
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, yamlError(name, err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, errEOF(err)) {
-		return nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, yamlError(name, err)
 	}
 	c.Path = name
 	v := &validator{name: name, root: &root}
 	c.validate(v)
 	return c, v.err()
+}
+
+// lineRe matches yaml.v3's "line N: " error prefix.
+var lineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
+
+// yamlError rewrites yaml.v3's errors as "file:line: message" lines.
+func yamlError(name string, err error) error {
+	msgs := []string{err.Error()}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	for i, m := range msgs {
+		if sub := lineRe.FindStringSubmatch(m); sub != nil {
+			msgs[i] = fmt.Sprintf("%s:%s: %s", name, sub[1], m[len(sub[0]):])
+		} else {
+			msgs[i] = fmt.Sprintf("%s: %s", name, strings.TrimPrefix(m, "yaml: "))
+		}
+	}
+	return errors.New(strings.Join(msgs, "\n"))
 }
 
 // errEOF treats an empty document as "all defaults".
