@@ -157,6 +157,22 @@ func (e *Engine) Close() {
 	})
 }
 
+// Reload re-reads the access map and users file now (SIGHUP); on error
+// the loaded versions stay in use.
+func (e *Engine) Reload() error {
+	if e.access != nil {
+		if err := e.access.reload(); err != nil {
+			return err
+		}
+	}
+	if e.users != nil {
+		if err := e.users.reload(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // trusted reports whether the client is in trusted_networks.
 func (e *Engine) trusted(c *envelope.Conn) bool {
 	ip := c.IP()

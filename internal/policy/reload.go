@@ -33,7 +33,6 @@ func openWatched[T any](path string, log *slog.Logger, parse func(string, []byte
 	if err := w.load(); err != nil {
 		return nil, err
 	}
-	w.lastCheck = time.Now()
 	return w, nil
 }
 
@@ -71,7 +70,6 @@ func (w *watched[T]) get(now time.Time) T {
 func (w *watched[T]) reload() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.lastCheck = time.Now()
 	return w.load()
 }
 
