@@ -65,7 +65,7 @@ var headerNameCompression = map[string]string{
 	"X-Authentication-Warning": "*a", "Organization": "*o", "Organisation": "*o",
 	"Content-Type": "*ct", "Content-Disposition": "*cd",
 	"Content-Transfer-Encoding": "*ce",
-	"x-spam-relays-trusted": "*RT", "x-spam-relays-untrusted": "*RU",
+	"x-spam-relays-trusted":     "*RT", "x-spam-relays-untrusted": "*RU",
 }
 
 // headerGroup is one prefix with its joined values, in first-seen order so

@@ -48,9 +48,9 @@ const (
 )
 
 var (
-	reEllipsis   = regexp.MustCompile(`(\w)(\.{3,6})(\w)`)
-	reDashes     = regexp.MustCompile(`(\w)(-{2,6})(\w)`)
-	reTitleCase  = regexp.MustCompile(`(?:^|\.\s+)([A-Z])([^A-Z]+)(?:\s|$)`)
+	reEllipsis  = regexp.MustCompile(`(\w)(\.{3,6})(\w)`)
+	reDashes    = regexp.MustCompile(`(\w)(-{2,6})(\w)`)
+	reTitleCase = regexp.MustCompile(`(?:^|\.\s+)([A-Z])([^A-Z]+)(?:\s|$)`)
 )
 
 // keepByte reports whether an ASCII byte survives the first pass.
