@@ -118,8 +118,8 @@ func New(cfg Config, log *slog.Logger, dns DNSBL) (*Engine, error) {
 		dns:          dns,
 		local:        newDomainSet(cfg.LocalDomains),
 		relay:        newDomainSet(cfg.RelayDomains),
-		blockDomains: newDomainSet(cfg.Block.SenderDomains),
-		allowDomains: newDomainSet(cfg.Allow.SenderDomains),
+		blockDomains: newDomainSet(withSubdomains(cfg.Block.SenderDomains)),
+		allowDomains: newDomainSet(withSubdomains(cfg.Allow.SenderDomains)),
 		rates:        cfg.RateStore,
 		now:          time.Now,
 	}
@@ -200,6 +200,15 @@ func newDomainSet(ds []string) domainSet {
 		s[d] = true
 	}
 	return s
+}
+
+// withSubdomains adds ".d" for each d, so the set matches subdomains too.
+func withSubdomains(ds []string) []string {
+	out := make([]string, 0, 2*len(ds))
+	for _, d := range ds {
+		out = append(out, d, "."+strings.TrimPrefix(d, "."))
+	}
+	return out
 }
 
 func (s domainSet) has(d string) bool {
