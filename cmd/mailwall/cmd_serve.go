@@ -1,17 +1,121 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"mailwall/internal/config"
 )
 
 func newServeCmd() *cobra.Command {
-	return &cobra.Command{
+	var drain time.Duration
+	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "not built yet",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("serve: not built yet")
+		Short: "run the gateway: SMTP, milter, clamd/spamd listeners, web UI",
+		Long: `Run the gateway. With no --config it runs a safe local demo: SMTP on
+127.0.0.1:2525, web/health on 127.0.0.1:8025, delivery into a Maildir under
+./mailwall-data, relaying only for loopback clients.
+
+SIGTERM/SIGINT drain (stop accepting, finish sessions in flight up to
+--drain), SIGHUP reloads the configuration without dropping sessions.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			return serve(cmd, cfg, drain)
 		},
 	}
+	cmd.Flags().DurationVar(&drain, "drain", 30*time.Second, "on SIGTERM, how long to let sessions in flight finish")
+	return cmd
 }
+
+// loadConfig reads --config, or returns the demo config.
+func loadConfig(cmd *cobra.Command) (*config.Config, error) {
+	path, _ := cmd.Flags().GetString("config")
+	if path == "" {
+		return config.Demo(), nil
+	}
+	return config.Load(path)
+}
+
+func serve(cmd *cobra.Command, cfg *config.Config, drain time.Duration) error {
+	logger := newLogger(cfg)
+	a, err := newApp(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if cfg.Demo {
+		logger.Info("no --config given: running the local demo",
+			"smtp", cfg.SMTP.Listen, "web", cfg.Web.Listen, "maildir", cfg.Routes[0].NextHop)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	errc := make(chan error, 8)
+	if err := a.start(ctx, errc); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "mailwall %s ready: smtp %s, web %s\n", version,
+		strings.Join(a.addrs, " "), firstNonEmpty(a.webAddr, "off"))
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	for {
+		select {
+		case err := <-errc:
+			a.shutdown(drain)
+			return err
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				if err := a.reload(); err != nil {
+					logger.Error("reload failed; keeping the running configuration", "err", err)
+				}
+				continue
+			}
+			logger.Info("draining", "signal", sig.String(), "timeout", drain)
+			start := time.Now()
+			a.shutdown(drain)
+			logger.Info("stopped", "drain", time.Since(start).Round(time.Millisecond))
+			return nil
+		}
+	}
+}
+
+func newLogger(cfg *config.Config) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	o := &slog.HandlerOptions{Level: lvl}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, o))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, o))
+}
+
+// listen opens a listener: "host:port" or "unix:/path".
+func listen(addr string) (net.Listener, error) {
+	if p, ok := strings.CutPrefix(addr, "unix:"); ok {
+		os.Remove(p)
+		return net.Listen("unix", p)
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	return l, nil
+}
+
+var errStopped = errors.New("stopped")

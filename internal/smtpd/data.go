@@ -15,8 +15,14 @@ import (
 //
 // Input is what go-smtp's data reader yields: dot-unstuffed bytes ending
 // with the CRLF before the final dot.
+//
+// QUIRK: go-smtp's data reader silently drops "." + CR when a line starts
+// with them and no LF follows ("\r\n.\rX" reads as "\r\nX"), so that bare
+// CR never reaches this reader; the connection spots the raw sequence
+// (conn.sawHiddenCR) and hidden reports it here.
 type lineEndings struct {
 	r         io.Reader
+	hidden    func() bool
 	normalize bool
 	cr        bool // previous byte was CR
 	bad       bool
@@ -25,8 +31,11 @@ type lineEndings struct {
 	err       error
 }
 
-func newLineEndings(r io.Reader, normalize bool) *lineEndings {
-	return &lineEndings{r: r, normalize: normalize, in: make([]byte, 32<<10)}
+func newLineEndings(r io.Reader, normalize bool, hidden func() bool) *lineEndings {
+	if hidden == nil {
+		hidden = func() bool { return false }
+	}
+	return &lineEndings{r: r, normalize: normalize, hidden: hidden, in: make([]byte, 32<<10)}
 }
 
 func (l *lineEndings) Read(p []byte) (int, error) {
@@ -65,7 +74,7 @@ func (l *lineEndings) readCheck(p []byte) (int, error) {
 		}
 		l.cr = c == '\r'
 	}
-	if err == io.EOF && (l.bad || l.cr) {
+	if err == io.EOF && (l.bad || l.cr || l.hidden()) {
 		return n, smtp.ErrBareLF
 	}
 	return n, err
@@ -89,4 +98,21 @@ func (l *lineEndings) fix(dst, src []byte) []byte {
 		l.cr = c == '\r'
 	}
 	return dst
+}
+
+// hiddenCR finds "\r\n.\r" followed by anything but "\n" in the raw byte
+// stream, across reads. It is never legitimate: a line may not start with
+// a dot and a bare CR.
+type hiddenCR struct {
+	tail  [4]byte // last four bytes seen
+	found bool
+}
+
+func (h *hiddenCR) scan(p []byte) {
+	for _, c := range p {
+		if h.tail == [4]byte{'\r', '\n', '.', '\r'} && c != '\n' {
+			h.found = true
+		}
+		h.tail = [4]byte{h.tail[1], h.tail[2], h.tail[3], c}
+	}
 }

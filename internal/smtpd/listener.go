@@ -146,6 +146,8 @@ type conn struct {
 	ip        netip.Addr
 	sess      *gateway.Session
 	first     bool // first read done
+	hidden    hiddenCR
+	sawHidden atomic.Bool // hidden.found, readable from the session goroutine
 	dropAfter atomic.Bool
 	closeOnce sync.Once
 }
@@ -154,6 +156,12 @@ type conn struct {
 // the SMTP port) on its first line, instead of answering each header line.
 func (c *conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	if !c.hidden.found {
+		c.hidden.scan(p[:n])
+		if c.hidden.found {
+			c.sawHidden.Store(true)
+		}
+	}
 	if !c.first && n > 0 {
 		c.first = true
 		if looksLikeHTTP(p[:n]) {

@@ -125,7 +125,7 @@ func (s *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
 
 func (s *session) Data(r io.Reader) error {
 	dr := &deadlineReader{r: r, c: s.c, d: s.srv.opts.DataTimeout}
-	le := newLineEndings(dr, s.srv.opts.NormalizeBareLF)
+	le := newLineEndings(dr, s.srv.opts.NormalizeBareLF, s.c.sawHidden.Load)
 	ctx, cancel := context.WithTimeout(context.Background(), s.srv.opts.CommandTimeout+s.srv.opts.DataTimeout)
 	defer cancel()
 	id, err := s.gs.Data(ctx, le)
