@@ -296,3 +296,14 @@ func stripPrefix(got []byte, orig string) (prefix string, ok bool) {
 	}
 	return string(got[:len(got)-len(orig)]), true
 }
+
+func listenLocal(t testing.TB) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func listenOn(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
