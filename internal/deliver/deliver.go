@@ -26,9 +26,8 @@
 // read as replies (CVE-2011-0411 class): the client's read buffer is dropped
 // with the plain-text connection.
 //
-// PIPELINING is not used: commands are sent one at a time even when the
-// server offers it (go-smtp's client does not pipeline). This costs round
-// trips per recipient, not correctness.
+// With PIPELINING offered (RFC 2920), MAIL FROM and all RCPT TO commands go
+// out in one write and their replies are read in order; DATA waits for them.
 package deliver
 
 import (
