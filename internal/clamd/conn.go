@@ -45,6 +45,8 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	defer h.fds.closeAll()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	stop := context.AfterFunc(s.base, cancel)
+	defer stop()
 	_ = c.SetReadDeadline(time.Now().Add(s.opt.ReadTimeout))
 	cmd, err := readCommand(h.r)
 	if err != nil {

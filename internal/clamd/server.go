@@ -58,6 +58,9 @@ type Server struct {
 	opt     ServerOptions
 	sem     chan struct{}
 	start   time.Time
+	// base is cancelled by Close, ending the scans in flight.
+	base   context.Context
+	cancel context.CancelFunc
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -87,7 +90,10 @@ func NewServer(s Scanner, o ServerOptions) *Server {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	base, cancel := context.WithCancel(context.Background())
 	return &Server{
+		base:      base,
+		cancel:    cancel,
 		scanner:   s,
 		opt:       o,
 		sem:       make(chan struct{}, o.MaxConnections),
@@ -155,11 +161,12 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	}
 }
 
-// Close stops every listener, closes every connection and waits for their
-// handlers to return.
+// Close stops every listener, closes every connection, cancels the scans
+// in flight and waits for the handlers to return.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.closed = true
+	s.cancel()
 	for l := range s.listeners {
 		l.Close()
 	}
