@@ -58,7 +58,7 @@ func DecodeHeader(raw string) string {
 			break
 		}
 		i += pos
-		cs, data, end, ok := parseWord(raw, i, &closeAt)
+		cs, enc, text, end, ok := parseWord(raw, i, &closeAt)
 		if !ok {
 			flush()
 			writeText(&out, raw[pos:i+2])
@@ -74,7 +74,11 @@ func DecodeHeader(raw string) string {
 			flush()
 		}
 		pendCS = cs
-		pend = data(pend)
+		if enc == 'b' {
+			pend = appendBase64(pend, text)
+		} else {
+			pend = appendQ(pend, text)
+		}
 		pos, prevWord = end, true
 	}
 	flush()
@@ -100,21 +104,24 @@ func isBlank(s string) bool {
 }
 
 // parseWord parses the encoded word starting at raw[i] ("=?"). It returns the
-// charset, a function appending the decoded bytes, and the end offset.
-func parseWord(raw string, i int, closeAt *int) (cs string, data func([]byte) []byte, end int, ok bool) {
+// charset, the encoding ('b' or 'q'), the encoded text and the end offset.
+func parseWord(raw string, i int, closeAt *int) (cs string, enc byte, text string, end int, ok bool) {
 	s := raw[i+2:]
 	q1 := strings.IndexByte(s[:min(len(s), 66)], '?')
 	if q1 <= 0 || q1 > 64 || len(s) < q1+3 || s[q1+2] != '?' {
-		return "", nil, 0, false
+		return "", 0, "", 0, false
 	}
 	cs = s[:q1]
 	if strings.ContainsAny(cs, " \t\"") {
-		return "", nil, 0, false
+		return "", 0, "", 0, false
 	}
 	if star := strings.IndexByte(cs, '*'); star >= 0 { // RFC 2231 5: charset*language
 		cs = cs[:star]
 	}
-	enc := s[q1+1] | 0x20
+	enc = s[q1+1] | 0x20
+	if enc != 'b' && enc != 'q' {
+		return "", 0, "", 0, false
+	}
 	from := i + 2 + q1 + 3 // start of the encoded text in raw
 	if *closeAt < from && *closeAt != len(raw) {
 		*closeAt = len(raw)
@@ -123,17 +130,9 @@ func parseWord(raw string, i int, closeAt *int) (cs string, data func([]byte) []
 		}
 	}
 	if *closeAt == len(raw) || *closeAt-from > maxWordBytes {
-		return "", nil, 0, false
+		return "", 0, "", 0, false
 	}
-	text := raw[from:*closeAt]
-	end = *closeAt + 2
-	switch enc {
-	case 'b':
-		return cs, func(b []byte) []byte { return appendBase64(b, text) }, end, true
-	case 'q':
-		return cs, func(b []byte) []byte { return appendQ(b, text) }, end, true
-	}
-	return "", nil, 0, false
+	return cs, enc, raw[from:*closeAt], *closeAt + 2, true
 }
 
 // appendQ decodes RFC 2047 4.2 Q text: "_" is space, "=XX" a byte.

@@ -4,15 +4,12 @@ import (
 	"bufio"
 	"errors"
 	"io"
-	"sync"
 )
 
 // lineBufSize is the read buffer. Lines longer than this come back in
 // fragments; only the first fragment of a line can be a boundary or a header
 // field start, so long lines cost no rescans.
 const lineBufSize = 32 << 10
-
-var bufPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, lineBufSize) }}
 
 // lineReader yields the lines of a message with their offsets.
 type lineReader struct {

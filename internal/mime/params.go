@@ -80,6 +80,15 @@ func nextParam(s string) (attr, val, rest string) {
 	attr = strings.ToLower(strings.TrimSpace(s[:eq]))
 	s = strings.TrimLeft(s[eq+1:], " \t")
 	if strings.HasPrefix(s, `"`) {
+		if j := strings.IndexAny(s[1:], `"\\`); j >= 0 && s[1+j] == '"' { // no escapes
+			rest = s[2+j:]
+			if k := strings.IndexByte(rest, ';'); k >= 0 {
+				rest = rest[k+1:]
+			} else {
+				rest = ""
+			}
+			return attr, s[1 : 1+j], rest
+		}
 		var b strings.Builder
 		i := 1
 		for ; i < len(s); i++ {

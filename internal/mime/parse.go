@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // # Structure (RFC 2046 5.1)
@@ -36,6 +37,9 @@ type parser struct {
 	// lastEnd is where the body read last ended: the start of the line
 	// break before the delimiter that ended it, or the end of input.
 	lastEnd int64
+	// scratch space of readHeader
+	hbuf  []byte
+	spans []fieldSpan
 }
 
 // Parse reads the message of the given size from r once and returns its
@@ -44,15 +48,14 @@ type parser struct {
 // errors of r.
 func Parse(r io.ReaderAt, size int64, lim Limits) (*Message, error) {
 	lim = lim.withDefaults()
-	m := &Message{r: r, Size: size, lim: lim}
-	br := bufPool.Get().(*bufio.Reader)
-	br.Reset(io.NewSectionReader(r, 0, size))
-	p := &parser{lr: lineReader{br: br}, lim: lim, msg: m}
+	m := &Message{r: r, Size: size, lim: lim, Parts: make([]*Part, 0, 8)}
+	p := parserPool.Get().(*parser)
+	p.reset(io.NewSectionReader(r, 0, size), lim, m)
+	defer parserPool.Put(p)
 	root := p.newPart(0)
 	p.skipMboxFrom()
 	p.parseEntity(root, "text/plain")
-	br.Reset(nil)
-	bufPool.Put(br)
+	p.lr.br.Reset(nil) // drop the reference to r
 	if err := p.lr.readErr(); err != nil {
 		return nil, fmt.Errorf("mime: read message: %w", err)
 	}
@@ -66,6 +69,20 @@ func Parse(r io.ReaderAt, size int64, lim Limits) (*Message, error) {
 	}
 	m.finish()
 	return m, nil
+}
+
+// parserPool keeps parsers with their read buffer and scratch space.
+var parserPool = sync.Pool{New: func() any {
+	return &parser{lr: lineReader{br: bufio.NewReaderSize(nil, lineBufSize)}}
+}}
+
+// reset readies a pooled parser for a new message.
+func (p *parser) reset(r io.Reader, lim Limits, m *Message) {
+	br := p.lr.br
+	br.Reset(r)
+	p.lr = lineReader{br: br}
+	p.lim, p.msg = lim, m
+	p.stack, p.nparts, p.lastEnd = p.stack[:0], 0, 0
 }
 
 // skipMboxFrom steps over a leading mbox "From " line.

@@ -17,8 +17,8 @@ type fieldSpan struct{ name, val, end int }
 // cut short by a delimiter or the end of input, so the entity has no body;
 // d is then what ended it.
 func (p *parser) readHeader(pt *Part) (d delim, ended bool) {
-	var buf []byte // every field: name, then raw value
-	var spans []fieldSpan
+	buf := p.hbuf[:0] // every field: name, then raw value
+	spans := p.spans[:0]
 	var prevTerm int64
 	cur := -1 // index in spans of the open field, -1 if none
 	nfields := 0
@@ -89,6 +89,7 @@ func (p *parser) readHeader(pt *Part) (d delim, ended bool) {
 	}
 	closeField()
 	pt.Header = buildHeader(buf, spans)
+	p.hbuf, p.spans = buf, spans // scratch, reused by the next part
 	return d, ended
 }
 
