@@ -47,6 +47,18 @@ func (p *parser) finish() {
 		}
 	}
 	rs.sortMetas()
+	for _, r := range rs.metas {
+		if r.inactive != "" {
+			continue
+		}
+		for _, d := range r.Meta.deps {
+			if dr := rs.rules[d]; dr != nil && dr.inactive != "" {
+				// the meta cannot be computed as SpamAssassin does
+				r.inactive = "depends on inactive " + d
+				break
+			}
+		}
+	}
 	for _, r := range rs.order {
 		if r.Type != TypeMeta {
 			rs.byType[r.Type] = append(rs.byType[r.Type], r)

@@ -1,11 +1,8 @@
 package sarules
 
 import (
-	"net/mail"
-	"regexp"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Header eval functions (Mail::SpamAssassin::Plugin::HeaderEval and
@@ -89,24 +86,15 @@ func globMatch(pat, s string) bool {
 	return s != "" && s[0] == pat[0] && globMatch(pat[1:], s[1:])
 }
 
-// check_for_shifted_date(min, max): Date header minus the time the last
-// trusted relay received it, in hours, within [min, max).
+// check_for_shifted_date(min, max): Date minus Received time within
+// [min, max) hours (HeaderEval).
 func checkShiftedDate(p *pms, r *Rule, a []string) int {
-	date := p.m.HeaderGet("Date")
-	if date == "" || len(a) < 2 {
+	if len(a) < 2 {
 		return 0
 	}
-	t, err := mail.ParseDate(strings.TrimSpace(date))
-	if err != nil {
-		return 0
-	}
-	recv := p.receivedTime()
-	if recv.IsZero() {
-		return 0
-	}
-	diff := t.Sub(recv).Hours()
+	d, _ := p.dateDiff()
 	lo, hi := parseBound(a[0], true), parseBound(a[1], false)
-	return btoi(diff >= lo && diff < hi)
+	return btoi(d >= 3600*lo && d < 3600*hi)
 }
 
 func parseBound(s string, low bool) float64 {
@@ -118,23 +106,6 @@ func parseBound(s string, low bool) float64 {
 	}
 	v, _ := strconv.ParseFloat(s, 64)
 	return v
-}
-
-var rcvdDateRe = regexp.MustCompile(`;\s*(.+?)\s*$`)
-
-// receivedTime is the date of the first (newest) Received header, or the
-// envelope time; zero when unknown.
-func (p *pms) receivedTime() time.Time {
-	for _, v := range headerValues(p.m.Header, "Received", false) {
-		m := rcvdDateRe.FindStringSubmatch(strings.TrimSpace(v))
-		if m == nil {
-			continue
-		}
-		if t, err := mail.ParseDate(m[1]); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
 }
 
 func subjectAllCaps(p *pms, r *Rule, a []string) int {

@@ -194,13 +194,21 @@ func (p *reParser) escape(f *reFlags) (*node, error) {
 		return p.namedBackref(c)
 	}
 	if c >= '1' && c <= '9' {
-		n := int(c - '0')
-		for p.more() && p.peek() >= '0' && p.peek() <= '9' && n*10+int(p.peek()-'0') <= p.ncap {
-			n = n*10 + int(p.peek()-'0')
-			p.pos++
+		// perlre: \1..\9 are backreferences; longer numbers are
+		// backreferences when that many groups exist, else octal.
+		start := p.pos - 1
+		end := p.pos
+		for end < len(p.src) && p.src[end] >= '0' && p.src[end] <= '9' {
+			end++
 		}
-		p.needBT = true
-		return &node{kind: nBackref, cap: n, fold: f.i}, nil
+		n, _ := strconv.Atoi(p.src[start:end])
+		if end-start == 1 || n <= p.ncap {
+			p.pos = end
+			p.needBT = true
+			return &node{kind: nBackref, cap: n, fold: f.i}, nil
+		}
+		p.pos = start
+		return litNode(p.octal(), f), nil
 	}
 	b, ok, err := p.charEscape(c)
 	if err != nil {
@@ -341,6 +349,10 @@ func (p *reParser) classAtom() (byte, *byteSet, error) {
 	if e == 'b' {
 		return '\b', nil, nil
 	}
+	if e >= '1' && e <= '7' {
+		p.pos--
+		return p.octal(), nil, nil
+	}
 	b, ok, err := p.charEscape(e)
 	if err != nil {
 		return 0, nil, err
@@ -352,4 +364,15 @@ func (p *reParser) classAtom() (byte, *byteSet, error) {
 		return 0, nil, fmt.Errorf("unsupported escape \\%c", e)
 	}
 	return e, nil, nil
+}
+
+// octal reads up to three octal digits at p.pos.
+func (p *reParser) octal() byte {
+	v, n := 0, 0
+	for n < 3 && p.more() && p.peek() >= '0' && p.peek() <= '7' {
+		v = v*8 + int(p.peek()-'0')
+		p.pos++
+		n++
+	}
+	return byte(v)
 }
