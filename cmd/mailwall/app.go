@@ -105,7 +105,7 @@ func newApp(cfg *config.Config, logger *slog.Logger) (*app, error) {
 
 // buildGateway builds the pipeline for cfg (at start and on reload).
 func (a *app) buildGateway(cfg *config.Config) (*gateway.Gateway, error) {
-	pol, closePol, err := buildPolicy(cfg, a.log, a.mlog)
+	pol, closePol, err := buildPolicy(cfg, a.log)
 	if err != nil {
 		return nil, err
 	}

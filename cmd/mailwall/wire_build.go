@@ -1,18 +1,73 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 
 	"mailwall/internal/config"
+	"mailwall/internal/dnsbl"
+	"mailwall/internal/envelope"
 	"mailwall/internal/gateway"
-	"mailwall/internal/maillog"
+	"mailwall/internal/policy"
 	"mailwall/internal/scan"
 )
 
 // buildPolicy returns the pre-DATA policy chain for cfg.
-func buildPolicy(cfg *config.Config, log *slog.Logger, mlog *maillog.Log) (gateway.Policy, func(), error) {
-	return nil, func() {}, nil
+func buildPolicy(cfg *config.Config, log *slog.Logger) (gateway.Policy, func(), error) {
+	pc, err := policyConfig(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := policy.New(pc, log, dnsbl.New(cfg.DNS.Servers, cfg.DNS.Timeout))
+	if err != nil {
+		return nil, nil, err
+	}
+	return policyAdapter{e: e}, e.Close, nil
 }
+
+// policyAdapter turns policy decisions into the gateway's errors.
+type policyAdapter struct{ e *policy.Engine }
+
+var _ gateway.Policy = policyAdapter{}
+
+func decisionErr(d policy.Decision, smtputf8 bool) error {
+	switch d.Action {
+	case policy.Reject, policy.TempFail:
+		return d.SMTPError(smtputf8)
+	case policy.Discard:
+		return gateway.ErrDiscard
+	}
+	return nil
+}
+
+func (p policyAdapter) Connect(ctx context.Context, c *envelope.Conn) error {
+	return decisionErr(p.e.Connect(ctx, c), false)
+}
+
+func (p policyAdapter) Helo(ctx context.Context, c *envelope.Conn) error {
+	return decisionErr(p.e.Helo(ctx, c), false)
+}
+
+func (p policyAdapter) Mail(ctx context.Context, c *envelope.Conn, env *envelope.Envelope) error {
+	return decisionErr(p.e.Mail(ctx, c, env.From), env.SMTPUTF8)
+}
+
+func (p policyAdapter) Rcpt(ctx context.Context, c *envelope.Conn, env *envelope.Envelope, raw string) (envelope.Address, error) {
+	a, d := p.e.Rcpt(ctx, c, env.From, raw)
+	return a, decisionErr(d, env.SMTPUTF8)
+}
+
+func (p policyAdapter) Data(ctx context.Context, c *envelope.Conn, env *envelope.Envelope) error {
+	return decisionErr(p.e.Data(ctx, c, env), env.SMTPUTF8)
+}
+
+func (p policyAdapter) Authenticate(ctx context.Context, c *envelope.Conn, user, pass string) error {
+	return p.e.Authenticate(ctx, c, user, pass)
+}
+
+func (p policyAdapter) TooManyErrors(c *envelope.Conn) bool { return p.e.NoteError(c) }
+
+func (p policyAdapter) Disconnect(c *envelope.Conn) { p.e.Disconnect(c) }
 
 // buildScanners returns the content scanners for cfg, in report order.
 func buildScanners(cfg *config.Config, log *slog.Logger) ([]scan.Scanner, func(), error) {

@@ -32,16 +32,19 @@ import (
 type Policy interface {
 	Connect(ctx context.Context, c *envelope.Conn) error
 	Helo(ctx context.Context, c *envelope.Conn) error
-	Mail(ctx context.Context, c *envelope.Conn, from envelope.Address) error
+	// Mail decides on env.From (env.Rcpts is empty).
+	Mail(ctx context.Context, c *envelope.Conn, env *envelope.Envelope) error
 	// Rcpt parses raw (the text inside <...>) and decides; it returns the
-	// parsed address.
-	Rcpt(ctx context.Context, c *envelope.Conn, from envelope.Address, raw string) (envelope.Address, error)
+	// parsed address. env holds the transaction so far.
+	Rcpt(ctx context.Context, c *envelope.Conn, env *envelope.Envelope, raw string) (envelope.Address, error)
 	// Data is called at the end of DATA, before anything is scanned
 	// (rate limits).
 	Data(ctx context.Context, c *envelope.Conn, env *envelope.Envelope) error
 	Authenticate(ctx context.Context, c *envelope.Conn, user, pass string) error
 	// TooManyErrors records one refused command; true means disconnect.
 	TooManyErrors(c *envelope.Conn) bool
+	// Disconnect is called once when the connection ends.
+	Disconnect(c *envelope.Conn)
 }
 
 // ErrDiscard from a Policy method accepts the message and drops it.

@@ -72,12 +72,13 @@ func (s *Session) Mail(ctx context.Context, from string, env envelope.Envelope) 
 	if s.g.opts.MaxMessageSize > 0 && env.Size > s.g.opts.MaxMessageSize {
 		return s.refused(ctx, "MAIL", "", smtp.ErrTooBig)
 	}
+	s.env = env
 	if s.g.policy != nil {
-		if err := s.policyErr(s.g.policy.Mail(ctx, s.Conn, addr)); err != nil {
+		if err := s.policyErr(s.g.policy.Mail(ctx, s.Conn, &s.env)); err != nil {
+			s.env = envelope.Envelope{}
 			return s.refused(ctx, "MAIL", "", err)
 		}
 	}
-	s.env = env
 	return nil
 }
 
@@ -88,7 +89,7 @@ func (s *Session) Rcpt(ctx context.Context, raw string) error {
 	}
 	var addr envelope.Address
 	if s.g.policy != nil {
-		a, err := s.g.policy.Rcpt(ctx, s.Conn, s.env.From, raw)
+		a, err := s.g.policy.Rcpt(ctx, s.Conn, &s.env, raw)
 		if err := s.policyErr(err); err != nil {
 			return s.refused(ctx, "RCPT", raw, err)
 		}
@@ -116,6 +117,9 @@ func (s *Session) Reset() {
 
 // Close ends the session.
 func (s *Session) Close() {
+	if s.g.policy != nil {
+		s.g.policy.Disconnect(s.Conn)
+	}
 	s.g.mlog.Write(maillog.Disconnect{ConnID: s.Conn.ID, Client: s.Conn.IP().String(), Messages: s.messages})
 }
 
@@ -152,7 +156,7 @@ func (s *Session) refusedAs(ctx context.Context, id, stage, rcpt string, err err
 		s.g.stats.TempFailed.Add(1)
 	}
 	s.g.mlog.Write(maillog.Rejected{ID: id, Stage: stage, Client: s.Conn.IP().String(),
-		From: s.env.From.String(), Rcpt: rcpt, Code: e.Code, Enhanced: e.Enhanced.String(),
+		From: s.env.From.String(), Rcpt: rcpt, User: s.Conn.AuthUser, Code: e.Code, Enhanced: e.Enhanced.String(),
 		Text: e.Text, Reason: e.Reason})
 	if s.g.policy != nil && stage != "DATA" && s.g.policy.TooManyErrors(s.Conn) {
 		s.Drop = true

@@ -20,6 +20,7 @@ type Disconnect struct {
 // Rejected: a command or message was refused.
 type Rejected struct {
 	ID, Stage, Client, From, Rcpt string
+	User                          string // authenticated account, if any
 	Code                          int
 	Enhanced, Text, Reason        string
 }
@@ -113,6 +114,9 @@ func (e Rejected) Line() string {
 		e.Stage, e.Client, e.Code, e.Enhanced, e.Text, e.Reason, e.From)
 	if e.Rcpt != "" {
 		s += fmt.Sprintf(" to=<%s>", e.Rcpt)
+	}
+	if e.User != "" {
+		s += fmt.Sprintf(" sasl_username=%s", e.User)
 	}
 	return s
 }
