@@ -120,7 +120,11 @@ func (x *run) read(ctx context.Context, r io.Reader, hint int64) ([]byte, error)
 		if err := x.check(ctx); err != nil {
 			return nil, err
 		}
-		n, err := io.CopyN(&buf, r, min(readChunk, limit+1-int64(buf.Len())))
+		step := int64(readChunk)
+		if rem := limit - int64(buf.Len()); rem < step {
+			step = rem + 1 // one byte more tells "over the limit" from "exactly at it"
+		}
+		n, err := io.CopyN(&buf, r, step)
 		if gerr := x.grow(n); gerr != nil {
 			return nil, gerr
 		}
