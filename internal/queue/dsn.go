@@ -103,7 +103,7 @@ func (q *Queue) writeDSN(w io.Writer, r *record, fails []failure, headers []byte
 	p("Arrival-Date: %s", r.Arrived.Format(time.RFC1123Z))
 	for _, f := range fails {
 		p("")
-		p("Final-Recipient: rfc822; %s", f.rcpt.Addr)
+		p("Final-Recipient: %s; %s", addrType(f.rcpt.Addr), f.rcpt.Addr)
 		p("Action: failed")
 		p("Status: %s", dsnStatus(f))
 		p("Diagnostic-Code: %s", diagnostic(f))
@@ -118,6 +118,17 @@ func (q *Queue) writeDSN(w io.Writer, r *record, fails []failure, headers []byte
 	p("")
 	p("--%s--", boundary)
 	b.Flush()
+}
+
+// addrType is the RFC 3464 address type: "utf-8" (RFC 6533) for an
+// internationalised address, else "rfc822".
+func addrType(addr string) string {
+	for i := 0; i < len(addr); i++ {
+		if addr[i] >= 0x80 {
+			return "utf-8"
+		}
+	}
+	return "rfc822"
 }
 
 // dsnStatus picks the RFC 3463 code for the Status field.

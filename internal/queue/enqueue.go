@@ -58,7 +58,7 @@ func (q *Queue) Enqueue(ctx context.Context, id string, prefix []byte, from stri
 		return fmt.Errorf("queue: enqueue %s: %w", id, err)
 	}
 	q.mu.Lock()
-	q.msgs[id] = r
+	q.add(r)
 	q.mu.Unlock()
 	q.poke()
 	return nil

@@ -13,6 +13,7 @@ import (
 
 // call is one Deliver call seen by fakeDeliverer.
 type call struct {
+	ctx       context.Context
 	hop, from string
 	rcpts     []string
 	body      string
@@ -33,7 +34,7 @@ func newFake(reply func(c call, n int) []Result) *fakeDeliverer {
 
 func (f *fakeDeliverer) Deliver(ctx context.Context, hop, from string, rcpts []string, msg io.Reader) []Result {
 	b, _ := io.ReadAll(msg)
-	c := call{hop: hop, from: from, rcpts: rcpts, body: string(b)}
+	c := call{ctx: ctx, hop: hop, from: from, rcpts: rcpts, body: string(b)}
 	f.mu.Lock()
 	f.n++
 	n := f.n
@@ -68,6 +69,7 @@ type env struct {
 	sp     *spool.Spool
 	q      *Queue
 	events chan Event
+	cancel func() // cancels Run's context without waiting
 	stop   func()
 }
 
@@ -90,10 +92,12 @@ func newEnv(t *testing.T, dir string, cfg Config, d Deliverer, run bool) *env {
 	}
 	e.q = q
 	e.stop = func() { q.Close() }
+	e.cancel = func() {}
 	if run {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { q.Run(ctx); close(done) }()
+		e.cancel = cancel
 		e.stop = func() { cancel(); <-done; q.Close() }
 	}
 	stopped := false

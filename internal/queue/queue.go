@@ -104,6 +104,9 @@ type Config struct {
 	// Route picks the next hop of a bounce addressed to the sender;
 	// default: "mx" for every address.
 	Route func(addr string) string
+	// Drain is how long attempts in progress may go on after Run's context
+	// is done; default 10s. An attempt cut short counts as not made.
+	Drain time.Duration
 	// Now is the clock; default time.Now. Tests inject one.
 	Now func() time.Time
 }
@@ -132,6 +135,9 @@ func (c *Config) setDefaults() {
 	if c.Route == nil {
 		c.Route = func(string) string { return "mx" }
 	}
+	if c.Drain <= 0 {
+		c.Drain = 10 * time.Second
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -148,6 +154,7 @@ type Queue struct {
 
 	mu       sync.Mutex
 	msgs     map[string]*record // pending messages, mirror of the db
+	order    []string           // IDs in msgs, oldest first (may hold finished IDs)
 	busy     map[string]bool    // id + "\x00" + group key: attempt running
 	destBusy map[string]int     // group key: attempts running
 	active   int

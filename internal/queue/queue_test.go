@@ -387,3 +387,46 @@ func TestMXGroupsByDomain(t *testing.T) {
 		t.Errorf("groups %v", got)
 	}
 }
+
+func TestShutdownDrainsInFlight(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	f := newFake(func(c call, n int) []Result {
+		close(entered)
+		select {
+		case <-release:
+			return okAll(c.rcpts)
+		case <-c.ctx.Done():
+			return failAllCode(c.rcpts, 0, "", false)
+		}
+	})
+	dir := t.TempDir()
+	e := newEnv(t, dir, Config{Drain: time.Minute}, f, true)
+	e.send("a@example.org", body, "b@example.test")
+	<-entered
+	e.cancel() // like SIGTERM during a delivery
+	close(release)
+	e.stop()
+	if ev := e.waitEvent("delivered"); ev.Attempts != 1 {
+		t.Errorf("event %+v", ev)
+	}
+	e2 := newEnv(t, dir, Config{}, newFake(nil), false)
+	if items, _ := e2.q.List(); len(items) != 0 {
+		t.Errorf("%d items left after a drained shutdown", len(items))
+	}
+}
+
+func TestDSNForUTF8Recipient(t *testing.T) {
+	f := newFake(func(c call, n int) []Result {
+		if c.from == "" {
+			return okAll(c.rcpts)
+		}
+		return failAllCode(c.rcpts, 550, "5.1.1", true)
+	})
+	e := newEnv(t, "", Config{}, f, true)
+	e.send("s@example.org", body, "jörg@example.test")
+	waitCall(t, f)
+	if d := waitCall(t, f); !strings.Contains(d.body, "Final-Recipient: utf-8; jörg@example.test") {
+		t.Errorf("DSN:\n%s", d.body)
+	}
+}

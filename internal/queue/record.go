@@ -108,6 +108,7 @@ func (q *Queue) load() error {
 		}
 		bad = bad[:0]
 		clear(q.msgs)
+		q.order = q.order[:0]
 		var badKeys [][]byte
 		err = msgs.ForEach(func(k, v []byte) error {
 			r, err := decodeRecord(k, v)
@@ -116,7 +117,7 @@ func (q *Queue) load() error {
 				badKeys = append(badKeys, append([]byte(nil), k...))
 				return corrupt.Put(k, append([]byte(nil), v...))
 			}
-			q.msgs[r.ID] = r
+			q.add(r)
 			return nil
 		})
 		if err != nil {

@@ -30,6 +30,9 @@ func store(t *testing.T, s *Spool, data []byte) string {
 	if _, err := w.Write(data); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
+	if w.Size() != int64(len(data)) {
+		t.Fatalf("Size = %d, want %d", w.Size(), len(data))
+	}
 	if err := w.Commit(); err != nil {
 		t.Fatalf("Commit: %v", err)
 	}

@@ -61,6 +61,7 @@ type Writer struct {
 	f    *os.File
 	bw   *bufio.Writer
 	err  error
+	size int64
 	done bool
 }
 
@@ -93,6 +94,9 @@ func (s *Spool) Create() (*Writer, error) {
 // ID returns the message's ID; it is final already before Commit.
 func (w *Writer) ID() string { return w.id }
 
+// Size returns the bytes written so far.
+func (w *Writer) Size() int64 { return w.size }
+
 // Write appends p to the message. After the first error every call fails
 // with it; an ENOSPC error wraps ErrDiskFull.
 func (w *Writer) Write(p []byte) (int, error) {
@@ -100,6 +104,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	n, err := w.bw.Write(p)
+	w.size += int64(n)
 	if err != nil {
 		w.err = fmt.Errorf("spool: write %s: %w", w.id, diskFull(err))
 	}
