@@ -56,10 +56,10 @@ func (p *parser) setting(key, value string) bool {
 		}
 		rs.scoresPending[f[0]] = sc
 	case "describe":
-		name, text, _ := strings.Cut(value, " ")
+		name, text := cutWS(value)
 		rs.describes[name] = strings.TrimSpace(text)
 	case "tflags":
-		name, text, _ := strings.Cut(value, " ")
+		name, text := cutWS(value)
 		rs.tflags[name] = strings.TrimSpace(text)
 	case "priority":
 		f := strings.Fields(value)
@@ -132,7 +132,7 @@ func (p *parser) headerSetting(key, value string) bool {
 	case "clear_headers":
 		rs.headers = nil
 	case "rewrite_header":
-		name, text, _ := strings.Cut(value, " ")
+		name, text := cutWS(value)
 		if strings.EqualFold(name, "subject") {
 			rs.rewriteSubj = strings.TrimSpace(text)
 		}
@@ -216,4 +216,13 @@ func removeAll(list, drop []string) []string {
 		}
 	}
 	return out
+}
+
+// cutWS splits at the first run of blanks.
+func cutWS(s string) (string, string) {
+	i := strings.IndexAny(s, " \t")
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], strings.TrimSpace(s[i:])
 }
