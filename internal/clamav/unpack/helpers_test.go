@@ -90,3 +90,5 @@ func overlapZip(t testing.TB, one []byte, n int) []byte {
 	binary.LittleEndian.PutUint32(end[16:], uint32(cd))
 	return append(out, end...)
 }
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

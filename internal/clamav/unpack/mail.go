@@ -128,7 +128,7 @@ func parseMediaType(v string) (string, map[string]string) {
 	if err != nil { // QUIRK: keep the type even if a parameter is malformed
 		t, _, _ = strings.Cut(v, ";")
 		p = map[string]string{}
-		if i := strings.Index(strings.ToLower(v), "boundary="); i >= 0 {
+		if i := strings.Index(asciiLower(v), "boundary="); i >= 0 {
 			b := strings.Trim(strings.Fields(v[i+9:] + " ")[0], "\";")
 			p["boundary"] = b
 		}
@@ -180,4 +180,15 @@ func decodeTransfer(cte string, body []byte) []byte {
 		}
 	}
 	return body
+}
+
+// asciiLower lower-cases ASCII letters only, keeping byte offsets valid.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
 }
