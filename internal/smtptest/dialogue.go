@@ -93,3 +93,13 @@ func Msg(from, to, subject, body string) string {
 	return fmt.Sprintf("From: <%s>\r\nTo: <%s>\r\nSubject: %s\r\nMessage-ID: <%d@test>\r\nDate: Mon, 23 Nov 2026 08:00:00 +0000\r\n\r\n%s\r\n",
 		from, to, subject, time.Now().UnixNano(), strings.ReplaceAll(body, "\n", "\r\n"))
 }
+
+// ReplyLine reads one raw reply line (without CRLF), for multi-line replies.
+func (c *Client) ReplyLine() string {
+	c.t.Helper()
+	line, err := c.r.ReadString('\n')
+	if err != nil {
+		c.t.Fatalf("read reply: %v (got %q)", err, line)
+	}
+	return strings.TrimRight(line, "\r\n")
+}
