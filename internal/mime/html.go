@@ -20,9 +20,6 @@ import (
 // client may follow or load: href, src, action, background, and the URL of
 // a meta refresh.
 
-// urlAttrs are the attributes whose value is a link.
-var urlAttrs = map[string]bool{"href": true, "src": true, "action": true, "background": true, "formaction": true}
-
 // HTMLToText renders HTML to plain text and returns it with the links found
 // in the markup, in document order (not de-duplicated).
 func HTMLToText(b []byte) (text string, links []string) {
@@ -56,17 +53,16 @@ func HTMLToText(b []byte) (text string, links []string) {
 			for hasAttr {
 				var k, v []byte
 				k, v, hasAttr = z.TagAttr()
-				key := string(k)
-				switch {
-				case urlAttrs[key]:
+				switch string(k) {
+				case "href", "src", "action", "background", "formaction":
 					if u := cleanLink(string(v)); u != "" {
 						links = append(links, u)
 					}
-				case key == "alt":
+				case "alt":
 					alt = string(v)
-				case key == "http-equiv":
+				case "http-equiv":
 					refresh = strings.ToLower(string(v))
-				case key == "content":
+				case "content":
 					content = string(v)
 				}
 			}
@@ -112,9 +108,12 @@ func (w *textWriter) newline() { w.pendNL = true }
 
 func (w *textWriter) text(t []byte) {
 	for len(t) > 0 {
-		r, n := utf8.DecodeRune(t)
+		r, n := rune(t[0]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRune(t)
+		}
 		t = t[n:]
-		if unicode.IsSpace(r) || r == '\u00a0' {
+		if r == ' ' || r == '\n' || r == '\t' || r == '\r' || r >= utf8.RuneSelf && (unicode.IsSpace(r) || r == '\u00a0') || r == '\f' || r == '\v' {
 			w.pendSpace = true
 			continue
 		}
@@ -126,7 +125,11 @@ func (w *textWriter) text(t []byte) {
 			}
 		}
 		w.pendSpace, w.pendNL = false, false
-		w.b.WriteRune(r)
+		if n == 1 {
+			w.b.WriteByte(byte(r))
+		} else {
+			w.b.WriteRune(r)
+		}
 	}
 }
 

@@ -30,7 +30,7 @@ import (
 
 // Limits bound the work Parse does. Zero fields take the defaults.
 type Limits struct {
-	MaxDepth     int   // nesting of multiparts and message/rfc822; default 20
+	MaxDepth     int   // nesting of multiparts and message/rfc822; default 20, at most maxDepthCap
 	MaxParts     int   // total parts; default 1000
 	MaxHeaders   int   // header fields per part; default 1000
 	MaxTextBytes int64 // decoded text kept per part for Text(); default 1 MiB
@@ -44,10 +44,15 @@ const (
 	DefaultMaxTextBytes = 1 << 20
 )
 
+// maxDepthCap bounds MaxDepth whatever the caller asks: the parser recurses
+// once per level, and a deep enough message would exhaust the stack.
+const maxDepthCap = 200
+
 func (l Limits) withDefaults() Limits {
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth
 	}
+	l.MaxDepth = min(l.MaxDepth, maxDepthCap)
 	if l.MaxParts <= 0 {
 		l.MaxParts = DefaultMaxParts
 	}

@@ -125,7 +125,11 @@ func normalizeURI(u string) string {
 		if i := strings.IndexAny(rest, "/\\?#"); i >= 0 {
 			host, tail = rest[:i], rest[i:]
 		}
-		return scheme + "://" + deobfuscate.Replace(host) + tail
+		clean := deobfuscate.Replace(host)
+		if len(u) == len(scheme)+3+len(rest) && u[:len(scheme)] == scheme && u[len(scheme):len(scheme)+3] == "://" && clean == host {
+			return u // already normal: no allocation
+		}
+		return scheme + "://" + clean + tail
 	case "mailto":
 		if rest == "" {
 			return ""
