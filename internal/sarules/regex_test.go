@@ -1,0 +1,131 @@
+package sarules
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRegexTranslation(t *testing.T) {
+	tests := []struct {
+		re, s string
+		want  bool
+	}{
+		{`/foo/`, "a foo b", true},
+		{`/FOO/i`, "a foo b", true},
+		{`/FOO/`, "a foo b", false},
+		{`/\bcat\b/`, "concat", false},
+		{`/\bcat\b/`, "a cat.", true},
+		{`/^b/`, "a\nb", false},
+		{`/^b/m`, "a\nb", true},
+		{`/a$/`, "xa\n", true},
+		{`/a\z/`, "xa\n", false},
+		{`/a.b/`, "a\nb", false},
+		{`/a.b/s`, "a\nb", true},
+		{`/a b c/x`, "abc", true},
+		{`/a # comment
+		  b/x`, "ab", true},
+		{`/\xe9t\xe9/`, "\xe9t\xe9", true},
+		{`/\xe9/`, "\xc3\xa9", false},
+		{"/caf\xc3\xa9/", "un caf\xc3\xa9", true},
+		{`/[\042\223]{2}/`, "say \"\"hi", true},
+		{`/\042/`, `"`, true},
+		{`/[[:upper:]]{3}/`, "abcDEF", true},
+		{`/(?i)hello/`, "HeLLo", true},
+		{`/a(?i:b)c/`, "aBc", true},
+		{`/a(?i:b)c/`, "aBC", false},
+		{`/a+?b/`, "aaab", true},
+		{`/a++b/`, "aaab", true},
+		{`/foo(?=bar)/`, "foobar", true},
+		{`/foo(?=bar)/`, "foobaz", false},
+		{`/foo(?!bar)/`, "foobar", false},
+		{`/(?<=x)foo/`, "xfoo", true},
+		{`/(?<!x)foo/`, "xfoo", false},
+		{`/(\w)\1/`, "hello", true},
+		{`/(\w)\1/`, "helo", false},
+		{`/(?<w>ab)\k<w>/`, "abab", true},
+		{`/(?>a+)b/`, "aaab", true},
+		{`m{a/b}`, "a/b", true},
+		{`/a\/b/`, "a/b", true},
+		{`/\Qa.b\E/`, "axb", false},
+		{`/x{2,3}/`, "axxb", true},
+		{`/a{,2}/`, "a{,2}", true},
+	}
+	for _, tt := range tests {
+		re, err := CompileRegex(tt.re)
+		if err != nil {
+			t.Errorf("%s: %v", tt.re, err)
+			continue
+		}
+		if got := re.Match(tt.s, ""); got != tt.want {
+			t.Errorf("%s on %q = %v, want %v (go: %v)", tt.re, tt.s, got, tt.want, re.re)
+		}
+	}
+}
+
+func TestRegexErrors(t *testing.T) {
+	for _, re := range []string{`/a(b/`, `/a)/`, `/[a/`, `/*a/`, `foo`, `/a/q`} {
+		if _, err := CompileRegex(re); err == nil {
+			t.Errorf("%s: no error", re)
+		}
+	}
+}
+
+// TestPathologicalRegexBounded: historical SpamAssassin DoS shapes on
+// pathological input finish (step limit) and count as no match.
+func TestPathologicalRegexBounded(t *testing.T) {
+	long := strings.Repeat("a", 50000)
+	for _, src := range []string{`/(a+)+b/`, `/(a|aa)+(?=b)/`, `/(a*)*\1b/`, `/(?:a+)+(?!a)c/`, `/(\w+\s?)+\1z/`} {
+		re, err := CompileRegex(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if re.Match(long, "") {
+			t.Errorf("%s matched", src)
+		}
+		if n := re.Count(long, "", 0); n != 0 {
+			t.Errorf("%s counted %d", src, n)
+		}
+	}
+}
+
+func TestRequiredLiterals(t *testing.T) {
+	tests := []struct {
+		re   string
+		want string
+	}{
+		{`/viagra/i`, "viagra"},
+		{`/\bfree (?:money|cash)\b/`, "free "},
+		{`/(?:money|cash) now/`, "money|cash"},
+		{`/a|b/`, ""},
+	}
+	for _, tt := range tests {
+		re, _ := CompileRegex(tt.re)
+		got := ""
+		if litScore(re.lits) > 0 {
+			got = strings.Join(re.lits, "|")
+		}
+		if got != tt.want {
+			t.Errorf("%s: lits %q, want %q", tt.re, got, tt.want)
+		}
+	}
+}
+
+func FuzzRegex(f *testing.F) {
+	for _, s := range []string{`/a+b/`, `/(?<=x)y/i`, `/[\x00-\xff]{2,}/s`, `/(\w)\1/`, `/(?i)a(?-i)b/x`, `/\Qa.\E+/`} {
+		f.Add(s, "xaab yy")
+	}
+	f.Fuzz(func(t *testing.T, src, subject string) {
+		re, err := CompileRegex(src)
+		if err != nil {
+			return
+		}
+		a := re.Match(subject, "")
+		if re.re != nil {
+			// the backtracking matcher must agree with the Go engine
+			st, _, aborted := btFind(re.root, re.ncap, subject, 0)
+			if !aborted && (st >= 0) != a && !strings.ContainsAny(src, "$+Z") {
+				t.Errorf("%s on %q: go=%v bt=%v", src, subject, a, st >= 0)
+			}
+		}
+	})
+}
