@@ -1,0 +1,100 @@
+// Package spam wraps the SpamAssassin-compatible rule engine
+// (internal/sarules) as a scan.Scanner: every rule that fires is a finding
+// with its score, and the X-Spam-* headers of add_header are returned for
+// the action stage. The engine decides nothing: verdict compares the
+// score with the configured thresholds.
+package spam
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+
+	"mailwall/internal/sarules"
+	"mailwall/internal/scan"
+)
+
+// Engine is a scan.Scanner over a loaded Ruleset. Scan is safe for
+// concurrent use; the Ruleset is never mutated.
+type Engine struct {
+	Rules *sarules.Ruleset
+	// Local disables network rules (DNS blocklists), as spamassassin -L.
+	Local bool
+	// MaxBytes: larger messages are not checked (no findings); 0 = no limit.
+	MaxBytes int64
+	// Skip are client networks whose mail is not checked.
+	Skip []netip.Prefix
+	// Bayes and DNS are optional hooks for the engine.
+	Bayes sarules.BayesHook
+	DNS   sarules.DNSHook
+}
+
+var _ scan.Scanner = (*Engine)(nil)
+
+// Name implements scan.Scanner.
+func (e *Engine) Name() string { return "SPAM" }
+
+// Scan implements scan.Scanner.
+func (e *Engine) Scan(ctx context.Context, t *scan.Task) (*scan.Result, error) {
+	if e.skipped(t) {
+		return &scan.Result{}, nil
+	}
+	raw, err := readAll(t.Raw, t.Size)
+	if err != nil {
+		return nil, fmt.Errorf("spam: read message: %w", err)
+	}
+	m := sarules.NewMessage(raw)
+	if t.Env != nil {
+		m.EnvelopeFrom = t.Env.From.String()
+		for _, r := range t.Env.Rcpts {
+			m.Rcpts = append(m.Rcpts, r.String())
+		}
+	}
+	res := e.Rules.Check(ctx, m, sarules.CheckOptions{Local: e.Local, Bayes: e.Bayes, DNS: e.DNS})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("spam: %w", err)
+	}
+	return toResult(res), nil
+}
+
+func (e *Engine) skipped(t *scan.Task) bool {
+	if e.MaxBytes > 0 && t.Size > e.MaxBytes {
+		return true
+	}
+	if t.Conn == nil {
+		return false
+	}
+	ip := t.Conn.IP()
+	for _, p := range e.Skip {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+func readAll(r io.ReaderAt, size int64) ([]byte, error) {
+	if r == nil || size <= 0 {
+		return nil, nil
+	}
+	buf := make([]byte, size)
+	n, err := r.ReadAt(buf, 0)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// toResult turns rule hits into findings; Score and Threshold carry the
+// engine's own total and required_score.
+func toResult(res *sarules.Result) *scan.Result {
+	out := &scan.Result{Score: res.Score, Threshold: res.Required}
+	for _, h := range res.Hits {
+		out.Findings = append(out.Findings, scan.Finding{Symbol: h.Name, Score: h.Score, Detail: h.Description})
+	}
+	for _, h := range res.Headers {
+		out.Headers = append(out.Headers, scan.HeaderField{Name: h.Name, Value: h.Value})
+	}
+	return out
+}

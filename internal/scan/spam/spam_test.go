@@ -1,0 +1,63 @@
+package spam
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"mailwall/internal/envelope"
+	"mailwall/internal/sarules"
+	"mailwall/internal/scan"
+)
+
+const rules = `
+body     CHEAP   /cheap pills/i
+describe CHEAP   Sells pills
+score    CHEAP   6
+add_header all Status "_YESNO_, score=_SCORE_ required=_REQD_ tests=_TESTS_"
+`
+
+func TestScan(t *testing.T) {
+	rs, diags := sarules.LoadText(rules)
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	tests := []struct {
+		name      string
+		msg       string
+		skip      bool
+		wantScore float64
+		wantSym   string
+	}{
+		{"spam", "Subject: hi\n\nCheap pills here\n", false, 6, "CHEAP"},
+		{"ham", "Subject: hi\n\nhello\n", false, 0, ""},
+		{"skipped network", "Subject: hi\n\nCheap pills here\n", true, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &Engine{Rules: rs, Local: true}
+			if tt.skip {
+				e.Skip = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
+			}
+			task := &scan.Task{
+				Conn: &envelope.Conn{RemoteAddr: netip.MustParseAddrPort("192.0.2.1:25")},
+				Env:  &envelope.Envelope{From: envelope.Address{Local: "a", Domain: "example.org"}},
+				Raw:  strings.NewReader(tt.msg), Size: int64(len(tt.msg)),
+			}
+			res, err := e.Scan(context.Background(), task)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Score != tt.wantScore {
+				t.Errorf("score %v, want %v", res.Score, tt.wantScore)
+			}
+			if tt.wantSym != "" && (len(res.Findings) != 1 || res.Findings[0].Symbol != tt.wantSym || res.Findings[0].Detail != "Sells pills") {
+				t.Errorf("findings %v", res.Findings)
+			}
+			if !tt.skip && (len(res.Headers) != 1 || res.Headers[0].Name != "X-Spam-Status") {
+				t.Errorf("headers %v", res.Headers)
+			}
+		})
+	}
+}
