@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"mailwall/internal/relaytest"
+)
+
+// openSink accepts every command with 250 (DATA excepted).
+func openSink(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(20 * time.Second))
+				io.WriteString(c, "220 sink.example.test ESMTP\r\n")
+				r := bufio.NewReader(c)
+				for range 500 {
+					l, err := r.ReadString('\n')
+					if err != nil || strings.HasPrefix(strings.ToUpper(l), "QUIT") {
+						return
+					}
+					io.WriteString(c, "250 ok\r\n")
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestRelaytestCmdExit(t *testing.T) {
+	var out bytes.Buffer
+	err := runRelaytest(t.Context(), &out, []string{openSink(t)}, relaytest.Options{Timeout: 5 * time.Second})
+	if e, ok := err.(*exitError); !ok || e.code != 1 {
+		t.Errorf("exit: %v, want 1", err)
+	}
+	if !strings.HasSuffix(out.String(), "Finished scanning. 1 out of 1 hosts will relay.\n") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if withPort("mx.example.test", "25") != "mx.example.test:25" || withPort("[::1]", "25") != "[::1]:25" ||
+		withPort("127.0.0.1:2525", "25") != "127.0.0.1:2525" {
+		t.Errorf("withPort")
+	}
+}
