@@ -17,6 +17,7 @@ import (
 	"mailwall/internal/deliver"
 	"mailwall/internal/gateway"
 	"mailwall/internal/maillog"
+	"mailwall/internal/quarantine"
 	"mailwall/internal/queue"
 	"mailwall/internal/smtpd"
 	"mailwall/internal/spool"
@@ -31,6 +32,7 @@ type app struct {
 	mlogW   io.Closer
 	spool   *spool.Spool
 	queue   *queue.Queue
+	quar    *quarantine.Store
 	stats   *gateway.Stats
 	smtp    *smtpd.Server
 	web     *http.Server
@@ -83,6 +85,10 @@ func newApp(cfg *config.Config, logger *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.queue = q
+	if a.quar, err = quarantine.Open(filepath.Join(cfg.DataDir, "quarantine"), sp); err != nil {
+		q.Close()
+		return nil, err
+	}
 	gw, err := a.buildGateway(cfg)
 	if err != nil {
 		q.Close()
@@ -127,7 +133,7 @@ func (a *app) buildGateway(cfg *config.Config) (*gateway.Gateway, error) {
 		Hostname: cfg.Hostname, MaxMessageSize: cfg.SMTP.MaxMessageSize, MaxRecipients: cfg.SMTP.MaxRecipients,
 		MaxReceived: cfg.SMTP.MaxReceived, ScanTimeout: cfg.Scan.Timeout,
 		RefuseAmbiguousMIME: cfg.Scan.RefuseAmbiguousMIME, Routes: routerFor(cfg),
-	}, gateway.Deps{Policy: pol, Spool: a.spool, Queue: a.queue, Scanners: scanners,
+	}, gateway.Deps{Policy: pol, Spool: a.spool, Queue: a.queue, Quarantine: a.quar, Scanners: scanners,
 		Verdict: vc, Log: a.log, MailLog: a.mlog, Stats: a.stats}), nil
 }
 
@@ -167,7 +173,7 @@ func (a *app) start(ctx context.Context, errc chan<- error) error {
 			return fmt.Errorf("web listen %s: %w", a.cfg.Web.Listen, err)
 		}
 		a.webAddr = l.Addr().String()
-		a.web = &http.Server{Handler: web.New(web.Deps{Queue: a.queue, Stats: a.stats, Config: a.cfg}),
+		a.web = &http.Server{Handler: web.New(web.Deps{Queue: a.queue, Quarantine: a.quar, Stats: a.stats, Config: a.cfg}),
 			ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := a.web.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -78,14 +78,24 @@ func queueOp(cmd *cobra.Command, method, path string, direct func(*queue.Queue) 
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Web.Listen != "" {
-		body, err := apiCall(method, "http://"+cfg.Web.Listen+path)
-		var op *net.OpError
-		if !errors.As(err, &op) { // the server answered (or failed in an HTTP way)
-			return body, err
-		}
+	if body, answered, err := serverCall(cfg, method, path); answered {
+		return body, err
 	}
 	return directQueue(cfg, direct)
+}
+
+// serverCall sends an API request to the running server; answered is
+// false when no server listens (the caller then works on disk itself).
+func serverCall(cfg *config.Config, method, path string) (body []byte, answered bool, err error) {
+	if cfg.Web.Listen == "" {
+		return nil, false, nil
+	}
+	body, err = apiCall(method, "http://"+cfg.Web.Listen+path)
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return nil, false, nil
+	}
+	return body, true, err
 }
 
 func apiCall(method, url string) ([]byte, error) {

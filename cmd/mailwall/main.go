@@ -23,6 +23,7 @@ func main() {
 	root.AddCommand(
 		newServeCmd(),
 		newQueueCmd(),
+		newQuarantineCmd(),
 		newVersionCmd(),
 		newScanCmd(),
 		newCheckCmd(),

@@ -19,6 +19,7 @@ import (
 	"mailwall/internal/envelope"
 	"mailwall/internal/maillog"
 	"mailwall/internal/mime"
+	"mailwall/internal/quarantine"
 	"mailwall/internal/queue"
 	"mailwall/internal/scan"
 	"mailwall/internal/spool"
@@ -64,15 +65,16 @@ type Options struct {
 // Gateway holds what every session shares. It is immutable once built;
 // reload builds a new one and swaps it in (in-flight sessions keep theirs).
 type Gateway struct {
-	opts     Options
-	policy   Policy
-	spool    *spool.Spool
-	queue    *queue.Queue
-	scanners []scan.Scanner
-	verdict  *verdict.Config
-	log      *slog.Logger
-	mlog     *maillog.Log
-	stats    *Stats
+	opts       Options
+	policy     Policy
+	spool      *spool.Spool
+	queue      *queue.Queue
+	quarantine *quarantine.Store
+	scanners   []scan.Scanner
+	verdict    *verdict.Config
+	log        *slog.Logger
+	mlog       *maillog.Log
+	stats      *Stats
 }
 
 // Stats are counters exported on /metrics. Shared across reloads.
@@ -82,14 +84,17 @@ type Stats struct {
 
 // Deps are the parts a Gateway is built from.
 type Deps struct {
-	Policy   Policy
-	Spool    *spool.Spool
-	Queue    *queue.Queue
-	Scanners []scan.Scanner
-	Verdict  *verdict.Config
-	Log      *slog.Logger
-	MailLog  *maillog.Log
-	Stats    *Stats
+	Policy Policy
+	Spool  *spool.Spool
+	Queue  *queue.Queue
+	// Quarantine keeps messages the verdict puts aside; nil refuses
+	// (451) such messages.
+	Quarantine *quarantine.Store
+	Scanners   []scan.Scanner
+	Verdict    *verdict.Config
+	Log        *slog.Logger
+	MailLog    *maillog.Log
+	Stats      *Stats
 }
 
 // New builds a Gateway.
@@ -106,7 +111,7 @@ func New(o Options, d Deps) *Gateway {
 	if o.ScanTimeout <= 0 {
 		o.ScanTimeout = 2 * time.Minute
 	}
-	return &Gateway{opts: o, policy: d.Policy, spool: d.Spool, queue: d.Queue,
+	return &Gateway{opts: o, policy: d.Policy, spool: d.Spool, queue: d.Queue, quarantine: d.Quarantine,
 		scanners: d.Scanners, verdict: d.Verdict, log: d.Log, mlog: d.MailLog, stats: d.Stats}
 }
 

@@ -10,6 +10,7 @@ import (
 	"mailwall/internal/action"
 	"mailwall/internal/maillog"
 	"mailwall/internal/mime"
+	"mailwall/internal/quarantine"
 	"mailwall/internal/queue"
 	"mailwall/internal/scan"
 	"mailwall/internal/smtp"
@@ -100,11 +101,11 @@ func (s *Session) process(ctx context.Context, id string, size int64) error {
 	rep := scan.Run(ctx, task, s.g.scanners, s.g.opts.ScanTimeout)
 	v := verdict.Decide(s.g.verdict, rep)
 	s.logFindings(ctx, id, rep)
-	return s.apply(ctx, id, v, rep)
+	return s.apply(ctx, id, v, rep, msg.Header.Get("Subject"))
 }
 
 // apply carries out the verdict.
-func (s *Session) apply(ctx context.Context, id string, v verdict.Verdict, rep *scan.Report) error {
+func (s *Session) apply(ctx context.Context, id string, v verdict.Verdict, rep *scan.Report, subject string) error {
 	c, env := s.Conn, &s.env
 	if v.Spam {
 		s.g.stats.Spam.Add(1)
@@ -117,19 +118,30 @@ func (s *Session) apply(ctx context.Context, id string, v verdict.Verdict, rep *
 		s.g.mlog.Write(maillog.Discarded{ID: id, Reason: v.Reason + ": " + v.Detail})
 		s.g.spool.Remove(id)
 		return nil
-	case verdict.Quarantine:
-		s.g.stats.Quarantined.Add(1)
-		s.g.mlog.Write(maillog.Quarantined{ID: id, Reason: v.Reason, Score: v.Score})
-		// Kept in the spool under its ID; the quarantine index refers to it.
-		return nil
 	}
 	rcv := action.Received(c, env, s.g.opts.Hostname, id, time.Now())
 	prefix := action.Headers(rcv, v, rep, "mailwall")
 	rcpts := make([]queue.Recipient, len(env.Rcpts))
 	to := make([]string, len(env.Rcpts))
+	hops := make([]string, len(env.Rcpts))
 	for i, a := range env.Rcpts {
-		rcpts[i] = queue.Recipient{Addr: a.String(), NextHop: s.g.opts.Routes.NextHop(a.Domain)}
+		hops[i] = s.g.opts.Routes.NextHop(a.Domain)
+		rcpts[i] = queue.Recipient{Addr: a.String(), NextHop: hops[i]}
 		to[i] = a.String()
+	}
+	if v.Action == verdict.Quarantine {
+		if s.g.quarantine == nil {
+			return smtp.ErrTempLocal.Wrap(errors.New("quarantine action without a quarantine store"))
+		}
+		err := s.g.quarantine.Put(quarantine.Entry{ID: id, From: env.From.String(), Rcpts: to, Hops: hops,
+			Reason: v.Reason, Detail: v.Detail, Score: v.Score, Size: env.Size, Subject: subject,
+			Time: time.Now(), Prefix: prefix})
+		if err != nil {
+			return spoolError(err)
+		}
+		s.g.stats.Quarantined.Add(1)
+		s.g.mlog.Write(maillog.Quarantined{ID: id, Reason: v.Reason + " " + v.Detail, Score: v.Score})
+		return nil
 	}
 	if err := s.g.queue.Enqueue(ctx, id, prefix, env.From.String(), rcpts); err != nil {
 		return spoolError(err)

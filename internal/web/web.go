@@ -9,6 +9,9 @@
 //	GET    /api/queue            queued messages (JSON)
 //	POST   /api/queue/flush      retry every deferred recipient now
 //	DELETE /api/queue/{id}       delete a queued message
+//	GET    /api/quarantine       quarantined messages (JSON)
+//	POST   /api/quarantine/{id}/release   deliver to the original recipients
+//	DELETE /api/quarantine/{id}  delete a quarantined message
 //	GET    /                     dashboard
 package web
 
@@ -21,14 +24,16 @@ import (
 
 	"mailwall/internal/config"
 	"mailwall/internal/gateway"
+	"mailwall/internal/quarantine"
 	"mailwall/internal/queue"
 )
 
 // Deps are what the handlers read.
 type Deps struct {
-	Queue  *queue.Queue
-	Stats  *gateway.Stats
-	Config *config.Config
+	Queue      *queue.Queue
+	Quarantine *quarantine.Store
+	Stats      *gateway.Stats
+	Config     *config.Config
 }
 
 type server struct {
@@ -45,6 +50,9 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /api/queue", s.queueList)
 	mux.HandleFunc("POST /api/queue/flush", s.queueFlush)
 	mux.HandleFunc("DELETE /api/queue/{id}", s.queueDelete)
+	mux.HandleFunc("GET /api/quarantine", s.quarantineList)
+	mux.HandleFunc("POST /api/quarantine/{id}/release", s.quarantineRelease)
+	mux.HandleFunc("DELETE /api/quarantine/{id}", s.quarantineDelete)
 	mux.HandleFunc("GET /{$}", s.dashboard)
 	return mux
 }
@@ -110,4 +118,30 @@ func (s *server) dashboard(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	dashboardTmpl.Execute(w, map[string]any{"Host": s.d.Config.Hostname, "Started": s.started,
 		"Demo": s.d.Config.Demo, "S": s.d.Stats, "Items": items})
+}
+
+func (s *server) quarantineList(w http.ResponseWriter, _ *http.Request) {
+	list, err := s.d.Quarantine.List()
+	if err != nil && list == nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(list)
+}
+
+func (s *server) quarantineRelease(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.d.Quarantine.Release(r.Context(), r.PathValue("id"), s.d.Queue); err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	fmt.Fprintln(w, "released")
+}
+
+func (s *server) quarantineDelete(w http.ResponseWriter, r *http.Request) {
+	if err := s.d.Quarantine.Delete(r.PathValue("id")); err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	fmt.Fprintln(w, "deleted")
 }
