@@ -65,6 +65,8 @@ type client struct {
 	timeout time.Duration
 	ext     map[string]string // EHLO keywords, upper case
 	tls     bool
+	broken  bool // an I/O or framing error: the connection must not be reused
+	uses    int  // transactions run on this connection
 }
 
 func newClient(conn net.Conn, lmtp bool, timeout time.Duration) *client {
@@ -87,14 +89,35 @@ func (c *client) close() error { return c.conn.Close() }
 func (c *client) send(line string) error {
 	c.conn.SetDeadline(time.Now().Add(c.timeout))
 	_, err := c.bw.WriteString(line + "\r\n")
+	c.broken = c.broken || err != nil
 	return err
 }
 
-func (c *client) flush() error { return c.bw.Flush() }
+func (c *client) flush() error {
+	err := c.bw.Flush()
+	c.broken = c.broken || err != nil
+	return err
+}
 
 // read reads one reply; a reply whose code is not in class want (2 for 2xx,
-// 3 for 3xx) is returned as *replyError.
+// 3 for 3xx) is returned as *replyError. Any other error marks the
+// connection broken.
 func (c *client) read(want int) (reply, error) {
+	r, err := c.readReply(want)
+	var re *replyError
+	if err != nil && !errors.As(err, &re) {
+		c.broken = true
+	}
+	return r, err
+}
+
+// readOK reads one reply and wants 2xx.
+func (c *client) readOK() error {
+	_, err := c.read(2)
+	return err
+}
+
+func (c *client) readReply(want int) (reply, error) {
 	c.conn.SetDeadline(time.Now().Add(c.timeout))
 	var r reply
 	var texts []string
@@ -236,6 +259,7 @@ func (c *client) data(r io.Reader) error {
 	c.conn.SetDeadline(time.Now().Add(c.timeout))
 	dw := textproto.NewWriter(c.bw).DotWriter()
 	ew := newEOLWriter(&deadlineWriter{c: c, w: dw}, "\r\n")
+	c.broken = true // until the final dot is out: a cut transfer must not be reused
 	if _, err := io.Copy(ew, r); err != nil {
 		return fmt.Errorf("sending data: %w", err)
 	}
@@ -245,6 +269,7 @@ func (c *client) data(r io.Reader) error {
 	if err := dw.Close(); err != nil { // writes the final CRLF.CRLF and flushes
 		return fmt.Errorf("sending data: %w", err)
 	}
+	c.broken = false
 	return nil
 }
 

@@ -65,7 +65,8 @@ type Options struct {
 
 // Deliverer delivers messages; it is safe for concurrent use.
 type Deliverer struct {
-	o Options
+	o    Options
+	pool pool
 }
 
 var _ queue.Deliverer = (*Deliverer)(nil)
@@ -85,6 +86,13 @@ func New(o Options) *Deliverer {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Deliverer{o: o}
+}
+
+// Close closes idle connections kept for reuse. Deliveries may still run
+// afterwards; they open new connections.
+func (d *Deliverer) Close() error {
+	d.pool.closeAll()
+	return nil
 }
 
 // Deliver implements queue.Deliverer.

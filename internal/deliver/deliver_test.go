@@ -16,14 +16,16 @@ import (
 
 const msg = "From: a@example.org\r\nSubject: hi\r\n\r\nbody line\r\n"
 
-func newTest(o Options) *Deliverer {
+func newTest(t testing.TB, o Options) *Deliverer {
 	if o.Timeout == 0 {
 		o.Timeout = 10 * time.Second
 	}
 	if o.HeloName == "" {
 		o.HeloName = "mx.example.test"
 	}
-	return New(o)
+	d := New(o)
+	t.Cleanup(func() { d.Close() })
+	return d
 }
 
 func deliver(t *testing.T, d *Deliverer, hop, from string, rcpts []string, body string) map[string]queue.Result {
@@ -41,7 +43,7 @@ func deliver(t *testing.T, d *Deliverer, hop, from string, rcpts []string, body 
 
 func TestSMTPPerRecipient(t *testing.T) {
 	s := startSink(t, "tcp", false)
-	d := newTest(Options{})
+	d := newTest(t, Options{})
 	res := deliver(t, d, "smtp://"+s.addr, "a@example.org",
 		[]string{"ok@example.test", "reject@example.test", "defer@example.test", "ok2@example.test"}, msg)
 	tests := []struct {
@@ -70,7 +72,7 @@ func TestSMTPPerRecipient(t *testing.T) {
 
 func TestSMTPAllRefused(t *testing.T) {
 	s := startSink(t, "tcp", false)
-	res := deliver(t, newTest(Options{}), "smtp://"+s.addr, "", []string{"reject@example.test"}, msg)
+	res := deliver(t, newTest(t, Options{}), "smtp://"+s.addr, "", []string{"reject@example.test"}, msg)
 	if r := res["reject@example.test"]; !r.Permanent || r.Code != 550 {
 		t.Errorf("result %+v", r)
 	}
@@ -83,7 +85,7 @@ func TestConnectionRefusedIsTemporary(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close()
-	res := deliver(t, newTest(Options{}), "smtp://"+addr, "a@x.test", []string{"b@x.test"}, msg)
+	res := deliver(t, newTest(t, Options{}), "smtp://"+addr, "a@x.test", []string{"b@x.test"}, msg)
 	if r := res["b@x.test"]; r.Err == nil || r.Permanent {
 		t.Errorf("result %+v, want temporary failure", r)
 	}
@@ -97,7 +99,7 @@ func TestLMTP(t *testing.T) {
 			if network == "unix" {
 				hop = "lmtp:unix:" + s.addr
 			}
-			res := deliver(t, newTest(Options{}), hop, "a@example.org",
+			res := deliver(t, newTest(t, Options{}), hop, "a@example.org",
 				[]string{"one@example.test", "lmtpfail@example.test", "reject@example.test", "two@example.test"}, msg)
 			if r := res["one@example.test"]; r.Err != nil || r.Code != 250 {
 				t.Errorf("one: %+v", r)
@@ -120,7 +122,7 @@ func TestLMTP(t *testing.T) {
 
 func TestMaildir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "Maildir")
-	d := newTest(Options{})
+	d := newTest(t, Options{})
 	for i := range 3 {
 		res := deliver(t, d, "maildir://"+dir, "a@example.org", []string{"u@example.test", "v@example.test"}, msg)
 		for _, r := range res {
@@ -165,7 +167,7 @@ func TestRefusesCRLFNULInArguments(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(s.got())
 			sessions := s.sessionCount()
-			res := deliver(t, newTest(Options{HeloName: tt.helo}), hop, tt.from, tt.rcpts, msg)
+			res := deliver(t, newTest(t, Options{HeloName: tt.helo}), hop, tt.from, tt.rcpts, msg)
 			for _, r := range tt.rcpts {
 				want := strings.Contains(strings.Join(tt.ok, ","), r)
 				if (res[r].Err == nil) != want {
@@ -189,7 +191,7 @@ func TestRefusesCRLFNULInArguments(t *testing.T) {
 func TestBareLineEndingsNormalised(t *testing.T) {
 	r := startRaw(t, &rawServer{})
 	body := "Subject: x\n\nbare LF\nbare CR\rCRLF\r\n.leading dot\n.\nlast\r\n.\rno final newline"
-	res := deliver(t, newTest(Options{}), "smtp://"+r.addr, "a@x.test", []string{"b@x.test"}, body)
+	res := deliver(t, newTest(t, Options{}), "smtp://"+r.addr, "a@x.test", []string{"b@x.test"}, body)
 	if res["b@x.test"].Err != nil {
 		t.Fatalf("result %+v", res["b@x.test"])
 	}
@@ -222,7 +224,7 @@ func TestStartTLSInjection(t *testing.T) {
 		cert:   selfSigned(t),
 		inject: "554 5.7.0 injected before TLS\r\n250 2.1.0 injected\r\n",
 	})
-	res := deliver(t, newTest(Options{}), "smtp://"+r.addr, "a@x.test", []string{"b@x.test"}, msg)
+	res := deliver(t, newTest(t, Options{}), "smtp://"+r.addr, "a@x.test", []string{"b@x.test"}, msg)
 	if res["b@x.test"].Err != nil {
 		t.Fatalf("result %+v", res["b@x.test"])
 	}
@@ -237,7 +239,7 @@ func TestStartTLSFailureFallsBack(t *testing.T) {
 	// A server offering STARTTLS whose handshake fails (no certificate):
 	// opportunistic TLS retries in plain text.
 	r := startRaw(t, &rawServer{ext: []string{"STARTTLS"}, cert: &selfSignedBroken})
-	res := deliver(t, newTest(Options{}), "smtp://"+r.addr, "a@x.test", []string{"b@x.test"}, msg)
+	res := deliver(t, newTest(t, Options{}), "smtp://"+r.addr, "a@x.test", []string{"b@x.test"}, msg)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if res["b@x.test"].Err != nil || len(r.data) != 1 || r.dataTLS[0] {
@@ -258,7 +260,7 @@ func TestPipelinedReplies(t *testing.T) {
 		},
 	})
 	rcpts := []string{"a@x.test", "no@x.test", "b@x.test", "no@y.test"}
-	res := deliver(t, newTest(Options{}), "smtp://"+r.addr, "s@x.test", rcpts, msg)
+	res := deliver(t, newTest(t, Options{}), "smtp://"+r.addr, "s@x.test", rcpts, msg)
 	for _, rc := range rcpts {
 		bad := strings.HasPrefix(rc, "no@")
 		if got := res[rc]; (got.Err != nil) != bad || (bad && got.Code != 550) || (!bad && got.Code != 250) {
@@ -282,7 +284,7 @@ func TestMX(t *testing.T) {
 		"nullmx.test. 60 IN MX 0 .",
 		"nomx.test. 60 IN TXT \"no mail here\"",
 	)
-	d := newTest(Options{DNSServers: []string{dnsAddr}, MXPort: port, Timeout: 5 * time.Second})
+	d := newTest(t, Options{DNSServers: []string{dnsAddr}, MXPort: port, Timeout: 5 * time.Second})
 	tests := []struct {
 		rcpt      string
 		ok        bool
@@ -305,5 +307,24 @@ func TestMX(t *testing.T) {
 		if delivered := len(s.got()) - before; delivered != map[bool]int{true: 1, false: 0}[tt.ok] {
 			t.Errorf("%s: %d messages at the sink", tt.rcpt, delivered)
 		}
+	}
+}
+
+func TestConnectionReuse(t *testing.T) {
+	for _, drop := range []bool{false, true} {
+		r := startRaw(t, &rawServer{ext: []string{"STARTTLS", "PIPELINING"}, cert: selfSigned(t), dropAfterData: drop})
+		d := newTest(t, Options{})
+		for i := range 3 {
+			res := deliver(t, d, "smtp://"+r.addr, "a@x.test", []string{"b@x.test"}, msg)
+			if res["b@x.test"].Err != nil {
+				t.Fatalf("drop=%v delivery %d: %+v", drop, i, res["b@x.test"])
+			}
+		}
+		r.mu.Lock()
+		want := map[bool]int{false: 1, true: 3}[drop]
+		if r.conns != want || len(r.data) != 3 {
+			t.Errorf("drop=%v: %d connections for %d messages, want %d", drop, r.conns, len(r.data), want)
+		}
+		r.mu.Unlock()
 	}
 }

@@ -36,13 +36,13 @@ var errPermanentDNS = errors.New("domain does not accept mail")
 
 func (d *Deliverer) viaMX(ctx context.Context, from string, rcpts []string, msg io.Reader) []queue.Result {
 	domain := strings.ToLower(rcpts[0][strings.LastIndexByte(rcpts[0], '@')+1:])
-	var addrs []string
+	var addrs []target
 	if strings.HasPrefix(domain, "[") && strings.HasSuffix(domain, "]") {
 		lit := strings.TrimPrefix(strings.Trim(domain, "[]"), "ipv6:")
 		if net.ParseIP(lit) == nil {
 			return d.permanent(rcpts, "5.1.2", "invalid address literal")
 		}
-		addrs = []string{lit}
+		addrs = []target{{ip: lit, host: lit}}
 	} else {
 		var err error
 		addrs, err = d.mxAddrs(ctx, domain)
@@ -54,10 +54,10 @@ func (d *Deliverer) viaMX(ctx context.Context, from string, rcpts []string, msg 
 		}
 	}
 	var res []queue.Result
-	for _, ip := range addrs[:min(len(addrs), maxMXAddrs)] {
-		h := hop{kind: "smtp", network: "tcp", addr: net.JoinHostPort(ip, strconv.Itoa(d.o.MXPort)), host: domain}
+	for _, a := range addrs[:min(len(addrs), maxMXAddrs)] {
+		h := hop{kind: "smtp", network: "tcp", addr: net.JoinHostPort(a.ip, strconv.Itoa(d.o.MXPort)), host: a.host}
 		var retry bool
-		res, retry = d.session(ctx, h, from, rcpts, msg, true)
+		res, retry = d.session(ctx, h, from, rcpts, msg)
 		if !retry || ctx.Err() != nil {
 			break
 		}
@@ -73,8 +73,12 @@ func (d *Deliverer) permanent(rcpts []string, enh, text string) []queue.Result {
 	return res
 }
 
-// mxAddrs returns the IP addresses to try for domain, best first.
-func (d *Deliverer) mxAddrs(ctx context.Context, domain string) ([]string, error) {
+// target is one address of a mail host; host is its name, used as the TLS
+// server name.
+type target struct{ ip, host string }
+
+// mxAddrs returns the addresses to try for domain, best first.
+func (d *Deliverer) mxAddrs(ctx context.Context, domain string) ([]target, error) {
 	ans, rcode, err := d.query(ctx, domain, dns.TypeMX)
 	if err != nil {
 		return nil, err
@@ -100,7 +104,7 @@ func (d *Deliverer) mxAddrs(ctx context.Context, domain string) ([]string, error
 			hosts = append(hosts, mx.Mx)
 		}
 	}
-	var addrs []string
+	var addrs []target
 	var lastErr error
 	for _, h := range hosts {
 		for _, t := range []uint16{dns.TypeAAAA, dns.TypeA} {
@@ -112,9 +116,9 @@ func (d *Deliverer) mxAddrs(ctx context.Context, domain string) ([]string, error
 			for _, rr := range ans {
 				switch a := rr.(type) {
 				case *dns.A:
-					addrs = append(addrs, a.A.String())
+					addrs = append(addrs, target{a.A.String(), strings.TrimSuffix(h, ".")})
 				case *dns.AAAA:
-					addrs = append(addrs, a.AAAA.String())
+					addrs = append(addrs, target{a.AAAA.String(), strings.TrimSuffix(h, ".")})
 				}
 			}
 		}

@@ -25,7 +25,7 @@ func TestQueueThroughSMTP(t *testing.T) {
 	hop := "smtp://" + s.addr
 	events := make(chan queue.Event, 100)
 	cfg := queue.Config{Hostname: "mx.example.test", Route: func(string) string { return hop }}
-	q, err := queue.Open(filepath.Join(dir, "q.db"), sp, newTest(Options{}), cfg, nil, func(e queue.Event) { events <- e })
+	q, err := queue.Open(filepath.Join(dir, "q.db"), sp, newTest(t, Options{}), cfg, nil, func(e queue.Event) { events <- e })
 	if err != nil {
 		t.Fatal(err)
 	}

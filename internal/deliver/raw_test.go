@@ -28,6 +28,9 @@ type rawServer struct {
 	data    []string // raw DATA sections, up to and including CRLF.CRLF
 	dataTLS []bool   // whether each DATA came over TLS
 	rcptFor func(rcpt string) string
+	// dropAfterData closes the connection after each message, like a
+	// server whose idle timeout hit a cached connection.
+	dropAfterData bool
 }
 
 func startRaw(t *testing.T, r *rawServer) *rawServer {
@@ -107,6 +110,11 @@ func (r *rawServer) serve(c net.Conn) {
 			r.dataTLS = append(r.dataTLS, isTLS)
 			r.mu.Unlock()
 			out("250 2.0.0 queued as RAW1\r\n")
+			if r.dropAfterData {
+				return
+			}
+		case "RSET":
+			out("250 2.0.0 reset\r\n")
 		case "QUIT":
 			out("221 bye\r\n")
 			return

@@ -92,7 +92,7 @@ func (ss *sinkSession) LMTPData(r io.Reader, status smtp.StatusCollector) error 
 
 // startSink serves SMTP (or LMTP) on network ("tcp" on 127.0.0.1:0, or
 // "unix" on a socket in a temp dir).
-func startSink(t *testing.T, network string, lmtp bool) *sink {
+func startSink(t testing.TB, network string, lmtp bool) *sink {
 	t.Helper()
 	s := &sink{}
 	be := smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {

@@ -14,41 +14,81 @@ import (
 
 // viaHost delivers to a configured SMTP or LMTP next hop.
 func (d *Deliverer) viaHost(ctx context.Context, h hop, from string, rcpts []string, msg io.Reader) []queue.Result {
-	res, _ := d.session(ctx, h, from, rcpts, msg, true)
+	res, _ := d.session(ctx, h, from, rcpts, msg)
 	return res
 }
 
-// session runs one SMTP/LMTP transaction. retry reports that nothing of the
-// message was sent and another host may be tried (connection, greeting or
-// EHLO failure). With tryTLS, STARTTLS is used when offered; a failed
-// handshake repeats the session once without it (RFC 7435: opportunistic).
-func (d *Deliverer) session(ctx context.Context, h hop, from string, rcpts []string, msg io.Reader, tryTLS bool) (res []queue.Result, retry bool) {
+// session runs one SMTP/LMTP transaction, on a pooled connection to the
+// same address if there is one. retry reports that nothing of the message
+// was sent and another host may be tried (connection, greeting or EHLO
+// failure).
+func (d *Deliverer) session(ctx context.Context, h hop, from string, rcpts []string, msg io.Reader) (res []queue.Result, retry bool) {
+	key := h.kind + " " + h.network + " " + h.addr
+	c := d.pool.get(key)
+	if c != nil {
+		// RFC 5321 4.1.1.5: RSET before reuse; a connection the server
+		// dropped meanwhile fails here and a new one is made.
+		if err := c.cmd("RSET"); err != nil || c.readOK() != nil {
+			c.close()
+			c = nil
+		}
+	}
+	if c == nil {
+		var err error
+		if c, err = d.connect(ctx, h); err != nil {
+			// QUIRK: even a 5xx greeting only defers, as Postfix does with
+			// smtp_skip_5xx_greeting: the next MX or a later try may work.
+			res := results(rcpts, err)
+			for i := range res {
+				res[i].Permanent = false
+			}
+			return res, true
+		}
+	}
+	stop := context.AfterFunc(ctx, func() { c.close() })
+	res = d.transaction(c, from, rcpts, msg)
+	if !stop() {
+		c.broken = true // ctx closed the connection
+	}
+	d.pool.put(key, c)
+	return res, false
+}
+
+// errTLS marks a failed STARTTLS.
+var errTLS = errors.New("STARTTLS failed")
+
+// connect opens a connection and says EHLO, with STARTTLS when offered.
+// If STARTTLS fails, it connects again without it (RFC 7435:
+// opportunistic).
+func (d *Deliverer) connect(ctx context.Context, h hop) (*client, error) {
+	c, err := d.dial(ctx, h, true)
+	if errors.Is(err, errTLS) {
+		d.o.Log.Info("deliver: STARTTLS failed, retrying in plain text", "addr", h.addr, "err", err)
+		c, err = d.dial(ctx, h, false)
+	}
+	return c, err
+}
+
+func (d *Deliverer) dial(ctx context.Context, h hop, tryTLS bool) (*client, error) {
 	dialer := net.Dialer{Timeout: d.o.Timeout}
 	conn, err := dialer.DialContext(ctx, h.network, h.addr)
 	if err != nil {
-		return failAll(rcpts, fmt.Errorf("connect %s: %w", h.addr, err), false), true
+		return nil, fmt.Errorf("connect %s: %w", h.addr, err)
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	c := newClient(conn, h.kind == "lmtp", d.o.Timeout)
-	defer func() { c.close() }()
 	if err := c.hello(d.o.HeloName, true); err != nil {
-		// QUIRK: even a 5xx greeting only defers, as Postfix does with
-		// smtp_skip_5xx_greeting: the next MX or a later try may work.
-		res := results(rcpts, fmt.Errorf("%s: %w", h.addr, err))
-		for i := range res {
-			res[i].Permanent = false
-		}
-		return res, true
+		c.close()
+		return nil, fmt.Errorf("%s: %w", h.addr, err)
 	}
 	if _, ok := c.ext["STARTTLS"]; ok && tryTLS && h.network == "tcp" {
 		if err := c.startTLS(d.tlsConfig(h), d.o.HeloName); err != nil {
-			d.o.Log.Info("deliver: STARTTLS failed, retrying in plain text", "addr", h.addr, "err", err)
 			c.close()
-			return d.session(ctx, h, from, rcpts, msg, false)
+			return nil, fmt.Errorf("%s: %w: %w", h.addr, errTLS, err)
 		}
 	}
-	return d.transaction(c, from, rcpts, msg), false
+	return c, nil
 }
 
 func (d *Deliverer) tlsConfig(h hop) *tls.Config {
@@ -84,7 +124,8 @@ func (d *Deliverer) transaction(c *client, from string, rcpts []string, msg io.R
 		return results(rcpts, err)
 	}
 	if _, err := c.read(2); err != nil {
-		// Pipelined RCPT replies (503) are left unread: we hang up.
+		// Pipelined RCPT replies (503) are left unread: hang up.
+		c.broken = true
 		return results(rcpts, fmt.Errorf("MAIL FROM: %w", err))
 	}
 	res := make([]queue.Result, 0, len(rcpts))
@@ -108,15 +149,12 @@ func (d *Deliverer) transaction(c *client, from string, rcpts []string, msg io.R
 		}
 	}
 	if len(accepted) == 0 {
-		c.cmd("QUIT")
 		return res
 	}
 	if err := c.data(msg); err != nil {
 		return append(res, results(accepted, err)...)
 	}
-	res = append(res, d.dataReplies(c, accepted)...)
-	c.cmd("QUIT")
-	return res
+	return append(res, d.dataReplies(c, accepted)...)
 }
 
 // envelope sends MAIL (and with pipelining all RCPTs in the same packet,

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
@@ -26,8 +28,7 @@ func (q *Queue) attempt(ctx context.Context, r *record, idx []int) {
 	case err != nil:
 		results = failAll(addrs, err) // e.g. out of file descriptors: retry later
 	default:
-		msg := io.MultiReader(bytes.NewReader(r.Prefix), io.NewSectionReader(m, 0, m.Size()))
-		results = q.d.Deliver(ctx, hop, r.From, addrs, msg)
+		results = q.deliver(ctx, r, m, hop, addrs)
 		m.Close()
 	}
 	c, evs, fails := q.outcome(ctx, r, idx, results)
@@ -53,6 +54,21 @@ func (q *Queue) attempt(ctx context.Context, r *record, idx []int) {
 	for _, ev := range evs {
 		q.events(ev)
 	}
+}
+
+// deliver calls the Deliverer. A panic in it is the outbound connection's
+// edge: it is logged with its stack and counts as a temporary failure, so
+// one bad peer cannot take the gateway down (and restart it into the same
+// panic).
+func (q *Queue) deliver(ctx context.Context, r *record, m io.ReaderAt, hop string, addrs []string) (res []Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			q.log.Error("queue: deliverer panicked", "id", r.ID, "hop", hop, "panic", p, "stack", string(debug.Stack()))
+			res = failAll(addrs, fmt.Errorf("internal error (panic) delivering via %s", hop))
+		}
+	}()
+	msg := io.MultiReader(bytes.NewReader(r.Prefix), io.NewSectionReader(m, 0, r.Size))
+	return q.d.Deliver(ctx, hop, r.From, addrs, msg)
 }
 
 // outcome turns results into the change to the record, the events to report

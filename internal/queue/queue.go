@@ -44,7 +44,8 @@ import (
 // spooled bytes); Deliver reads it at most once and must not retain it after
 // returning. Deliver returns one Result per recipient it has a result for;
 // a recipient without a Result counts as a temporary failure. It must
-// return promptly when ctx is done. A panic is not recovered.
+// return promptly when ctx is done. A panic is recovered, logged and
+// counted as a temporary failure of every recipient.
 type Deliverer interface {
 	Deliver(ctx context.Context, nextHop, from string, rcpts []string, msg io.Reader) []Result
 }

@@ -430,3 +430,18 @@ func TestDSNForUTF8Recipient(t *testing.T) {
 		t.Errorf("DSN:\n%s", d.body)
 	}
 }
+
+func TestDelivererPanicDefers(t *testing.T) {
+	f := newFake(func(c call, n int) []Result {
+		if n == 1 {
+			panic("peer broke the parser")
+		}
+		return okAll(c.rcpts)
+	})
+	e := newEnv(t, "", Config{Retry: []time.Duration{time.Millisecond}}, f, true)
+	e.send("a@example.org", body, "b@example.test")
+	if ev := e.waitEvent("deferred", "delivered"); ev.Kind != "deferred" {
+		t.Fatalf("first event %+v, want deferred", ev)
+	}
+	e.waitEvent("delivered")
+}
