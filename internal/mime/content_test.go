@@ -59,6 +59,7 @@ func TestPartText(t *testing.T) {
 		{"iso-2022-jp 7bit", "Content-Type: text/plain; charset=ISO-2022-JP\n\n\x1b$B$3$s$K$A$O@$3&\x1b(B\n", "こんにちは世界\n"},
 		{"crlf normalised", "Content-Type: text/plain\r\n\r\na\r\nb\r\n", "a\nb\n"},
 		{"latin1 default", "Subject: x\n\ncaf\xe9", "café"},
+		{"html meta charset", "Content-Type: text/html\n\n<meta charset=\"koi8-r\"><p>\xf0\xd2\xc9\xd7\xc5\xd4</p>", "<meta charset=\"koi8-r\"><p>Привет</p>"},
 		{"uuencode", "Content-Type: text/plain\nContent-Transfer-Encoding: x-uue\n\nbegin 644 a.txt\n&:&5L;&\\*\n`\nend\n", "hello\n"},
 	}
 	for _, tt := range tests {
@@ -128,6 +129,7 @@ func TestHTMLToText(t *testing.T) {
 		{"<!-- hidden -->x &amp; y &lt;z&gt;", "x & y <z>"},
 		{"unclosed <a href='http://x.test'", "unclosed"},
 		{"  lots   of\n\n white  ", "lots of white"},
+		{"<noscript><b>shown</b> too</noscript>", "shown too"},
 	}
 	for _, tt := range tests {
 		if got, _ := HTMLToText([]byte(tt.in)); got != tt.want {

@@ -15,7 +15,8 @@ import (
 // HTMLToText walks the tokens of golang.org/x/net/html (no tree is built, so
 // it is linear and tolerant of any markup). Text is kept with white space
 // collapsed; block elements start new lines; script, style, head metadata
-// and comments are dropped; an image's alt text is kept in place, as a
+// and comments are dropped (noscript content is kept: clients run no
+// scripts); an image's alt text is kept in place, as a
 // client shows it when images are off. Links are the URL attributes a
 // client may follow or load: href, src, action, background, and the URL of
 // a meta refresh.
@@ -72,8 +73,12 @@ func HTMLToText(b []byte) (text string, links []string) {
 				}
 			}
 			switch {
-			case (a == atom.Script || a == atom.Style || a == atom.Title || a == atom.Noscript) && tt == html.StartTagToken:
+			case (a == atom.Script || a == atom.Style || a == atom.Title) && tt == html.StartTagToken:
 				skip = a
+			case a == atom.Noscript || a == atom.Noembed || a == atom.Noframes:
+				// Mail clients run no scripts, so they show this content:
+				// read it as markup, not as the raw text a browser skips.
+				z.NextIsNotRawText()
 			case a == atom.Img || (a == atom.Input && alt != ""):
 				w.space()
 				w.text([]byte(alt))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // finish builds the per-part caches and the part lists once parsing is done.
@@ -55,9 +56,31 @@ func (p *Part) Text() string {
 		if bytes.IndexByte(b, '\r') >= 0 {
 			b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
 		}
-		c.text = DecodeCharset(b, p.Charset)
+		cs := p.Charset
+		if cs == "" && p.MediaType == "text/html" && !utf8.Valid(b) {
+			cs = sniffHTMLCharset(b)
+		}
+		c.text = DecodeCharset(b, cs)
 	})
 	return c.text
+}
+
+// sniffHTMLCharset returns the charset an HTML document declares in a meta
+// element near its start (<meta charset=...> or http-equiv Content-Type),
+// "" if none. Clients honour it when the MIME header names no charset.
+func sniffHTMLCharset(b []byte) string {
+	head := bytes.ToLower(b[:min(len(b), 2048)])
+	i := bytes.Index(head, []byte("charset="))
+	if i < 0 {
+		return ""
+	}
+	v := bytes.TrimLeft(head[i+len("charset="):], "\"' ")
+	end := 0
+	for end < len(v) && end < 40 && (v[end] == '-' || v[end] == '_' || v[end] == '.' || v[end] == ':' ||
+		'a' <= v[end] && v[end] <= 'z' || '0' <= v[end] && v[end] <= '9') {
+		end++
+	}
+	return string(v[:end])
 }
 
 // html renders a text/html part once and returns its text and links.
