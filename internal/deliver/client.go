@@ -105,7 +105,7 @@ func (c *client) flush() error {
 func (c *client) read(want int) (reply, error) {
 	r, err := c.readReply(want)
 	var re *replyError
-	if err != nil && !errors.As(err, &re) {
+	if err != nil && !errors.As(err, &re) || r.code == 421 { // RFC 5321 3.8: 421 closes
 		c.broken = true
 	}
 	return r, err
