@@ -15,6 +15,7 @@ func TestDecodeHeader(t *testing.T) {
 		{"utf-8 Q", "=?UTF-8?Q?Caf=C3=A9_au_lait?=", "Café au lait"},
 		{"lower-case q", "=?utf-8?q?na=C3=AFve?=", "naïve"},
 		{"adjacent words joined", "=?utf-8?q?foo?= =?utf-8?q?bar?=", "foobar"},
+		{"adjacent words without space", "=?utf-8?q?foo?==?utf-8?b?YmFy?=", "foobar"},
 		{"adjacent words folded", "=?utf-8?q?foo?=\r\n\t=?utf-8?q?bar?=", "foobar"},
 		{"text between words kept", "=?utf-8?q?foo?= and =?utf-8?q?bar?=", "foo and bar"},
 		{"word glued to text", "Re:=?utf-8?q?Hallo?=", "Re:Hallo"},
@@ -111,5 +112,16 @@ func TestParams(t *testing.T) {
 				t.Errorf("%q: %s = %q, want %q", tt.in, k, params[k], v)
 			}
 		}
+	}
+}
+
+func TestMboxFromLine(t *testing.T) {
+	m := parseString(t, "From a@b.test Mon Jan  1 00:00:00 2024\nSubject: x\n\nbody")
+	if m.Header.Count("From") != 0 || m.Header.Get("Subject") != "x" || m.Root.HeaderStart == 0 {
+		t.Errorf("mbox line not skipped: %+v", m.Header)
+	}
+	m = parseString(t, "From : a@b.test\nSubject: x\n\nbody")
+	if m.Header.Get("From") != "a@b.test" || m.Header.Get("Subject") != "x" {
+		t.Errorf("obsolete From field lost: %+v", m.Header)
 	}
 }

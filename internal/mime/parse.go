@@ -91,7 +91,7 @@ func (p *parser) skipMboxFrom() {
 	if !ok {
 		return
 	}
-	if !bytes.HasPrefix(l.b, []byte("From ")) {
+	if !bytes.HasPrefix(l.b, []byte("From ")) || fieldName(trimEOL(l.b)) > 0 { // "From : x" is a field
 		p.lr.unread(l)
 		return
 	}

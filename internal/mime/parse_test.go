@@ -54,6 +54,7 @@ func TestPartTreeShapes(t *testing.T) {
 		{"bad content type", "Content-Type: garbage\n\nx", "text/plain"},
 		{"encoded rfc822 is a leaf", "Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeA0KDQp4\n", "message/rfc822"},
 		{"mbox from line", "From a@b Mon Jan  1 00:00:00 2024\nContent-Type: text/html\n\n<p>x</p>", "text/html"},
+		{"obsolete From field is not an mbox line", "From : a@b\nContent-Type: text/html\n\n<p>x</p>", "text/html"},
 		{"crlf nested", crlf(nestedMsg), "multipart/mixed[multipart/alternative[text/plain,text/html],message/rfc822[text/plain],application/pdf]"},
 	}
 	for _, tt := range tests {

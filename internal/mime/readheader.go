@@ -120,12 +120,15 @@ func fieldName(t []byte) int {
 // appendField appends a piece of a field value, checking its bytes and
 // capping the field at maxFieldBytes from valStart.
 func appendField(m *Message, buf []byte, valStart int, piece []byte) []byte {
+	var or byte
 	for _, c := range piece {
-		if c == 0 {
-			m.flag(FlagNULInHeader)
-		} else if c >= 0x80 {
-			m.flag(Flag8BitHeader)
-		}
+		or |= c
+	}
+	if or >= 0x80 {
+		m.flag(Flag8BitHeader)
+	}
+	if bytes.IndexByte(piece, 0) >= 0 {
+		m.flag(FlagNULInHeader)
 	}
 	if room := maxFieldBytes - (len(buf) - valStart); len(piece) > room {
 		m.flag(FlagLongHeader)
