@@ -20,16 +20,30 @@ import (
 const crashEnv = "MAILWALL_QUEUE_CRASH_DIR"
 
 // TestKillNineKeepsAcknowledged runs 20 concurrent "sessions" in a child
-// process that spool and enqueue numbered messages and print "ACK <id>"
-// once Enqueue returned (the point where the SMTP layer says 250). The child
-// is killed with SIGKILL three times; after that every acknowledged message
-// must be queued and deliverable with intact content.
+// process that spool and enqueue messages and print "ACK <id>" once
+// Enqueue returned (the point where the SMTP layer says 250), while the
+// child's queue delivers them to a recording sink (its stdout: "DLV <id>").
+// The child is killed with SIGKILL three times; then a last run drains the
+// queue. Every acknowledged message must have reached the sink; duplicates
+// (delivered, killed before the record was updated) are counted.
 func TestKillNineKeepsAcknowledged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns child processes")
 	}
 	dir := t.TempDir()
 	acked := map[string]bool{}
+	var mu sync.Mutex
+	delivered := map[string]int{}
+	record := func(line string) {
+		if id, ok := strings.CutPrefix(line, "ACK "); ok {
+			acked[id] = true
+		}
+		if id, ok := strings.CutPrefix(line, "DLV "); ok {
+			mu.Lock()
+			delivered[id]++
+			mu.Unlock()
+		}
+	}
 	for round := range 3 {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
 		cmd.Env = append(os.Environ(), crashEnv+"="+dir)
@@ -43,16 +57,14 @@ func TestKillNineKeepsAcknowledged(t *testing.T) {
 		sc := bufio.NewScanner(out)
 		n := 0
 		for n < 150 && sc.Scan() {
-			if id, ok := strings.CutPrefix(sc.Text(), "ACK "); ok {
-				acked[id] = true
+			record(sc.Text())
+			if strings.HasPrefix(sc.Text(), "ACK ") {
 				n++
 			}
 		}
 		cmd.Process.Kill() // SIGKILL
-		for sc.Scan() {    // acks written before the kill landed
-			if id, ok := strings.CutPrefix(sc.Text(), "ACK "); ok {
-				acked[id] = true
-			}
+		for sc.Scan() {    // lines written before the kill landed
+			record(sc.Text())
 		}
 		cmd.Wait()
 		if n < 150 {
@@ -61,8 +73,6 @@ func TestKillNineKeepsAcknowledged(t *testing.T) {
 	}
 
 	start := time.Now()
-	var mu sync.Mutex
-	delivered := map[string]int{}
 	f := newFake(func(c call, n int) []Result {
 		id := strings.TrimPrefix(strings.SplitN(c.body, "\r\n", 3)[1], "Subject: ")
 		mu.Lock()
@@ -86,7 +96,7 @@ func TestKillNineKeepsAcknowledged(t *testing.T) {
 	for _, n := range delivered {
 		dup += max(n-1, 0)
 	}
-	t.Logf("acknowledged %d, queued after 3 kills %d, lost %d, duplicates %d, recovery (open+load) %v",
+	t.Logf("acknowledged %d, left in queue after 3 kills %d, lost %d, duplicates %d, recovery (open+load) %v",
 		len(acked), len(items), lost, dup, recovery)
 	if lost > 0 {
 		t.Errorf("%d acknowledged messages lost", lost)
@@ -104,11 +114,20 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := Open(filepath.Join(dir, "queue.db"), sp, newFake(nil), Config{}, nil, nil)
+	var mu sync.Mutex
+	sink := newFake(func(c call, n int) []Result {
+		id := strings.TrimPrefix(strings.SplitN(c.body, "\r\n", 3)[1], "Subject: ")
+		mu.Lock()
+		fmt.Fprintf(os.Stdout, "DLV %s\n", id)
+		mu.Unlock()
+		return okAll(c.rcpts)
+	})
+	sink.calls = make(chan call, 1<<20) // never read here
+	q, err := Open(filepath.Join(dir, "queue.db"), sp, sink, Config{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
+	go q.Run(context.Background())
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
