@@ -75,6 +75,8 @@ type pms struct {
 	raw   []*subjectText
 	uris  []*subjectText
 	full  *subjectText
+
+	relayCache *relayInfo
 }
 
 // subjectText is one string rules match, with its latin1 form for the Go

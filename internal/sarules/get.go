@@ -72,6 +72,11 @@ func (p *pms) getList(req string) []string {
 		}
 	default:
 		vals = headerValues(h, name, raw || addr || dname)
+		if len(vals) == 0 {
+			if v, ok := p.relayPseudoHeader(name); ok {
+				vals = []string{v}
+			}
+		}
 	}
 	if addr || dname {
 		var out []string

@@ -1,0 +1,197 @@
+package sarules
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+)
+
+// # Received headers
+//
+// relays parses the Received headers into relays the way
+// Mail::SpamAssassin::Message::Metadata::Received does, for the common
+// formats (sendmail, Postfix, Exim, qmail): "from HELO (RDNS [IP])",
+// "from HELO (RDNS[IP])", "from RDNS ([IP] helo=HELO)", "from RDNS (HELO
+// HELO) (IP)". Each relay renders as
+//
+//	[ ip=1.2.3.4 rdns=host helo=helo by=mx ident= envfrom= intl=0 id=ID auth= msa=0 ]
+//
+// Without trusted_networks, trust is inferred: relays from private
+// addresses (or authenticated) are trusted, the first other relay and all
+// after it are not. The strings are the pseudo-headers
+// X-Spam-Relays-Trusted/-Untrusted/-Internal/-External.
+
+type relay struct {
+	ip, rdns, helo, by, ident, envfrom, id, auth string
+	private, internal                            bool
+}
+
+func (r *relay) String() string {
+	return fmt.Sprintf("[ ip=%s rdns=%s helo=%s by=%s ident=%s envfrom=%s intl=%d id=%s auth=%s msa=0 ]",
+		r.ip, r.rdns, r.helo, r.by, r.ident, r.envfrom, btoi(r.internal), r.id, r.auth)
+}
+
+type relayInfo struct {
+	trusted, untrusted []*relay
+	unparseable        int
+}
+
+var (
+	rcvdDateTailRe = regexp.MustCompile(`[\s;]+(?:(?:Mon|T(?:ue|hu)|Wed|Fri|S(?:at|un)), )?\d+ (?:J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)|Sep|Oct|Nov|Dec) \d+ \d+:\d+(?::\d+)? \S+$`)
+	rcvdIDRe       = regexp.MustCompile(` id <?([^\s<>;]{3,})`)
+	rcvdHeloEqRe   = regexp.MustCompile(`\bhelo=([-A-Za-z0-9.^+_&:=?!@%*$\\/]+)`)
+	rcvdHeloRe     = regexp.MustCompile(`\b(?:HELO|EHLO) ([-A-Za-z0-9.^+_&:=?!@%*$\\/]+)`)
+	rcvdByRe       = regexp.MustCompile(` by (\S+?)(?:[^-A-Za-z0-9;.]|$)`)
+	rcvdEnvFromRe  = regexp.MustCompile(`envelope-from <?([^\s<>;]+)`)
+	rcvdAuthRe     = regexp.MustCompile(`\bwith (ESMTPA|ESMTPSA|LMTPA|LMTPSA|ASMTP|HTTPU?)\b`)
+	rcvdBracketIP  = regexp.MustCompile(`\[((?:IPv6:)?[0-9A-Fa-f:.]+)\]`)
+	rcvdParenIP    = regexp.MustCompile(`\((\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\)`)
+	rcvdLeadIP     = regexp.MustCompile(`^from (\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b`)
+	rcvdRdnsIP     = regexp.MustCompile(`\(([^\s()\[\]]+?)\s*\[`)
+	rcvdStripChars = regexp.MustCompile(`[\s\x00#\[\]()<>|]`)
+	rcvdNoRelayRe  = regexp.MustCompile(`(?i)^from (\S+) by [^\s;]+ ?;`)
+)
+
+// parseReceived returns the relay of one Received value; ok false means
+// "no relay" (not a from-header), rel nil with ok true means unparseable.
+func parseReceived(line string) (rel *relay, ok bool) {
+	s := strings.Join(strings.Fields(line), " ")
+	for strings.HasSuffix(s, ";") {
+		s = strings.TrimSuffix(strings.TrimSuffix(s, ";"), " ")
+	}
+	if !strings.HasPrefix(strings.ToLower(strings.TrimPrefix(s, "(")), "from ") || strings.Contains(s, "with local for") {
+		return nil, false
+	}
+	if m := rcvdNoRelayRe.FindStringSubmatch(s); m != nil && !strings.HasPrefix(m[1], "[") {
+		return nil, false
+	}
+	s = rcvdDateTailRe.ReplaceAllString(s, "")
+	s = strings.Replace(s, ")by ", ") by ", 1)
+	r := &relay{}
+	if m := rcvdIDRe.FindStringSubmatch(s); m != nil {
+		r.id = m[1]
+	}
+	if m := rcvdHeloEqRe.FindStringSubmatch(s); m != nil {
+		r.helo = m[1]
+	} else if m := rcvdHeloRe.FindStringSubmatch(s); m != nil {
+		r.helo = m[1]
+	}
+	if m := rcvdByRe.FindStringSubmatch(s); m != nil {
+		r.by = strings.TrimSuffix(m[1], ";")
+	}
+	if m := rcvdEnvFromRe.FindStringSubmatch(s); m != nil {
+		r.envfrom = m[1]
+	}
+	if m := rcvdAuthRe.FindStringSubmatch(s); m != nil {
+		r.auth = m[1]
+	}
+	from := strings.TrimPrefix(s, "(")[5:]
+	if i := strings.Index(from, " by "); i >= 0 {
+		from = from[:i]
+	}
+	first, _, _ := strings.Cut(from, " ")
+	if m := rcvdBracketIP.FindStringSubmatch(from); m != nil {
+		r.ip = strings.TrimPrefix(m[1], "IPv6:")
+		switch {
+		case strings.HasPrefix(first, "["):
+			// exim "from [IP] (helo=X)": no rDNS
+		case rcvdRdnsIP.MatchString(from):
+			r.rdns = rcvdRdnsIP.FindStringSubmatch(from)[1]
+		case strings.Contains(from, "(["+m[1]+"]") && strings.Contains(s, "(Exim"):
+			r.rdns = first
+		}
+	} else if m := rcvdParenIP.FindStringSubmatch(from); m != nil {
+		r.ip = m[1]
+		r.rdns = first // qmail: "from RDNS (HELO x) (IP)"
+	} else if m := rcvdLeadIP.FindStringSubmatch(s); m != nil {
+		r.ip = m[1]
+	} else {
+		return nil, true
+	}
+	if r.helo == "" {
+		r.helo = first
+	}
+	if strings.EqualFold(r.rdns, "unknown") || strings.HasPrefix(r.rdns, "[") {
+		r.rdns = ""
+	}
+	r.rdns = strings.TrimRight(r.rdns, ".")
+	for _, p := range []*string{&r.ip, &r.rdns, &r.helo, &r.by, &r.envfrom} {
+		*p = rcvdStripChars.ReplaceAllString(*p, "!")
+	}
+	r.private = isPrivateIP(r.ip)
+	return r, true
+}
+
+var privateNets = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{"10.0.0.0/8", "127.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+		"169.254.0.0/16", "0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24",
+		"198.18.0.0/15", "224.0.0.0/3", "::1/128", "fc00::/7", "fe80::/10"} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
+
+func isPrivateIP(s string) bool {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range privateNets {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// relays parses the message's Received headers once per Check.
+func (p *pms) relays() *relayInfo {
+	if p.relayCache != nil {
+		return p.relayCache
+	}
+	ri := &relayInfo{}
+	inTrusted := true
+	for _, v := range headerValues(p.m.Header, "Received", false) {
+		r, ok := parseReceived(v)
+		if !ok {
+			continue
+		}
+		if r == nil {
+			ri.unparseable++
+			continue
+		}
+		if inTrusted && !r.private && r.auth == "" {
+			inTrusted = false
+		}
+		r.internal = inTrusted
+		if inTrusted {
+			ri.trusted = append(ri.trusted, r)
+		} else {
+			ri.untrusted = append(ri.untrusted, r)
+		}
+	}
+	p.relayCache = ri
+	return ri
+}
+
+func relayString(list []*relay) string {
+	parts := make([]string, len(list))
+	for i, r := range list {
+		parts[i] = r.String()
+	}
+	return strings.Join(parts, " ")
+}
+
+// relayPseudoHeader answers get() for X-Spam-Relays-*.
+func (p *pms) relayPseudoHeader(name string) (string, bool) {
+	switch strings.ToLower(name) {
+	case "x-spam-relays-trusted", "x-spam-relays-internal":
+		return relayString(p.relays().trusted), true
+	case "x-spam-relays-untrusted", "x-spam-relays-external":
+		return relayString(p.relays().untrusted), true
+	}
+	return "", false
+}
