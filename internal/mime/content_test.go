@@ -93,7 +93,8 @@ mple.test/split">s</a><meta http-equiv="refresh" content="0; url=http://refresh.
 <p>see www.text-in-html.test/page.</p></body></html>`
 	text := "Visit http://plain.example.test/path, or (https://paren.example.test/x) or hxxp://evil[.]example.test/p\n" +
 		"and HTTP://upper.example.test and http:\\\\back.example.test\\x and www.example.test. mail mailto:a@example.test\n" +
-		"not a url: xhttp://no.test shttp, http://, again http://plain.example.test/path\n"
+		"not a url: xhttp://no.test shttp, http://, again http://plain.example.test/path\n" +
+		"write to bare.addr@example.test. not an address: a@b, @example.test, x@localhost\n"
 	msg := "Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\n" + text +
 		"--b\nContent-Type: text/html\n\n" + html + "\n--b--\n"
 	m := parseString(t, msg)
@@ -105,6 +106,7 @@ mple.test/split">s</a><meta http-equiv="refresh" content="0; url=http://refresh.
 		"http://back.example.test\\x",
 		"http://www.example.test",
 		"mailto:a@example.test",
+		"mailto:bare.addr@example.test",
 		"http://Example.test/a?b=1",
 		"https://img.example.test/p.png",
 		"http://forms.example.test/f",

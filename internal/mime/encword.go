@@ -38,14 +38,20 @@ func decodeValue(raw string) string {
 
 // DecodeHeader decodes the RFC 2047 encoded words in raw to UTF-8. Text
 // outside encoded words is kept (raw 8-bit text as by DecodeCharset with no
-// charset). It never fails: a malformed word is left as written.
+// charset). It never fails: a malformed word is left as written. CR, LF and
+// NUL that encoded words decode to become spaces, so a decoded value copied
+// into a header cannot inject a line.
 func DecodeHeader(raw string) string {
 	var out strings.Builder
 	var pend []byte   // decoded bytes of the current run of words
 	var pendCS string // their charset
 	flush := func() {
 		if len(pend) > 0 {
-			out.WriteString(DecodeCharset(pend, pendCS))
+			s := DecodeCharset(pend, pendCS)
+			if strings.ContainsAny(s, "\r\n\x00") { // never let a decoded word break a header line
+				s = strings.Map(ctlToSpace, s)
+			}
+			out.WriteString(s)
 			pend = pend[:0]
 		}
 	}
@@ -191,3 +197,10 @@ var b64val = func() (t [256]byte) {
 	}
 	return t
 }()
+
+func ctlToSpace(r rune) rune {
+	if r == '\r' || r == '\n' || r == 0 {
+		return ' '
+	}
+	return r
+}

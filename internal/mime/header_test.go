@@ -8,6 +8,7 @@ import (
 func TestDecodeHeader(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"plain", "Hello world", "Hello world"},
+		{"no injected line break", "=?utf-8?q?a=0D=0ABcc:_x@y?=", "a  Bcc: x@y"},
 		{"euc-kr B", "=?EUC-KR?B?vsiz58fPvLy/5CC8vLDo?=", "안녕하세요 세계"},
 		{"ks_c_5601 alias", "=?ks_c_5601-1987?B?vsiz58fPvLy/5CC8vLDo?=", "안녕하세요 세계"},
 		{"euc-kr split char across words", "=?euc-kr?B?vsiz?= =?euc-kr?B?58fPvLy/5A==?=", "안녕하세요"},

@@ -8,7 +8,8 @@ import (
 //
 // Message.URIs collects the links of HTML parts and the URIs written in the
 // text of every text part (plain and rendered HTML): "scheme://..." for
-// http, https and ftp, "www." host names, and "mailto:". Simple
+// http, https and ftp, "www." host names, "mailto:", and bare e-mail
+// addresses (as "mailto:" URIs, like SpamAssassin's URI list). Simple
 // obfuscations are undone: "hxxp://", "h**p://", backslashes for slashes,
 // "[.]" / "(.)" / "[dot]" for dots. Relative links, fragments, cid: and
 // javascript: links are not URIs of interest and are dropped. The result is
@@ -34,6 +35,7 @@ func (m *Message) URIs() []string {
 				}
 			}
 			findTextURIs(t, add)
+			findEmails(t, add)
 		}
 	})
 	return m.uris
@@ -137,4 +139,53 @@ func normalizeURI(u string) string {
 		return "mailto:" + rest
 	}
 	return ""
+}
+
+// findEmails calls add with "mailto:addr" for each e-mail address written
+// in s. Each byte is looked at a bounded number of times: the scans left
+// and right of an "@" stop at the next "@".
+func findEmails(s string, add func(string)) {
+	from := 0 // no address starts before this
+	for {
+		i := strings.IndexByte(s[from:], '@')
+		if i < 0 {
+			return
+		}
+		at := from + i
+		l := at
+		for l > from && isLocalByte(s[l-1]) {
+			l--
+		}
+		r := at + 1
+		for r < len(s) && isDomainByte(s[r]) {
+			r++
+		}
+		domain := strings.TrimRight(s[at+1:r], ".-")
+		if l < at && validDomain(domain) {
+			add("mailto:" + strings.TrimLeft(s[l:at], ".") + "@" + domain)
+		}
+		from = at + 1
+	}
+}
+
+func isLocalByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("._%+-=", c) >= 0
+}
+
+func isDomainByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
+}
+
+// validDomain wants a dot and a top-level label of two or more letters.
+func validDomain(d string) bool {
+	dot := strings.LastIndexByte(d, '.')
+	if dot <= 0 || len(d)-dot-1 < 2 {
+		return false
+	}
+	for _, c := range []byte(d[dot+1:]) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
