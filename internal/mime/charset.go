@@ -34,6 +34,15 @@ var charsetAliases = map[string]string{
 	"utf8":           "utf-8",
 }
 
+// isASCIILabel reports whether charset names US-ASCII.
+func isASCIILabel(charset string) bool {
+	switch strings.ToLower(strings.Trim(strings.TrimSpace(charset), `"'`)) {
+	case "us-ascii", "ascii", "us", "ansi_x3.4-1968", "iso646-us":
+		return true
+	}
+	return false
+}
+
 // lookupCharset returns the decoder for a charset name, nil if unknown.
 func lookupCharset(name string) encoding.Encoding {
 	name = strings.ToLower(strings.Trim(strings.TrimSpace(name), `"'`))
@@ -57,7 +66,9 @@ func DecodeCharset(b []byte, charset string) string {
 		return string(b)
 	}
 	e := lookupCharset(charset)
-	if e == nil {
+	if e == nil || isASCIILabel(charset) {
+		// QUIRK: 8-bit text labelled us-ascii is nearly always UTF-8
+		// from a sender that did not label it; read it as unlabelled.
 		return fallbackText(b)
 	}
 	if e == unicode.UTF8 || e == encoding.Nop {

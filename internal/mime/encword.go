@@ -2,6 +2,7 @@ package mime
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // # Encoded words (RFC 2047)
@@ -24,16 +25,26 @@ const maxWordBytes = 16 << 10
 
 // decodeValue decodes a raw field value, without allocating when there is
 // nothing to decode.
-func decodeValue(raw string) string {
+// Raw 8-bit text outside encoded words is read as UTF-8 when valid, else in
+// the charset fallback (the entity's Content-Type charset, as clients do).
+func decodeValue(raw, fallback string) string {
 	if !strings.Contains(raw, "=?") {
 		for i := 0; i < len(raw); i++ {
 			if raw[i] >= 0x80 {
-				return fallbackText([]byte(raw))
+				return rawText([]byte(raw), fallback)
 			}
 		}
 		return raw
 	}
-	return DecodeHeader(raw)
+	return decodeHeader(raw, fallback)
+}
+
+// rawText reads unlabelled 8-bit header text.
+func rawText(b []byte, fallback string) string {
+	if fallback == "" || utf8.Valid(b) {
+		return fallbackText(b)
+	}
+	return DecodeCharset(b, fallback)
 }
 
 // DecodeHeader decodes the RFC 2047 encoded words in raw to UTF-8. Text
@@ -41,7 +52,9 @@ func decodeValue(raw string) string {
 // charset). It never fails: a malformed word is left as written. CR, LF and
 // NUL that encoded words decode to become spaces, so a decoded value copied
 // into a header cannot inject a line.
-func DecodeHeader(raw string) string {
+func DecodeHeader(raw string) string { return decodeHeader(raw, "") }
+
+func decodeHeader(raw, fallback string) string {
 	var out strings.Builder
 	var pend []byte   // decoded bytes of the current run of words
 	var pendCS string // their charset
@@ -67,14 +80,14 @@ func DecodeHeader(raw string) string {
 		cs, enc, text, end, ok := parseWord(raw, i, &closeAt)
 		if !ok {
 			flush()
-			writeText(&out, raw[pos:i+2])
+			writeText(&out, raw[pos:i+2], fallback)
 			pos, prevWord = i+2, false
 			continue
 		}
 		between := raw[pos:i]
 		if !(prevWord && isBlank(between)) {
 			flush()
-			writeText(&out, between)
+			writeText(&out, between, fallback)
 		}
 		if len(pend) > 0 && !strings.EqualFold(cs, pendCS) {
 			flush()
@@ -88,16 +101,16 @@ func DecodeHeader(raw string) string {
 		pos, prevWord = end, true
 	}
 	flush()
-	writeText(&out, raw[pos:])
+	writeText(&out, raw[pos:], fallback)
 	return out.String()
 }
 
-func writeText(out *strings.Builder, s string) {
+func writeText(out *strings.Builder, s, fallback string) {
 	if isASCII([]byte(s)) {
 		out.WriteString(s)
 		return
 	}
-	out.WriteString(fallbackText([]byte(s)))
+	out.WriteString(rawText([]byte(s), fallback))
 }
 
 func isBlank(s string) bool {

@@ -2,6 +2,7 @@ package mime
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // maxFieldBytes caps one unfolded header field. RFC 5322 2.1.1 limits a
@@ -98,7 +99,10 @@ func (p *parser) interpret(pt *Part, defaultType string) {
 			pt.MediaType = "text/plain"
 		}
 	}
-	pt.Charset = strings.ToLower(pt.Params["charset"])
+	pt.Charset = strings.ToLower(strings.TrimSpace(pt.Params["charset"]))
+	if pt.Charset != "" && p.msg.HasFlag(Flag8BitHeader) {
+		redecode8Bit(h, pt.Charset)
+	}
 	pt.Encoding = strings.ToLower(strings.TrimSpace(h.RawValue("Content-Transfer-Encoding")))
 	if cd := h.RawValue("Content-Disposition"); cd != "" {
 		disp, params, dup := parseMediaHeader(cd)
@@ -124,4 +128,15 @@ func isMessageType(mt string) bool {
 // (RFC 2045 6.4: composite types allow only these).
 func isIdentity(enc string) bool {
 	return enc == "" || enc == "7bit" || enc == "8bit" || enc == "binary"
+}
+
+// redecode8Bit decodes the fields with raw 8-bit bytes that are not UTF-8
+// again, in the entity's charset instead of windows-1252.
+func redecode8Bit(h Header, charset string) {
+	for i := range h {
+		raw := h[i].Raw
+		if !isASCII([]byte(raw)) && !utf8.ValidString(raw) {
+			h[i].Value = decodeValue(raw, charset)
+		}
+	}
 }

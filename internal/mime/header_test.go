@@ -59,6 +59,9 @@ func TestDecodeCharset(t *testing.T) {
 		{"\xbe\xc8\xb3\xe7", "cp949", "안녕"},
 		{"\x80", "windows-1252", "€"},
 		{"\xe9", "x-unknown-8bit", "é"},
+		{"caf\xc3\xa9", "us-ascii", "café"},
+		{"caf\xe9", "us-ascii", "café"},
+		{"\xc3\xa9", "iso-8859-1", "Ã©"},
 	}
 	for _, tt := range tests {
 		if got := DecodeCharset([]byte(tt.in), tt.charset); got != tt.want {
@@ -124,5 +127,16 @@ func TestMboxFromLine(t *testing.T) {
 	m = parseString(t, "From : a@b.test\nSubject: x\n\nbody")
 	if m.Header.Get("From") != "a@b.test" || m.Header.Get("Subject") != "x" {
 		t.Errorf("obsolete From field lost: %+v", m.Header)
+	}
+}
+
+func TestRaw8BitHeaderUsesPartCharset(t *testing.T) {
+	m := parseString(t, "Subject: \xbe\xc8\xb3\xe7\nContent-Type: text/plain; charset=euc-kr\n\nx")
+	if got := m.Header.Get("Subject"); got != "안녕" {
+		t.Errorf("Subject = %q", got)
+	}
+	m = parseString(t, "Subject: caf\xc3\xa9\nContent-Type: text/plain; charset=euc-kr\n\nx")
+	if got := m.Header.Get("Subject"); got != "café" {
+		t.Errorf("UTF-8 Subject = %q", got)
 	}
 }

@@ -146,7 +146,7 @@ func buildHeader(buf []byte, spans []fieldSpan) Header {
 	h := make(Header, len(spans))
 	for i, sp := range spans {
 		raw := trimRightWS(s[sp.val:sp.end])
-		h[i] = Field{Name: s[sp.name:sp.val], Raw: raw, Value: decodeValue(raw)}
+		h[i] = Field{Name: s[sp.name:sp.val], Raw: raw, Value: decodeValue(raw, "")}
 	}
 	return h
 }
