@@ -129,8 +129,9 @@ func parseMediaType(v string) (string, map[string]string) {
 		t, _, _ = strings.Cut(v, ";")
 		p = map[string]string{}
 		if i := strings.Index(asciiLower(v), "boundary="); i >= 0 {
-			b := strings.Trim(strings.Fields(v[i+9:] + " ")[0], "\";")
-			p["boundary"] = b
+			if f := strings.Fields(v[i+9:]); len(f) > 0 {
+				p["boundary"] = strings.Trim(f[0], "\";")
+			}
 		}
 	}
 	return strings.ToLower(strings.TrimSpace(t)), p

@@ -109,6 +109,8 @@ func lookup(k Kind) extractor {
 		return extractOLE2
 	case KindArj:
 		return extractArj
+	case KindChm:
+		return extractChm
 	}
 	return nil
 }
