@@ -111,6 +111,18 @@ func (e *Engine) ScanFile(ctx context.Context, path string) (*Result, error) {
 		return nil, fmt.Errorf("scan %s: %w", path, err)
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", path, err)
+	}
+	if n := st.Size(); st.Mode().IsRegular() && n > 0 && (e.o.MaxFileSize <= 0 || n <= e.o.MaxFileSize) {
+		// Read a regular file in one exact allocation.
+		b := make([]byte, n)
+		if _, err := io.ReadFull(f, b); err != nil {
+			return nil, fmt.Errorf("scan %s: read: %w", path, err)
+		}
+		return e.ScanBytes(ctx, b, path)
+	}
 	return e.ScanReader(ctx, f, path)
 }
 

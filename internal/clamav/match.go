@@ -39,13 +39,8 @@ func (s *scan) match(d []byte, sums *fileSums) error {
 		}
 	}
 	db.raw.scan(d, &c, hit(db.raw))
-	if stop == nil && len(db.html.sigs) > 0 && c.ftype == targetHTML {
-		hc := scanCtx{ftype: targetHTML, exe: c.exe}
-		db.html.scan(normHTML(d), &hc, hit(db.html))
-	}
-	if stop == nil && len(db.text.sigs) > 0 && (c.ftype == targetText || c.ftype == targetHTML) {
-		tc := scanCtx{ftype: targetText, exe: c.exe}
-		db.text.scan(normText(d), &tc, hit(db.text))
+	if stop == nil && (c.ftype == targetHTML || c.ftype == targetText) {
+		s.matchNormalised(d, &c, hit)
 	}
 	if stop != nil {
 		return stop
@@ -109,4 +104,33 @@ func (s *scan) matchSections(d []byte, exe *exeInfo) error {
 		}
 	}
 	return nil
+}
+
+// maxPooledNorm is the largest normalisation buffer kept for reuse; a
+// huge one is left to the garbage collector.
+const maxPooledNorm = 8 << 20
+
+// matchNormalised runs the type 3 and type 7 signatures over normalised
+// copies of d, in a pooled buffer.
+func (s *scan) matchNormalised(d []byte, c *scanCtx, hit func(*matcher) hitFn) {
+	db := s.e.db
+	if len(db.html.sigs) == 0 && len(db.text.sigs) == 0 {
+		return
+	}
+	bp := normPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxPooledNorm {
+			normPool.Put(bp)
+		}
+	}()
+	if c.ftype == targetHTML && len(db.html.sigs) > 0 {
+		*bp = normHTML(*bp, d)
+		hc := scanCtx{ftype: targetHTML, exe: c.exe}
+		db.html.scan(*bp, &hc, hit(db.html))
+	}
+	if len(db.text.sigs) > 0 && !(s.res.Infected && !s.e.o.AllMatch) {
+		*bp = normText(*bp, d)
+		tc := scanCtx{ftype: targetText, exe: c.exe}
+		db.text.scan(*bp, &tc, hit(db.text))
+	}
 }

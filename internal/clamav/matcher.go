@@ -16,21 +16,56 @@ type bodySig struct {
 	ldb    int32 // index into DB.ldbs, -1 for ndb signatures
 	sub    int32
 	anchor int // token index of the first anchor byte
-	alen   int // anchor length in tokens (2..4), 0 = none
+	alen   int // anchor length in tokens (2..4, or strideRun), 0 = none
 }
 
 // matcher finds the bodySigs of one group (raw bytes, normalised HTML or
 // normalised text) in a buffer.
 type matcher struct {
 	sigs  []bodySig
-	bloom []uint64 // 4-gram prefilter, indexed by hash4
-	shift uint
-	quad  map[uint32][]int32 // 4-gram -> sigs anchored on it
+	strided quadTable // anchors of strideRun bytes, probed every stride bytes
+	single  quadTable // anchors of 4 bytes, probed at every position
 	pair  map[uint16][]int32 // 2-gram -> sigs whose best fixed run is 2-3 bytes
 	pairs [1 << 16 / 64]uint64
 	fixed []int32 // sigs verified only at their offset
 	slow  []int32 // floating sigs without any fixed pair of bytes
 }
+
+// quadTable maps 4-byte windows to the signatures anchored on them, behind
+// two prefilters: a bitmap of the windows' first two bytes (8 KB, stays in
+// L1) and a bitmap of a multiplicative hash of the whole window.
+type quadTable struct {
+	pre   [1 << 16 / 64]uint64
+	bloom []uint64
+	shift uint
+	sigs  map[uint32][]int32
+}
+
+func (q *quadTable) init(n int) {
+	nb := max(16, bits.Len(uint(n*64)))
+	q.bloom = make([]uint64, 1<<nb/64)
+	q.shift = uint(32 - nb)
+	q.sigs = map[uint32][]int32{}
+}
+
+func (q *quadTable) add(w uint32, v int32) {
+	q.sigs[w] = append(q.sigs[w], v)
+	h := (w * 0x9E3779B1) >> q.shift
+	q.bloom[h>>6] |= 1 << (h & 63)
+	q.pre[uint16(w)>>6] |= 1 << (w & 63)
+}
+
+// # Strided probing
+//
+// A signature whose anchor is a run of strideRun = stride+3 fixed bytes is
+// entered under each of the run's first stride 4-byte windows (offset j
+// kept in the entry's low bits). Any occurrence of the run then contains a
+// window starting at a multiple of stride, so the scan probes only every
+// stride-th position.
+const (
+	stride    = 3
+	strideRun = stride + 3
+)
 
 // byteFreq ranks how common a byte is in ordinary files (zero, 0xff,
 // spaces and lower-case letters most); anchors avoid common bytes.
@@ -48,8 +83,9 @@ func byteFreq(c byte) int {
 	return 1
 }
 
-// chooseAnchor picks the rarest window of up to 4 consecutive whole bytes.
-func chooseAnchor(p *pattern) (at, n int) {
+// chooseAnchor picks the rarest window of up to maxLen consecutive whole
+// bytes.
+func chooseAnchor(p *pattern, maxLen int) (at, n int) {
 	best := 1 << 30
 	run := 0
 	for i := range p.toks {
@@ -59,7 +95,7 @@ func chooseAnchor(p *pattern) (at, n int) {
 			continue
 		}
 		run++
-		w := min(run, 4)
+		w := min(run, maxLen)
 		if w < n {
 			continue
 		}
@@ -81,40 +117,40 @@ func chooseAnchor(p *pattern) (at, n int) {
 }
 
 func newMatcher(sigs []bodySig) *matcher {
-	m := &matcher{sigs: sigs, quad: map[uint32][]int32{}, pair: map[uint16][]int32{}}
-	nb := max(16, bits.Len(uint(len(sigs)*64)))
-	m.bloom = make([]uint64, 1<<nb/64)
-	m.shift = uint(32 - nb)
+	m := &matcher{sigs: sigs, pair: map[uint16][]int32{}}
+	m.strided.init(len(sigs) * stride)
+	m.single.init(len(sigs) / 4)
 	for i := range m.sigs {
 		s := &m.sigs[i]
-		switch {
-		case !s.off.floating():
+		if !s.off.floating() {
 			m.fixed = append(m.fixed, int32(i))
-		default:
-			s.anchor, s.alen = chooseAnchor(s.pat)
-			if s.alen == 0 {
-				m.slow = append(m.slow, int32(i))
+			continue
+		}
+		if s.anchor, s.alen = chooseAnchor(s.pat, strideRun); s.alen == strideRun {
+			toks := s.pat.toks[s.anchor : s.anchor+strideRun]
+			for j := 0; j < stride; j++ {
+				for _, k := range anchorKeys(toks[j : j+4]) {
+					m.strided.add(binary.LittleEndian.Uint32(k), int32(i)<<2|int32(j))
+				}
+			}
+			continue
+		}
+		s.anchor, s.alen = chooseAnchor(s.pat, 4)
+		if s.alen == 0 {
+			m.slow = append(m.slow, int32(i))
+			continue
+		}
+		for _, k := range anchorKeys(s.pat.toks[s.anchor : s.anchor+s.alen]) {
+			if s.alen == 4 {
+				m.single.add(binary.LittleEndian.Uint32(k), int32(i))
 				continue
 			}
-			for _, k := range anchorKeys(s.pat.toks[s.anchor : s.anchor+s.alen]) {
-				m.add(int32(i), k, s.alen)
-			}
+			w := binary.LittleEndian.Uint16(k)
+			m.pair[w] = append(m.pair[w], int32(i))
+			m.pairs[w>>6] |= 1 << (w & 63)
 		}
 	}
 	return m
-}
-
-func (m *matcher) add(si int32, k []byte, n int) {
-	if n == 4 {
-		w := binary.LittleEndian.Uint32(k)
-		m.quad[w] = append(m.quad[w], si)
-		h := (w * 0x9E3779B1) >> m.shift
-		m.bloom[h>>6] |= 1 << (h & 63)
-		return
-	}
-	w := binary.LittleEndian.Uint16(k)
-	m.pair[w] = append(m.pair[w], si)
-	m.pairs[w>>6] |= 1 << (w & 63)
 }
 
 // anchorKeys lists the byte strings the anchor tokens match: one, or every
@@ -154,7 +190,10 @@ func (m *matcher) scan(d []byte, c *scanCtx, hit hitFn) {
 	if m.scanFixed(&v, c, hit) {
 		return
 	}
-	if len(m.quad) > 0 && m.scanQuad(&v, c, hit) {
+	if len(m.strided.sigs) > 0 && m.scanStrided(&v, c, hit) {
+		return
+	}
+	if len(m.single.sigs) > 0 && m.scanQuad(&v, c, hit) {
 		return
 	}
 	if len(m.pair) > 0 && m.scanPair(&v, c, hit) {
@@ -195,15 +234,49 @@ func (m *matcher) scanFixed(v *verifier, c *scanCtx, hit hitFn) bool {
 
 func (m *matcher) scanQuad(v *verifier, c *scanCtx, hit hitFn) bool {
 	d := v.data
-	bloom, shift := m.bloom, m.shift
-	for i := 0; i+4 <= len(d); i++ {
-		w := binary.LittleEndian.Uint32(d[i:])
-		h := (w * 0x9E3779B1) >> shift
+	if len(d) < 4 {
+		return false
+	}
+	q := &m.single
+	bloom, shift, pre := q.bloom, q.shift, &q.pre
+	mask := uint32(len(bloom)*64 - 1)
+	// w is the little-endian window d[i-3:i+1]; primed so the first
+	// shift leaves d[0:4].
+	w := uint32(d[0])<<8 | uint32(d[1])<<16 | uint32(d[2])<<24
+	for i := 3; i < len(d); i++ {
+		w = w>>8 | uint32(d[i])<<24
+		if pre[uint16(w)>>6]&(1<<(w&63)) == 0 {
+			continue
+		}
+		h := ((w * 0x9E3779B1) >> shift) & mask
 		if bloom[h>>6]&(1<<(h&63)) == 0 {
 			continue
 		}
-		for _, si := range m.quad[w] {
-			if m.check(v, si, i, c, hit) {
+		for _, si := range q.sigs[w] {
+			if m.check(v, si, i-3, c, hit) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (m *matcher) scanStrided(v *verifier, c *scanCtx, hit hitFn) bool {
+	d := v.data
+	q := &m.strided
+	bloom, shift, pre := q.bloom, q.shift, &q.pre
+	mask := uint32(len(bloom)*64 - 1)
+	for i := 0; i+4 <= len(d); i += stride {
+		w := binary.LittleEndian.Uint32(d[i:])
+		if pre[uint16(w)>>6]&(1<<(w&63)) == 0 {
+			continue
+		}
+		h := ((w * 0x9E3779B1) >> shift) & mask
+		if bloom[h>>6]&(1<<(h&63)) == 0 {
+			continue
+		}
+		for _, e := range q.sigs[w] {
+			if p := i - int(e&3); p >= 0 && p+strideRun <= len(d) && m.check(v, e>>2, p, c, hit) {
 				return true
 			}
 		}

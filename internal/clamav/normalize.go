@@ -3,6 +3,7 @@ package clamav
 import (
 	"bytes"
 	"strconv"
+	"sync"
 )
 
 // # Normalisation
@@ -17,30 +18,61 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'
 }
 
-// normText lower-cases d and collapses whitespace runs into one space.
-func normText(d []byte) []byte {
-	out := make([]byte, 0, len(d))
+// textClass maps a byte to what normText does with it: 0 keep, 1 space,
+// or the lower-case letter.
+var textClass = func() (t [256]byte) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case isSpace(byte(c)):
+			t[c] = 1
+		case c >= 'A' && c <= 'Z':
+			t[c] = byte(c) + 32
+		}
+	}
+	return t
+}()
+
+// normText lower-cases d and collapses whitespace runs into one space,
+// appending to out (which may be a reused buffer).
+func normText(out, d []byte) []byte {
+	if cap(out) < len(d) {
+		out = make([]byte, len(d))
+	}
+	out = out[:len(d)]
+	j := 0
 	space := false
 	for _, c := range d {
-		if isSpace(c) {
+		k := textClass[c]
+		if k == 1 {
 			space = true
 			continue
 		}
-		if space && len(out) > 0 {
-			out = append(out, ' ')
+		if k != 0 {
+			c = k
+		}
+		if space && j > 0 {
+			// QUIRK: out and d may be the same buffer (normHTML); j
+			// never passes the read position, and a space is only
+			// written where a whitespace byte was read.
+			out[j] = ' '
+			j++
 		}
 		space = false
-		out = append(out, lower(c))
+		out[j] = c
+		j++
 	}
-	return out
+	return out[:j]
 }
+
+// normPool recycles normalisation buffers between scans.
+var normPool = sync.Pool{New: func() any { return new([]byte) }}
 
 var namedEntities = map[string]byte{"lt": '<', "gt": '>', "amp": '&', "quot": '"', "apos": '\'', "nbsp": ' '}
 
 // normHTML drops comments, decodes character references, then applies
 // normText.
-func normHTML(d []byte) []byte {
-	out := make([]byte, 0, len(d))
+func normHTML(out, d []byte) []byte {
+	out = out[:0]
 	for i := 0; i < len(d); {
 		c := d[i]
 		switch {
@@ -62,7 +94,7 @@ func normHTML(d []byte) []byte {
 		out = append(out, c)
 		i++
 	}
-	return normText(out)
+	return normText(out, out)
 }
 
 // decodeEntity decodes one character reference at the start of d, giving
