@@ -189,3 +189,45 @@ func TestHTTPOnSMTPPortDropped(t *testing.T) {
 		t.Fatal("HTTP client not dropped")
 	}
 }
+
+// TestLimits: SIZE over the limit and too many recipients are refused
+// with their codes; a client collecting protocol errors is dropped.
+func TestLimits(t *testing.T) {
+	dir := t.TempDir()
+	sink := smtptest.NewSink(t)
+	cfg := strings.Replace(baseConfig(dir, sink.Addr, ""), "  min_free_bytes: 1\n", "  min_free_bytes: 1\n  max_recipients: 2\n  max_message_size: 1000\n", 1)
+	g := startGateway(t, dir, cfg)
+	c := smtptest.Dial(t, g.SMTP)
+	c.Run(`
+		c <- 220 *
+		c -> EHLO client.test
+		c <- 250 *
+		c -> MAIL FROM:<a@client.test> SIZE=5000
+		c <- 552 5.3.4 *
+		c -> MAIL FROM:<a@client.test>
+		c <- 250 *
+		c -> RCPT TO:<u1@example.test>
+		c <- 250 *
+		c -> RCPT TO:<u2@example.test>
+		c <- 250 *
+		c -> RCPT TO:<u3@example.test>
+		c <- 452 4.5.3 *
+		c -> DATA
+		c <- 354 *`)
+	c.Send(strings.Repeat(strings.Repeat("x", 48)+"\r\n", 50) + ".\r\n")
+	c.Expect("552 5.3.4 *")
+	bad := smtptest.Dial(t, g.SMTP)
+	bad.Expect("220 *")
+	bad.Send(strings.Repeat("BOGUS\r\n", 10))
+	replies := 0
+	for !bad.Closed() && replies < 20 {
+		bad.Reply()
+		replies++
+	}
+	if replies >= 11 {
+		t.Errorf("client with repeated protocol errors not dropped after %d replies", replies)
+	}
+	if n := len(sink.Messages()); n != 0 {
+		t.Errorf("%d messages relayed", n)
+	}
+}

@@ -150,6 +150,10 @@ func (s *Session) refusedAs(ctx context.Context, id, stage, rcpt string, err err
 		s.g.log.ErrorContext(ctx, "policy error", "conn", s.Conn.ID, "stage", stage, "err", err)
 		e = smtp.ErrTempLocal.Wrap(err)
 	}
+	if e.Err != nil {
+		// The client sees generic text; the cause goes to the log with the ID.
+		s.g.log.WarnContext(ctx, "refused", "id", id, "stage", stage, "reply", e.Code, "reason", e.Reason, "err", e.Err)
+	}
 	if e.Code >= 500 {
 		s.g.stats.Rejected.Add(1)
 	} else {

@@ -85,6 +85,10 @@ func (s *Server) Serve(l net.Listener, name string) error {
 	srv.WriteTimeout = s.opts.CommandTimeout
 	srv.TLSConfig = s.opts.TLS
 	srv.EnableSMTPUTF8 = true
+	// QUIRK: RFC 5321 4.5.3.1.6 allows 1000-octet lines, but real mail
+	// (badly encoded HTML) often has longer ones and Postfix accepts them;
+	// 64 KiB keeps such mail while bounding each connection's line buffer.
+	srv.MaxLineLength = 64 << 10
 	// AUTH before TLS is policed per session (loopback exception), so
 	// go-smtp's global switch is on and Session.AuthMechanisms decides.
 	srv.AllowInsecureAuth = true

@@ -151,7 +151,14 @@ type deadlineReader struct {
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
 	d.c.Conn.SetReadDeadline(time.Now().Add(d.d))
-	return d.r.Read(p)
+	n, err := d.r.Read(p)
+	switch err {
+	case gosmtp.ErrDataTooLarge:
+		err = smtp.ErrTooBig
+	case gosmtp.ErrTooLongLine:
+		err = errLineTooLong
+	}
+	return n, err
 }
 
 // toGo turns our errors into go-smtp's reply type.
@@ -165,3 +172,6 @@ func toGo(err error) error {
 	}
 	return &gosmtp.SMTPError{Code: e.Code, EnhancedCode: gosmtp.EnhancedCode(e.Enhanced), Message: smtp.Sanitize(e.Text)}
 }
+
+var errLineTooLong = smtp.New(500, smtp.EnhancedCode{5, 5, 2}, smtp.ReasonProtocol,
+	"Line too long in message data")

@@ -63,9 +63,10 @@ func (c *Client) Expect(pattern string) string {
 	return got
 }
 
-// Closed reports whether the server closed the connection (reads EOF).
+// Closed reports whether the server closed the connection (EOF before
+// any further byte); it consumes nothing.
 func (c *Client) Closed() bool {
-	_, err := c.r.ReadByte()
+	_, err := c.r.Peek(1)
 	return err != nil
 }
 
