@@ -22,13 +22,13 @@ type bodySig struct {
 // matcher finds the bodySigs of one group (raw bytes, normalised HTML or
 // normalised text) in a buffer.
 type matcher struct {
-	sigs  []bodySig
-	strided quadTable // anchors of strideRun bytes, probed every stride bytes
-	single  quadTable // anchors of 4 bytes, probed at every position
-	pair  map[uint16][]int32 // 2-gram -> sigs whose best fixed run is 2-3 bytes
-	pairs [1 << 16 / 64]uint64
-	fixed []int32 // sigs verified only at their offset
-	slow  []int32 // floating sigs without any fixed pair of bytes
+	sigs    []bodySig
+	strided quadTable          // anchors of strideRun bytes, probed every stride bytes
+	single  quadTable          // anchors of 4 bytes, probed at every position
+	pair    map[uint16][]int32 // 2-gram -> sigs whose best fixed run is 2-3 bytes
+	pairs   [1 << 16 / 64]uint64
+	fixed   []int32 // sigs verified only at their offset
+	slow    []int32 // floating sigs without any fixed pair of bytes
 }
 
 // quadTable maps 4-byte windows to the signatures anchored on them, behind
