@@ -39,7 +39,8 @@ func (p *parser) scanTo(start int64, b64 bool) (delim, int64) {
 // open boundary, innermost first. RFC 2046 5.1.1: "--" boundary, optional
 // "--" for the close delimiter, then only linear white space. A line that
 // starts with a boundary and goes on with other text is not a delimiter by
-// the RFC but is one for some clients: FlagBoundaryPrefix.
+// the RFC but is one for some clients: FlagBoundaryPrefix; the lenient
+// reading takes it as a delimiter.
 func (p *parser) matchDelim(b []byte) (delim, bool) {
 	b = trimEOL(b)[2:]
 	for i := len(p.stack) - 1; i >= 0; i-- {
@@ -52,7 +53,7 @@ func (p *parser) matchDelim(b []byte) (delim, bool) {
 		if len(rest) >= 2 && rest[0] == '-' && rest[1] == '-' {
 			close, rest = true, rest[2:]
 		}
-		if isLWSP(rest) {
+		if isLWSP(rest) || p.lenient {
 			return delim{idx: i, close: close}, true
 		}
 		p.msg.flag(FlagBoundaryPrefix)

@@ -106,3 +106,30 @@ func manyParts(n int) string {
 	b.WriteString("--sep--\n")
 	return b.String()
 }
+
+func TestReadings(t *testing.T) {
+	tests := []struct {
+		name, msg string
+		want      []string // shape of each reading
+	}{
+		{"clean", "MIME-Version: 1.0\nContent-Type: text/plain\n\nx", []string{"text/plain"}},
+		{"duplicate content-type", "MIME-Version: 1.0\nContent-Type: text/plain\nContent-Type: application/zip\n\nx",
+			[]string{"text/plain", "application/zip"}},
+		{"duplicate boundary param", "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=a; boundary=b\n\n--a\n\nx\n--b\nContent-Type: text/html\n\ny\n--b--\n--a--\n",
+			[]string{"multipart/mixed[text/plain]", "multipart/mixed[text/html]"}},
+		{"boundary prefix", "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=a\n\n--a\n\nx\n--aXYZ\nContent-Type: application/zip\n\ny\n--a--\n",
+			[]string{"multipart/mixed[text/plain]", "multipart/mixed[text/plain,application/zip]"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := parseString(t, tt.msg)
+			var got []string
+			for _, r := range m.Readings() {
+				got = append(got, shape(r.Root))
+			}
+			if strings.Join(got, " | ") != strings.Join(tt.want, " | ") {
+				t.Errorf("readings %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

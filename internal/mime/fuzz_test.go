@@ -35,6 +35,10 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse: %v", err)
 		}
 		checkTree(t, m, lim)
+		for _, r := range m.Readings()[1:] {
+			checkTree(t, r, lim)
+			_ = r.Text()
+		}
 		_ = m.Text()
 		for _, u := range m.URIs() {
 			if !utf8.ValidString(u) && !strings.HasPrefix(u, "http") && !strings.HasPrefix(u, "ftp") && !strings.HasPrefix(u, "mailto") {

@@ -72,6 +72,20 @@ func hasContentFields(h Header) bool {
 	return false
 }
 
+// field returns the raw value of the field the parser's reading uses: the
+// first one, or the last one in the lenient reading.
+func (p *parser) field(h Header, name string) string {
+	if !p.lenient {
+		return h.RawValue(name)
+	}
+	for i := len(h) - 1; i >= 0; i-- {
+		if strings.EqualFold(h[i].Name, name) {
+			return h[i].Raw
+		}
+	}
+	return ""
+}
+
 // interpret fills the MIME fields of pt from its header.
 func (p *parser) interpret(pt *Part, defaultType string) {
 	h := pt.Header
@@ -83,7 +97,7 @@ func (p *parser) interpret(pt *Part, defaultType string) {
 	}
 	pt.MediaType = defaultType
 	if ct := h.has("Content-Type"); ct {
-		mt, params, dup := parseMediaHeader(h.RawValue("Content-Type"))
+		mt, params, dup := parseMediaHeader(p.field(h, "Content-Type"), p.lenient)
 		if dup.boundary {
 			p.msg.flag(FlagDuplicateBoundary)
 		}
@@ -103,9 +117,9 @@ func (p *parser) interpret(pt *Part, defaultType string) {
 	if pt.Charset != "" && p.msg.HasFlag(Flag8BitHeader) {
 		redecode8Bit(h, pt.Charset)
 	}
-	pt.Encoding = strings.ToLower(strings.TrimSpace(h.RawValue("Content-Transfer-Encoding")))
-	if cd := h.RawValue("Content-Disposition"); cd != "" {
-		disp, params, dup := parseMediaHeader(cd)
+	pt.Encoding = strings.ToLower(strings.TrimSpace(p.field(h, "Content-Transfer-Encoding")))
+	if cd := p.field(h, "Content-Disposition"); cd != "" {
+		disp, params, dup := parseMediaHeader(cd, p.lenient)
 		if dup.any {
 			p.msg.flag(FlagDuplicateParam)
 		}

@@ -107,7 +107,7 @@ func TestParams(t *testing.T) {
 		{`text/plain; name=my file.txt`, "text/plain", map[string]string{"name": "my file.txt"}},
 	}
 	for _, tt := range tests {
-		mt, params, _ := parseMediaHeader(tt.in)
+		mt, params, _ := parseMediaHeader(tt.in, false)
 		if mt != tt.wantType {
 			t.Errorf("%q: type %q, want %q", tt.in, mt, tt.wantType)
 		}

@@ -113,6 +113,9 @@ type Message struct {
 	uris      []string
 	textParts []*Part
 	attach    []*Part
+
+	altOnce sync.Once
+	alt     *Message
 }
 
 // partCache holds the lazily decoded text of one part.
@@ -148,6 +151,25 @@ func (m *Message) Ambiguous() bool {
 		}
 	}
 	return false
+}
+
+// Readings returns every reading of the message a scanner should look at:
+// the message itself, and when it is Ambiguous also the lenient reading,
+// which takes the last of repeated Content-Type, Content-Transfer-Encoding
+// and parameters and matches boundaries as prefixes, as some clients do
+// (RELIABILITY.md "MIME": scan every plausible reading or refuse). The
+// lenient reading is parsed on first call and cached.
+func (m *Message) Readings() []*Message {
+	if !m.Ambiguous() {
+		return []*Message{m}
+	}
+	m.altOnce.Do(func() {
+		m.alt, _ = parse(m.r, m.Size, m.lim, true) // an I/O error leaves one reading
+	})
+	if m.alt == nil {
+		return []*Message{m}
+	}
+	return []*Message{m, m.alt}
 }
 
 // TextParts returns the text/plain and text/html leaves that are not

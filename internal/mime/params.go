@@ -28,8 +28,9 @@ type section struct {
 }
 
 // parseMediaHeader splits a Content-Type or Content-Disposition value into
-// its lower-case first token and its parameters.
-func parseMediaHeader(s string) (string, map[string]string, dupInfo) {
+// its lower-case first token and its parameters. Of a repeated parameter the
+// first wins, or the last when lastWins is set.
+func parseMediaHeader(s string, lastWins bool) (string, map[string]string, dupInfo) {
 	var dup dupInfo
 	v, rest, _ := strings.Cut(s, ";")
 	v = strings.ToLower(strings.TrimSpace(v))
@@ -56,7 +57,9 @@ func parseMediaHeader(s string) (string, map[string]string, dupInfo) {
 			if attr == "boundary" {
 				dup.boundary = true
 			}
-			continue // the first one wins
+			if !lastWins {
+				continue
+			}
 		}
 		params[attr] = val
 	}

@@ -37,6 +37,10 @@ type parser struct {
 	// lastEnd is where the body read last ended: the start of the line
 	// break before the delimiter that ended it, or the end of input.
 	lastEnd int64
+	// lenient selects the other reading of ambiguous structure: the last
+	// of repeated fields and parameters, and boundaries matched as
+	// prefixes (see Message.Readings).
+	lenient bool
 	// scratch space of readHeader
 	hbuf  []byte
 	spans []fieldSpan
@@ -47,11 +51,19 @@ type parser struct {
 // mail clients commonly do and raises Flags. The error is only for I/O
 // errors of r.
 func Parse(r io.ReaderAt, size int64, lim Limits) (*Message, error) {
+	return parse(r, size, lim, false)
+}
+
+func parse(r io.ReaderAt, size int64, lim Limits, lenient bool) (*Message, error) {
 	lim = lim.withDefaults()
 	m := &Message{r: r, Size: size, lim: lim, Parts: make([]*Part, 0, 8)}
 	p := parserPool.Get().(*parser)
 	p.reset(io.NewSectionReader(r, 0, size), lim, m)
-	defer parserPool.Put(p)
+	p.lenient = lenient
+	defer func() {
+		p.msg = nil
+		parserPool.Put(p)
+	}()
 	root := p.newPart(0)
 	p.skipMboxFrom()
 	p.parseEntity(root, "text/plain")
@@ -82,6 +94,7 @@ func (p *parser) reset(r io.Reader, lim Limits, m *Message) {
 	br.Reset(r)
 	p.lr = lineReader{br: br}
 	p.lim, p.msg = lim, m
+	p.lenient = false
 	p.stack, p.nparts, p.lastEnd = p.stack[:0], 0, 0
 }
 
