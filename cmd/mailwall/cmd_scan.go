@@ -62,6 +62,7 @@ type scanRun struct {
 	f        scanFlags
 	eng      *clamav.Engine
 	out, log io.Writer // results; warnings (stderr unless --stdout)
+	errw     io.Writer // system error messages, always stderr
 	progress *progress
 	st       scanStats
 }
@@ -82,7 +83,7 @@ func runScan(cmd *cobra.Command, f scanFlags, args []string) (int, error) {
 	}
 	o := clamavOptions(cfg.Antivirus)
 	o.AllMatch = f.allMatch
-	r := &scanRun{f: f, eng: clamav.NewEngine(db, o), out: cmd.OutOrStdout(), log: cmd.ErrOrStderr()}
+	r := &scanRun{f: f, eng: clamav.NewEngine(db, o), out: cmd.OutOrStdout(), log: cmd.ErrOrStderr(), errw: cmd.ErrOrStderr()}
 	if f.stdout {
 		r.log = r.out
 	}
@@ -117,7 +118,7 @@ func (r *scanRun) collect(path string, top bool) []string {
 	fi, err := stat(path)
 	if err != nil {
 		if top {
-			fmt.Fprintf(os.Stderr, "%s: %s\n", path, strerrorOf(err))
+			fmt.Fprintf(r.errw, "%s: %s\n", path, strerrorOf(err))
 			fmt.Fprintf(r.log, "WARNING: %s: Can't access file\n", path)
 			r.st.errors++
 		}
@@ -227,7 +228,7 @@ func (r *scanRun) report(path string, fr *fileResult) {
 	r.st.files++
 	r.st.read += fr.size
 	r.st.scanned += max(fr.res.Scanned, fr.size)
-	found := names(fr.res)
+	found := names(fr.res, r.f.allMatch)
 	if len(found) == 0 {
 		if !r.f.infected {
 			fmt.Fprintf(r.out, "%s: OK\n", path)

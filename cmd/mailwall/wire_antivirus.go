@@ -87,7 +87,15 @@ type clamdFront struct{ n *nativeAV }
 
 var _ clamd.Scanner = clamdFront{}
 
-func names(res *clamav.Result) []string {
+// names are the names to report for res: the first (signature, else the
+// heuristic), or with all every signature and the heuristic.
+func names(res *clamav.Result, all bool) []string {
+	if !all {
+		if n := res.Name(); n != "" {
+			return []string{n}
+		}
+		return nil
+	}
 	out := res.Names
 	if res.Heuristic != "" {
 		out = append(out[:len(out):len(out)], res.Heuristic)
@@ -100,7 +108,7 @@ func (f clamdFront) ScanReader(ctx context.Context, r io.Reader) ([]string, erro
 	if err != nil {
 		return nil, err
 	}
-	return names(res), nil
+	return names(res, false), nil
 }
 
 func (f clamdFront) ScanFile(ctx context.Context, path string, all bool) ([]string, error) {
@@ -113,7 +121,7 @@ func (f clamdFront) ScanFile(ctx context.Context, path string, all bool) ([]stri
 	if err != nil {
 		return nil, err
 	}
-	return names(res), nil
+	return names(res, all), nil
 }
 
 func (f clamdFront) Version() string { return f.n.cur.Get().version }
