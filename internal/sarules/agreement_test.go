@@ -210,6 +210,9 @@ func TestAgreement(t *testing.T) {
 				fp++
 				fpBy[name]++
 				diff = true
+				if name == os.Getenv("MAILWALL_SA_DEBUG") {
+					t.Logf("mailwall-only %s: %s", name, f)
+				}
 			}
 		}
 		for name := range saSet {
@@ -217,6 +220,9 @@ func TestAgreement(t *testing.T) {
 				fn++
 				fnBy[name]++
 				diff = true
+				if name == os.Getenv("MAILWALL_SA_DEBUG") {
+					t.Logf("spamassassin-only %s: %s", name, f)
+				}
 			}
 		}
 		if !diff {

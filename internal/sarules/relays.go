@@ -25,6 +25,7 @@ import (
 type relay struct {
 	ip, rdns, helo, by, ident, envfrom, id, auth string
 	private, internal                            bool
+	fetcher                                      bool // a mail fetcher's marker, not a relay
 }
 
 func (r *relay) String() string {
@@ -50,6 +51,7 @@ var (
 	rcvdLeadIP     = regexp.MustCompile(`^from (\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b`)
 	rcvdRdnsIP     = regexp.MustCompile(`\(([^\s()\[\]]+?)\s*\[`)
 	rcvdStripChars = regexp.MustCompile(`[\s\x00#\[\]()<>|]`)
+	rcvdFetchRe    = regexp.MustCompile(`with (?:POP3|IMAP)`)
 	rcvdNoRelayRe  = regexp.MustCompile(`(?i)^from (\S+) by [^\s;]+ ?;`)
 )
 
@@ -67,6 +69,9 @@ func parseReceived(line string) (rel *relay, ok bool) {
 		return nil, false
 	}
 	s = rcvdDateTailRe.ReplaceAllString(s, "")
+	if rcvdFetchRe.MatchString(s) {
+		return &relay{fetcher: true}, false
+	}
 	s = strings.Replace(s, ")by ", ") by ", 1)
 	r := &relay{}
 	if m := rcvdIDRe.FindStringSubmatch(s); m != nil {
@@ -112,11 +117,14 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	if r.helo == "" {
 		r.helo = first
 	}
+	if i := strings.LastIndexByte(r.rdns, '@'); i >= 0 {
+		r.ident, r.rdns = r.rdns[:i], r.rdns[i+1:]
+	}
 	if strings.EqualFold(r.rdns, "unknown") || strings.HasPrefix(r.rdns, "[") {
 		r.rdns = ""
 	}
 	r.rdns = strings.TrimRight(r.rdns, ".")
-	for _, p := range []*string{&r.ip, &r.rdns, &r.helo, &r.by, &r.envfrom} {
+	for _, p := range []*string{&r.ip, &r.rdns, &r.helo, &r.by, &r.envfrom, &r.ident} {
 		*p = rcvdStripChars.ReplaceAllString(*p, "!")
 	}
 	r.private = isPrivateIP(r.ip)
@@ -157,6 +165,10 @@ func (p *pms) relays() *relayInfo {
 	for _, v := range headerValues(p.m.Header, "Received", false) {
 		r, ok := parseReceived(v)
 		if !ok {
+			if r != nil && r.fetcher && inTrusted {
+				// restart: the fetcher's handover is where mail entered
+				ri.trusted = nil
+			}
 			continue
 		}
 		if r == nil {
