@@ -21,7 +21,8 @@ import (
 // CFDATA blocks (checksum, compressed and uncompressed size, reserve,
 // bytes). Compression: 0 none, 1 MSZIP ("CK" then a deflate stream whose
 // dictionary is the previous block's 32 KiB of output). Quantum (2) and
-// LZX (3) folders are reported as unsupported.
+// LZX (3: window 2^(bits 8-12), see lzx.go). Quantum (2) folders are
+// reported as unsupported.
 
 var errCab = errors.New("cab: corrupt")
 
@@ -121,12 +122,12 @@ func (x *run) cabFolder(ctx context.Context, data []byte, fo cabFolder, index, d
 		return &LimitError{Limit: "MaxScanSize", Detail: "cab folder"}
 	}
 	method := fo.method & 0x0f
-	if method > 1 {
-		return fmt.Errorf("cab folder %d: compression %d (Quantum/LZX) unsupported", index, method)
+	if method == 2 || method > 3 {
+		return fmt.Errorf("cab folder %d: compression %d (Quantum) unsupported", index, method)
 	}
 	var out []byte
 	off := fo.dataOff
-	for b := 0; b < fo.blocks && int64(len(out)) < need; b++ {
+	for b := 0; b < fo.blocks && (method == 3 || int64(len(out)) < need); b++ {
 		if err := x.check(ctx); err != nil {
 			return err
 		}
@@ -140,17 +141,27 @@ func (x *run) cabFolder(ctx context.Context, data []byte, fo cabFolder, index, d
 		}
 		block := data[start : start+csize]
 		off = start + csize
-		if method == 0 {
+		switch method {
+		case 3: // LZX blocks are one continuous stream: gather, decode below
 			out = append(out, block...)
-		} else {
+			continue
+		case 1:
 			dec, err := mszipBlock(block, out)
 			if err != nil {
 				return fmt.Errorf("cab mszip block %d: %w", b, err)
 			}
-			out = append(out, dec...)
+			block = dec
 		}
+		out = append(out, block...)
 		if err := x.grow(int64(len(block))); err != nil {
 			return err
+		}
+	}
+	if method == 3 {
+		// typeCompress bits 8-12 hold the LZX window size as a power of two.
+		var err error
+		if out, err = x.lzxDecode(ctx, out, 1<<(fo.method>>8&0x1f), 0, need); err != nil && len(out) == 0 {
+			return fmt.Errorf("cab lzx folder %d: %w", index, err)
 		}
 	}
 	for _, f := range files {

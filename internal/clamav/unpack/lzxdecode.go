@@ -21,6 +21,7 @@ func (x *run) lzxDecode(ctx context.Context, comp []byte, window, resetInterval 
 	s.reset()
 	out := make([]byte, 0, min(total, int64(len(comp))*4))
 	resetFrames := int64(resetInterval / lzxFrame)
+	counted := 0 // output already charged to the ratio
 	for frame := int64(0); int64(len(out)) < total; frame++ {
 		if err := x.check(ctx); err != nil {
 			return out, err
@@ -44,9 +45,10 @@ func (x *run) lzxDecode(ctx context.Context, comp []byte, window, resetInterval 
 		if out, err = s.frame(out, end); err != nil {
 			return out, err
 		}
-		if err := x.grow(int64(len(out)) - x.out); err != nil {
+		if err := x.grow(int64(len(out) - counted)); err != nil {
 			return out, err
 		}
+		counted = len(out)
 		s.br.align16()
 	}
 	out = out[:min(int64(len(out)), total)]
