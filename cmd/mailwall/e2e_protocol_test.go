@@ -231,3 +231,22 @@ func TestLimits(t *testing.T) {
 		t.Errorf("%d messages relayed", n)
 	}
 }
+
+// TestSlowClientDropped: a client that stops talking is dropped at the
+// command timeout with 421, while others are served.
+func TestSlowClientDropped(t *testing.T) {
+	dir := t.TempDir()
+	sink := smtptest.NewSink(t)
+	cfg := strings.Replace(baseConfig(dir, sink.Addr, ""), "  min_free_bytes: 1\n", "  min_free_bytes: 1\n  command_timeout: 1s\n", 1)
+	g := startGateway(t, dir, cfg)
+	slow := smtptest.Dial(t, g.SMTP)
+	slow.Expect("220 *")
+	// Meanwhile another client is served normally.
+	if reply, err := sendMail(g.SMTP, "a@client.test", []string{"u@example.test"}, smtptest.Msg("a@client.test", "u@example.test", "x", "x")); err != nil || !queuedRe.MatchString(reply) {
+		t.Fatalf("other client: %q %v", reply, err)
+	}
+	slow.Expect("421 4.4.2 *")
+	if !slow.Closed() {
+		t.Error("idle client not disconnected")
+	}
+}
