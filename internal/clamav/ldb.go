@@ -167,7 +167,7 @@ func parseSubsig(s string) (ldbSub, error) {
 	if !wide || ascii {
 		p, err := parsePattern(body, nocase, false, full)
 		if err != nil {
-			return sub, err
+			return sub, err // a *skipError passes through unwrapped
 		}
 		sub.pats = append(sub.pats, p)
 	}

@@ -57,6 +57,9 @@ func parseNDBLine(line string) (ndbEntry, error) {
 		return e, err
 	}
 	if e.pat, err = parsePattern(f[3], false, false, false); err != nil {
+		if isSkip(err) {
+			return e, err
+		}
 		return e, fmt.Errorf("signature: %w", err)
 	}
 	return e, nil

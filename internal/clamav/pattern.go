@@ -179,6 +179,11 @@ func (p *pattern) parseAlt(s string, nocase bool) (string, error) {
 	if end < 0 {
 		return "", errors.New("unclosed (")
 	}
+	switch s[1:end] {
+	case "B", "L", "W":
+		// Word, line and non-alphanumeric boundary markers.
+		return "", skipf("boundary marker (%s)", s[1:end])
+	}
 	for _, a := range strings.Split(s[1:end], "|") {
 		if len(a) == 0 || len(a)%2 != 0 {
 			return "", fmt.Errorf("bad alternative %q", a)

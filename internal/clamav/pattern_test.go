@@ -91,7 +91,7 @@ func TestNDBRejects(t *testing.T) {
 			t.Errorf("%q: want parse error, got %v", line, err)
 		}
 	}
-	skip := []string{"X:13:*:41424344", "X:0:*:41424344:999", "X:0:*:41424344:1:5"}
+	skip := []string{"X:13:*:41424344", "X:0:*:41424344:999", "X:0:*:41424344:1:5", "X:0:*:41424344(B)4546"}
 	for _, line := range skip {
 		if _, err := parseNDBLine(line); !isSkip(err) {
 			t.Errorf("%q: want skip, got %v", line, err)
