@@ -73,13 +73,15 @@ const (
 type accessMap struct {
 	name     string
 	keys     [numTags]map[string]accessValue // exact keys: IPs, domains, addresses, "user@"
-	cidrs    [numTags][]cidrEntry            // sorted longest prefix first
+	cidrs    [numTags]cidrTable              // CIDR and IPv6 keys
 	warnings []string
 }
 
-type cidrEntry struct {
-	p netip.Prefix
-	v accessValue
+// cidrTable finds the longest matching prefix with one map probe per
+// distinct prefix length, so 10,000 CIDRs cost what a handful do.
+type cidrTable struct {
+	byLen map[int]map[netip.Prefix]accessValue
+	lens  []int // distinct lengths, longest first
 }
 
 // knownTags are sendmail tags that mailwall does not use.
@@ -112,9 +114,6 @@ func parseAccessMap(name string, data []byte) (*accessMap, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("access map: %s", strings.Join(errs, "; "))
 	}
-	for t := range m.cidrs {
-		sortCIDRs(m.cidrs[t])
-	}
 	return m, nil
 }
 
@@ -145,7 +144,11 @@ func (m *accessMap) parseLine(s string, line int) error {
 	if p, isCIDR, err := parseIPKey(key); err != nil {
 		return err
 	} else if isCIDR {
-		m.cidrs[tg] = append(m.cidrs[tg], cidrEntry{p, v})
+		if _, dup := m.cidrs[tg].byLen[p.Bits()][p]; dup {
+			m.warnings = append(m.warnings, fmt.Sprintf("%s:%d: duplicate key %q, first one wins", m.name, line, key))
+			return nil
+		}
+		m.cidrs[tg].add(p, v)
 		return nil
 	}
 	k, err := normalizeKey(key)

@@ -95,8 +95,42 @@ func parseEnhanced(s string) (smtp.EnhancedCode, bool) {
 	return e, true
 }
 
-func sortCIDRs(es []cidrEntry) {
-	slices.SortStableFunc(es, func(a, b cidrEntry) int { return b.p.Bits() - a.p.Bits() })
+func (c *cidrTable) add(p netip.Prefix, v accessValue) {
+	if c.byLen == nil {
+		c.byLen = map[int]map[netip.Prefix]accessValue{}
+	}
+	n := p.Bits()
+	if p.Addr().Is6() {
+		n += 1000 // keep IPv4 and IPv6 lengths apart
+	}
+	if c.byLen[n] == nil {
+		c.byLen[n] = map[netip.Prefix]accessValue{}
+		c.lens = append(c.lens, n)
+		slices.SortFunc(c.lens, func(a, b int) int { return b - a })
+	}
+	c.byLen[n][p] = v
+}
+
+// match returns the longest prefix containing ip.
+func (c *cidrTable) match(ip netip.Addr) (netip.Prefix, accessValue, bool) {
+	off := 0
+	if ip.Is6() {
+		off = 1000
+	}
+	for _, n := range c.lens {
+		bits := n - off
+		if bits < 0 || bits > ip.BitLen() {
+			continue
+		}
+		p, err := ip.Prefix(bits)
+		if err != nil {
+			continue
+		}
+		if v, ok := c.byLen[n][p]; ok {
+			return p, v, true
+		}
+	}
+	return netip.Prefix{}, accessValue{}, false
 }
 
 // hit is the result of a lookup: the value and the key that matched.
@@ -154,11 +188,8 @@ func (m *accessMap) lookupIP(t tag, ip netip.Addr) (hit, bool) {
 				}
 			}
 		}
-		for _, c := range m.cidrs[tg] {
-			if c.p.Addr().Is4() == ip.Is4() && c.p.Contains(ip) {
-				consider(c.p.Bits(), tg, c.v, c.p.String())
-				break // sorted longest first
-			}
+		if p, v, ok := m.cidrs[tg].match(ip); ok {
+			consider(p.Bits(), tg, v, p.String())
 		}
 	}
 	if !found || best.v.action == Continue {

@@ -60,11 +60,13 @@ func conn(ip string) *envelope.Conn {
 func writeFile(t *testing.T, name, data string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+	if err := writeFileErr(p, data); err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
+
+func writeFileErr(p, data string) error { return os.WriteFile(p, []byte(data), 0o600) }
 
 func addr(t *testing.T, s string) envelope.Address {
 	t.Helper()
