@@ -2,8 +2,10 @@ package policy
 
 import (
 	_ "embed"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -121,18 +123,51 @@ func AuditUser(u User, tries int) []Finding {
 		cands = cands[:tries]
 	}
 	names := len(nameCandidates(u.Name))
-	for i, c := range cands {
-		if CheckPassword(u.Hash, c) {
-			why := WeakPassword(u.Name, c)
-			if i >= names {
-				why = "password is on the common-password list"
-			}
-			out = append(out, Finding{u.Name, why})
-			break
+	if i := firstMatch(u.Hash, cands); i >= 0 {
+		why := WeakPassword(u.Name, cands[i])
+		if i >= names {
+			why = "password is on the common-password list"
 		}
+		out = append(out, Finding{u.Name, why})
 	}
 	if !u.Checked {
 		out = append(out, Finding{u.Name, "password not set with mailwall users; length and strength unknown"})
 	}
 	return out
+}
+
+// firstMatch returns the lowest index of a candidate matching hash, or -1.
+// Candidates are checked on every CPU: each check costs tens of
+// milliseconds by design.
+func firstMatch(hash string, cands []string) int {
+	var next atomic.Int64
+	var best atomic.Int64
+	best.Store(int64(len(cands)))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= best.Load() {
+					return
+				}
+				if CheckPassword(hash, cands[i]) {
+					for {
+						b := best.Load()
+						if i >= b || best.CompareAndSwap(b, i) {
+							break
+						}
+					}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if b := best.Load(); b < int64(len(cands)) {
+		return int(b)
+	}
+	return -1
 }
