@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"golang.org/x/sync/singleflight"
 )
 
 // Errors returned by look-ups.
@@ -67,6 +68,7 @@ type Resolver struct {
 	servers []string
 	timeout time.Duration
 	cache   *cache
+	flight  singleflight.Group // one query per name at a time
 }
 
 // New returns a Resolver querying servers (host:port) in order; empty means
@@ -154,13 +156,16 @@ func (r *Resolver) lookup(ctx context.Context, qname, zone string, byName bool) 
 	if res, err, ok := r.cache.get(qname, time.Now()); ok {
 		return res, err
 	}
-	res, err := r.query(ctx, qname, zone, byName)
-	if err == nil || errors.Is(err, ErrBadAnswer) {
-		ttl := res.TTL
-		if err != nil {
-			ttl = errorTTL
+	v, err, _ := r.flight.Do(qname, func() (any, error) {
+		res, err := r.query(ctx, qname, zone, byName)
+		if err == nil || errors.Is(err, ErrBadAnswer) {
+			ttl := res.TTL
+			if err != nil {
+				ttl = errorTTL
+			}
+			r.cache.put(qname, res, err, time.Now().Add(ttl))
 		}
-		r.cache.put(qname, res, err, time.Now().Add(ttl))
-	}
-	return res, err
+		return res, err
+	})
+	return v.(Result), err
 }

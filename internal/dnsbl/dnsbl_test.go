@@ -130,3 +130,25 @@ func TestCacheBounded(t *testing.T) {
 		t.Errorf("cache holds %d entries, max 10", len(c.m))
 	}
 }
+
+// TestLookupConcurrent: a burst of look-ups for one address makes one
+// query, not one per caller.
+func TestLookupConcurrent(t *testing.T) {
+	d := smtptest.StartDNS(t, []string{"9.2.0.192.zen.example.test. 300 IN A 127.0.0.2"})
+	r := New([]string{d.Addr}, time.Second)
+	done := make(chan Result, 20)
+	for range 20 {
+		go func() {
+			res, _ := r.Lookup(context.Background(), netip.MustParseAddr("192.0.2.9"), "zen.example.test")
+			done <- res
+		}()
+	}
+	for range 20 {
+		if res := <-done; !res.Listed {
+			t.Errorf("not listed: %+v", res)
+		}
+	}
+	if q := d.Queries(); q != 2 { // one A and one TXT; the cache is filled before the flight ends
+		t.Errorf("%d queries for 20 concurrent look-ups, want 2", q)
+	}
+}
