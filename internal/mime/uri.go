@@ -127,7 +127,10 @@ func normalizeURI(u string) string {
 		if i := strings.IndexAny(rest, "/\\?#"); i >= 0 {
 			host, tail = rest[:i], rest[i:]
 		}
-		clean := deobfuscate.Replace(host)
+		clean := host
+		if strings.ContainsAny(host, "[({") {
+			clean = deobfuscate.Replace(host)
+		}
 		if len(u) == len(scheme)+3+len(rest) && u[:len(scheme)] == scheme && u[len(scheme):len(scheme)+3] == "://" && clean == host {
 			return u // already normal: no allocation
 		}
