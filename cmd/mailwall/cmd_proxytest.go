@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -24,10 +25,14 @@ is ever contacted. A method is open when a random token gets through.`,
 				return err
 			}
 			defer target.Close()
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
 			w := cmd.OutOrStdout()
 			open := 0
 			for _, a := range args {
-				rep := relaytest.Proxy(cmd.Context(), a, target, timeout)
+				rep := relaytest.Proxy(ctx, a, target, timeout)
 				relaytest.WriteProxyReport(w, rep)
 				if rep.Open() {
 					open++
