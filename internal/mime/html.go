@@ -26,6 +26,7 @@ import (
 func HTMLToText(b []byte) (text string, links []string) {
 	z := html.NewTokenizer(bytes.NewReader(b))
 	var w textWriter
+	w.b.Grow(len(b) / 2) // markup is usually more than half of HTML mail
 	skip := atom.Atom(0) // inside a raw-text element we drop (script, style, title)
 	for {
 		tt := z.Next()

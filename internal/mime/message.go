@@ -20,7 +20,8 @@
 // strict RFC 2046 boundary lines) and raises a Flag for every place where
 // another client could read the message differently; Message.Ambiguous
 // reports whether any such flag is set, so the pipeline can refuse the
-// message.
+// message, and Message.Readings adds the other (lenient) reading so that
+// scanners can look at both instead.
 package mime
 
 import (

@@ -52,7 +52,7 @@ func (p *Part) Text() string {
 	}
 	c := &p.msg.cache[p.idx]
 	c.textOnce.Do(func() {
-		b, _ := io.ReadAll(io.LimitReader(p.Open(), p.msg.lim.MaxTextBytes))
+		b := readUpTo(p.Open(), min(p.BodyEnd-p.BodyStart, p.msg.lim.MaxTextBytes), p.msg.lim.MaxTextBytes)
 		if bytes.IndexByte(b, '\r') >= 0 {
 			b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
 		}
@@ -63,6 +63,24 @@ func (p *Part) Text() string {
 		c.text = DecodeCharset(b, cs)
 	})
 	return c.text
+}
+
+// readUpTo reads at most limit bytes from r into a buffer sized for hint
+// bytes (decoded text is rarely longer than the raw body). A read error
+// ends the text where it happened.
+func readUpTo(r io.Reader, hint, limit int64) []byte {
+	b := make([]byte, 0, hint+1)
+	for int64(len(b)) < limit {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit)])
+		b = b[:len(b)+n]
+		if err != nil {
+			break
+		}
+	}
+	return b
 }
 
 // sniffHTMLCharset returns the charset an HTML document declares in a meta
