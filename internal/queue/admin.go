@@ -65,6 +65,7 @@ func (q *Queue) Flush() {
 				r.Rcpts[i].Next = now
 			}
 		}
+		q.schedule(r, now)
 	}
 	q.mu.Unlock()
 	q.poke()

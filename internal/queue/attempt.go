@@ -12,8 +12,9 @@ import (
 )
 
 // attempt delivers the recipients of r at indexes idx (one group) once and
-// records the outcome. r is a private copy.
-func (q *Queue) attempt(ctx context.Context, r *record, idx []int) {
+// records the outcome. r is a private copy. slot is called when the
+// delivery itself is over.
+func (q *Queue) attempt(ctx context.Context, r *record, idx []int, slot func()) {
 	hop := r.Rcpts[idx[0]].NextHop
 	addrs := make([]string, len(idx))
 	for k, i := range idx {
@@ -31,6 +32,7 @@ func (q *Queue) attempt(ctx context.Context, r *record, idx []int) {
 		results = q.deliver(ctx, r, m, hop, addrs)
 		m.Close()
 	}
+	slot()
 	c, evs, fails := q.outcome(ctx, r, idx, results)
 	if len(fails) > 0 && r.From != "" {
 		dsn, err := q.bounce(r, fails)

@@ -155,9 +155,11 @@ type Queue struct {
 
 	mu       sync.Mutex
 	msgs     map[string]*record // pending messages, mirror of the db
-	order    []string           // IDs in msgs, oldest first (may hold finished IDs)
-	busy     map[string]bool    // id + "\x00" + group key: attempt running
-	destBusy map[string]int     // group key: attempts running
+	ready    map[string][]string // group key: IDs with due recipients there, FIFO
+	queued   map[string]bool     // id + "\x00" + group key: in ready
+	busy     map[string]bool     // id + "\x00" + group key: attempt running
+	timers   timerHeap           // when not-yet-due recipients become due
+	destBusy map[string]int      // group key: attempts running
 	active   int
 	wake     chan struct{}
 	workers  sync.WaitGroup
@@ -185,6 +187,8 @@ func Open(path string, sp *spool.Spool, d Deliverer, cfg Config, log *slog.Logge
 	q := &Queue{
 		db: db, sp: sp, d: d, cfg: cfg, log: log, events: events,
 		msgs:     map[string]*record{},
+		ready:    map[string][]string{},
+		queued:   map[string]bool{},
 		busy:     map[string]bool{},
 		destBusy: map[string]int{},
 		wake:     make(chan struct{}, 1),

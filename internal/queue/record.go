@@ -108,7 +108,6 @@ func (q *Queue) load() error {
 		}
 		bad = bad[:0]
 		clear(q.msgs)
-		q.order = q.order[:0]
 		var badKeys [][]byte
 		err = msgs.ForEach(func(k, v []byte) error {
 			r, err := decodeRecord(k, v)

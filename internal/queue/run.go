@@ -1,10 +1,22 @@
 package queue
 
 import (
+	"container/heap"
 	"context"
-	"slices"
+	"sync"
 	"time"
 )
+
+// # Scheduling
+//
+// Every pending recipient belongs to a group: its next hop, and for "mx"
+// its domain. A group is both the unit of one delivery attempt (one
+// connection carries all due recipients of a message in that group) and the
+// key of the per-destination limit. Due (message, group) pairs wait in a
+// FIFO per group ("ready"); recipients due later wait in a time heap and
+// move to ready when their time comes. Dispatching is then proportional to
+// the attempts started, not to the queue length, so a long queue behind a
+// dead next hop costs nothing per delivery elsewhere.
 
 // maxIdle bounds how long Run sleeps without looking at the queue, so that a
 // clock jump cannot stall delivery for long.
@@ -39,94 +51,103 @@ func (q *Queue) Run(ctx context.Context) error {
 	}
 }
 
-// add puts a record in memory; the caller holds q.mu.
+// add puts a record in memory and schedules it; the caller holds q.mu.
 func (q *Queue) add(r *record) {
 	q.msgs[r.ID] = r
-	q.order = append(q.order, r.ID)
+	q.schedule(r, q.cfg.Now())
 }
 
-// dispatch starts an attempt for every due (message, group) pair that the
-// concurrency limits allow, oldest message first, and returns the earliest
-// time a not-yet-due recipient becomes due (zero if none).
+// schedule files r's pending recipients: due groups into ready (unless
+// already there or running), the earliest later time into the heap. The
+// caller holds q.mu. Calling it again for the same record is harmless.
+func (q *Queue) schedule(r *record, now time.Time) {
+	var later time.Time
+	for _, rc := range r.Rcpts {
+		if rc.State != statePending {
+			continue
+		}
+		if rc.Next.After(now) {
+			if later.IsZero() || rc.Next.Before(later) {
+				later = rc.Next
+			}
+			continue
+		}
+		g := groupKey(rc)
+		key := r.ID + "\x00" + g
+		if !q.queued[key] && !q.busy[key] {
+			q.queued[key] = true
+			q.ready[g] = append(q.ready[g], r.ID)
+		}
+	}
+	if !later.IsZero() {
+		heap.Push(&q.timers, timerEntry{at: later, id: r.ID})
+	}
+}
+
+// dispatch moves recipients that became due into ready, starts every
+// attempt the limits allow, and returns when the next recipient becomes due
+// (zero if none).
 func (q *Queue) dispatch(ctx context.Context) time.Time {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.compact()
 	now := q.cfg.Now()
-	var next time.Time
-	for _, id := range q.order {
-		if q.active >= q.cfg.Concurrency {
-			break // a finishing attempt wakes us
-		}
-		r := q.msgs[id]
-		if r == nil {
-			continue // finished or deleted; compact drops it later
-		}
-		due := false
-		for _, rc := range r.Rcpts {
-			switch {
-			case rc.State != statePending:
-			case rc.Next.After(now):
-				if next.IsZero() || rc.Next.Before(next) {
-					next = rc.Next
-				}
-			default:
-				due = true
-			}
-		}
-		if due {
-			q.start(ctx, r, now)
+	for len(q.timers) > 0 && !q.timers[0].at.After(now) {
+		e := heap.Pop(&q.timers).(timerEntry)
+		if r := q.msgs[e.id]; r != nil {
+			q.schedule(r, now)
 		}
 	}
-	return next
+	for g, ids := range q.ready {
+		for len(ids) > 0 && q.destBusy[g] < q.cfg.PerDestination && q.active < q.cfg.Concurrency {
+			id := ids[0]
+			ids = ids[1:]
+			delete(q.queued, id+"\x00"+g)
+			if r := q.msgs[id]; r != nil {
+				q.start(ctx, r, g, now)
+			}
+		}
+		if len(ids) == 0 {
+			delete(q.ready, g)
+		} else {
+			q.ready[g] = ids
+		}
+	}
+	if len(q.timers) > 0 {
+		return q.timers[0].at
+	}
+	return time.Time{}
 }
 
-// start launches one attempt per group of due recipients of r that is not
-// already running and within the limits; the caller holds q.mu.
-func (q *Queue) start(ctx context.Context, r *record, now time.Time) {
-	var order []string
-	groups := map[string][]int{}
+// start launches an attempt for r's due recipients in group g; the caller
+// holds q.mu.
+func (q *Queue) start(ctx context.Context, r *record, g string, now time.Time) {
+	var idx []int
 	for i, rc := range r.Rcpts {
-		if rc.State == statePending && !rc.Next.After(now) {
-			g := groupKey(rc)
-			if groups[g] == nil {
-				order = append(order, g)
-			}
-			groups[g] = append(groups[g], i)
+		if rc.State == statePending && !rc.Next.After(now) && groupKey(rc) == g {
+			idx = append(idx, i)
 		}
 	}
-	for _, g := range order {
-		key := r.ID + "\x00" + g
-		if q.busy[key] || q.destBusy[g] >= q.cfg.PerDestination || q.active >= q.cfg.Concurrency {
-			continue
-		}
-		q.busy[key] = true
-		q.destBusy[g]++
-		q.active++
-		rc, idx := r.clone(), groups[g]
-		q.workers.Go(func() {
-			defer q.release(key, g)
-			q.attempt(ctx, rc, idx)
-		})
-	}
-}
-
-// compact drops finished IDs from q.order once they are the majority, and
-// keeps it in ID (arrival) order; the caller holds q.mu.
-func (q *Queue) compact() {
-	if len(q.order) <= 2*len(q.msgs)+64 && slices.IsSorted(q.order[max(len(q.order)-64, 0):]) {
+	if len(idx) == 0 {
 		return
 	}
-	q.order = q.order[:0]
-	for id := range q.msgs {
-		q.order = append(q.order, id)
-	}
-	slices.Sort(q.order)
+	key := r.ID + "\x00" + g
+	q.busy[key] = true
+	q.destBusy[g]++
+	q.active++
+	rc := r.clone()
+	q.workers.Go(func() {
+		var once sync.Once
+		slot := func() { once.Do(func() { q.releaseSlot(g) }) }
+		defer q.release(rc.ID, key)
+		defer slot()
+		q.attempt(ctx, rc, idx, slot)
+	})
 }
 
-func (q *Queue) release(key, g string) {
+// releaseSlot frees the concurrency slots of an attempt once its delivery
+// is over; recording the outcome (an fsync) does not hold them.
+func (q *Queue) releaseSlot(g string) {
 	q.mu.Lock()
-	delete(q.busy, key)
 	if q.destBusy[g]--; q.destBusy[g] <= 0 {
 		delete(q.destBusy, g)
 	}
@@ -135,7 +156,38 @@ func (q *Queue) release(key, g string) {
 	q.poke()
 }
 
+// release ends an attempt and schedules what is left of the message.
+func (q *Queue) release(id, key string) {
+	q.mu.Lock()
+	delete(q.busy, key)
+	if r := q.msgs[id]; r != nil {
+		q.schedule(r, q.cfg.Now())
+	}
+	q.mu.Unlock()
+	q.poke()
+}
+
 // backoff is the wait after the n-th failed attempt (n >= 1).
 func (c *Config) backoff(n int) time.Duration {
 	return c.Retry[min(max(n-1, 0), len(c.Retry)-1)]
+}
+
+// timerEntry says record id may have recipients due at at.
+type timerEntry struct {
+	at time.Time
+	id string
+}
+
+// timerHeap is a min-heap of timerEntry by time (container/heap).
+type timerHeap []timerEntry
+
+func (h timerHeap) Len() int           { return len(h) }
+func (h timerHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)        { *h = append(*h, x.(timerEntry)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	e := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return e
 }
