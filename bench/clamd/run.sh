@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Scan throughput and memory: mailwall's clamd listener (native engine) vs
+# ClamAV's clamd, same database, same files, same INSTREAM client, same run.
+#
+#   bench/clamd/run.sh            (from the repository root)
+#   env: RUNS=3 N=1000 PASSES=3 PAR=2*nproc HDB=100000 NDB=10000 LDB=500 WORK=<temp dir>
+#
+# The database is generated (EICAR + random .hdb/.ndb/.ldb signatures, the
+# shape of a real one, >= 100k entries); the corpus is generated mail with
+# text, HTML, binary, zipped and PDF-like attachments, 2% carrying EICAR.
+# Both daemons listen on private unix sockets in WORK and are stopped by PID.
+# Peak RSS is the kernel's VmHWM of each daemon. Last line:
+#   clamd-bench: mailwall X MB/s Y files/s rss A MB | clamd X MB/s Y files/s rss B MB | ratio R x MB/s, M x rss
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUNS="${RUNS:-3}"; N="${N:-1000}"; PASSES="${PASSES:-3}"; PAR="${PAR:-$(( $(nproc) * 2 ))}"
+HDB="${HDB:-100000}"; NDB="${NDB:-10000}"; LDB="${LDB:-500}"
+WORK="${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/clamd-bench.XXXXXX")}"
+mkdir -p "$WORK"
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<< "$2"; }
+hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+
+command -v clamd > /dev/null || { log "clamd not installed (apt-get install clamav-daemon)"; exit 1; }
+go build -o "$WORK/clamdbench" ./bench/clamd/clamdbench
+[ -f "$WORK/db/bench.hdb" ] || "$WORK/clamdbench" gendb -out "$WORK/db" -hdb "$HDB" -ndb "$NDB" -ldb "$LDB" >&2
+[ -f "$WORK/corpus/list.txt" ] || "$WORK/clamdbench" gencorpus -out "$WORK/corpus" -n "$N" >&2
+BYTES=$(xargs stat -c %s < "$WORK/corpus/list.txt" | awk '{s+=$1} END{printf "%.1f", s/1e6}')
+log "corpus: $N messages, $BYTES MB, sent $PASSES times per run; $PAR INSTREAM connections in flight"
+
+MW_PID=""; CL_PID=""
+stop() { # pid: TERM, bounded wait, KILL
+  local pid="$1" i
+  [ -n "$pid" ] && kill -0 "$pid" 2> /dev/null || return 0
+  kill "$pid" 2> /dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2> /dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2> /dev/null || true
+}
+trap 'stop "$MW_PID"; stop "$CL_PID"' EXIT
+wait_sock() { # sock pid name: bounded wait for PONG
+  local i
+  for ((i = 0; i < 1200; i++)); do
+    python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect(sys.argv[1]); s.sendall(b"zPING\0"); sys.exit(0 if s.recv(8).startswith(b"PONG") else 1)' "$1" 2> /dev/null && return 0
+    kill -0 "$2" 2> /dev/null || { log "$3 exited"; return 1; }
+    sleep 0.1
+  done
+  log "$3 not ready in 120 s"; return 1
+}
+
+cat > "$WORK/clamd.conf" << CONF
+LocalSocket $WORK/clamd.sock
+FixStaleSocket yes
+Foreground yes
+DatabaseDirectory $WORK/db
+TemporaryDirectory $WORK
+LogFile $WORK/clamd.log
+MaxThreads 12
+MaxQueue 200
+StreamMaxLength 100M
+ScanMail yes
+ScanArchive yes
+ScanPE yes
+ScanOLE2 yes
+ScanPDF yes
+ScanHTML yes
+CONF
+
+t0=$(date +%s.%N)
+clamd -c "$WORK/clamd.conf" > "$WORK/clamd.out" 2>&1 & CL_PID=$!
+wait_sock "$WORK/clamd.sock" "$CL_PID" clamd
+CL_LOAD=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
+t0=$(date +%s.%N)
+"$WORK/clamdbench" serve -db "$WORK/db" -sock "$WORK/mailwall.sock" -max-connections 12 2> "$WORK/mailwall.out" & MW_PID=$!
+wait_sock "$WORK/mailwall.sock" "$MW_PID" mailwall
+MW_LOAD=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
+log "ready: clamd in ${CL_LOAD}s ($(grep -o 'Loaded [0-9]* signatures' "$WORK/clamd.log" | tail -1)), mailwall in ${MW_LOAD}s ($(cat "$WORK/mailwall.out"))"
+CL_IDLE=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$CL_PID/status")
+MW_IDLE=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$MW_PID/status")
+
+run() { "$WORK/clamdbench" load -sock "$1" -list "$WORK/corpus/list.txt" -parallel "$PAR" -passes "$2"; }
+run "$WORK/clamd.sock" 1 > /dev/null; run "$WORK/mailwall.sock" 1 > /dev/null   # warm-up
+cl_mbs=(); cl_fps=(); mw_mbs=(); mw_fps=()
+for ((r = 1; r <= RUNS; r++)); do   # alternate so both see the same machine load
+  line=$(run "$WORK/clamd.sock" "$PASSES"); log "clamd    run $r: $line"
+  cl_mbs+=("$(field mb_per_s "$line")"); cl_fps+=("$(field files_per_s "$line")"); cl_found=$(field found "$line")
+  line=$(run "$WORK/mailwall.sock" "$PASSES"); log "mailwall run $r: $line"
+  mw_mbs+=("$(field mb_per_s "$line")"); mw_fps+=("$(field files_per_s "$line")"); mw_found=$(field found "$line")
+done
+CL_MBS=$(median "${cl_mbs[@]}"); CL_FPS=$(median "${cl_fps[@]}"); CL_RSS=$(hwm_mb "$CL_PID")
+MW_MBS=$(median "${mw_mbs[@]}"); MW_FPS=$(median "${mw_fps[@]}"); MW_RSS=$(hwm_mb "$MW_PID")
+[ "$cl_found" = "$mw_found" ] || log "WARNING: found differs: clamd $cl_found, mailwall $mw_found"
+log "idle rss: clamd $CL_IDLE MB, mailwall $MW_IDLE MB; found per run: clamd $cl_found, mailwall $mw_found"
+awk -v mm="$MW_MBS" -v mf="$MW_FPS" -v mr="$MW_RSS" -v cm="$CL_MBS" -v cf="$CL_FPS" -v cr="$CL_RSS" -v n="$RUNS" 'BEGIN{
+  printf "clamd-bench: mailwall %.1f MB/s %.1f files/s rss %d MB | clamd %.1f MB/s %.1f files/s rss %d MB | ratio %.2fx MB/s, %.2fx rss (median of %d)\n",
+    mm, mf, mr, cm, cf, cr, mm/cm, mr/cr, n }'
