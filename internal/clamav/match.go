@@ -128,7 +128,8 @@ func (s *scan) matchNormalised(d []byte, c *scanCtx, hit func(*matcher) hitFn) {
 		hc := scanCtx{ftype: targetHTML, exe: c.exe}
 		db.html.scan(*bp, &hc, hit(db.html))
 	}
-	if len(db.text.sigs) > 0 && !(s.res.Infected && !s.e.o.AllMatch) {
+	// Type 7 is for plain text; HTML has its own normalised form.
+	if c.ftype == targetText && len(db.text.sigs) > 0 {
 		*bp = normText(*bp, d)
 		tc := scanCtx{ftype: targetText, exe: c.exe}
 		db.text.scan(*bp, &tc, hit(db.text))

@@ -31,19 +31,23 @@ const (
 // limit on a fixed-distance gap is of the same order.
 const maxGapFixed = 1 << 20
 
+//
+// A token holds no pointers (alternatives live in the pattern), so the
+// token arrays of a big database cost the garbage collector nothing.
 type token struct {
 	kind     uint8
 	nocase   bool // byte compared ASCII case-insensitively
 	neg      bool // alternatives negated
 	val      byte
 	mask     byte
-	alts     [][]byte // tokAlt: each alternative (all same length if neg)
-	min, max int      // tokGap
+	alt      int32 // tokAlt: index into pattern.alts
+	min, max int32 // tokGap
 }
 
 // pattern is one compiled body signature.
 type pattern struct {
 	toks     []token
+	alts     [][][]byte // per tokAlt: each alternative (all same length if neg)
 	fullword bool
 	minLen   int // fewest bytes a match spans
 }
@@ -123,16 +127,20 @@ func unhex(c byte) (byte, bool) {
 func (p *pattern) gap(min, max int) {
 	if n := len(p.toks); n > 0 && p.toks[n-1].kind == tokGap {
 		g := &p.toks[n-1]
-		g.min += min
+		// Sums stay far below 1<<31: each gap is at most maxGapFixed
+		// and a line holds few of them.
+		g.min = int32(min32(int64(g.min)+int64(min), 1<<30))
 		if g.max < 0 || max < 0 {
 			g.max = -1
 		} else {
-			g.max += max
+			g.max = int32(min32(int64(g.max)+int64(max), 1<<30))
 		}
 		return
 	}
-	p.toks = append(p.toks, token{kind: tokGap, min: min, max: max})
+	p.toks = append(p.toks, token{kind: tokGap, min: int32(min), max: int32(max)})
 }
+
+func min32(a, b int64) int64 { return min(a, b) }
 
 // parseGap reads {n} {-n} {n-} {n-m} [n-m].
 func (p *pattern) parseGap(s string) (string, error) {
@@ -170,7 +178,8 @@ func (p *pattern) parseGap(s string) (string, error) {
 
 // parseAlt reads (aa|bb) and !(aa|bb).
 func (p *pattern) parseAlt(s string, nocase bool) (string, error) {
-	t := token{kind: tokAlt}
+	t := token{kind: tokAlt, alt: int32(len(p.alts))}
+	var alts [][]byte
 	if s[0] == '!' {
 		t.neg = true
 		s = s[1:]
@@ -200,11 +209,12 @@ func (p *pattern) parseAlt(s string, nocase bool) (string, error) {
 				b[i] = lower(b[i])
 			}
 		}
-		if t.neg && len(t.alts) > 0 && len(b) != len(t.alts[0]) {
+		if t.neg && len(alts) > 0 && len(b) != len(alts[0]) {
 			return "", errors.New("negated alternatives of different lengths")
 		}
-		t.alts = append(t.alts, b)
+		alts = append(alts, b)
 	}
+	p.alts = append(p.alts, alts)
 	t.nocase = nocase
 	p.toks = append(p.toks, t)
 	return s[end+1:], nil
@@ -219,12 +229,12 @@ func (p *pattern) widen() {
 		case tokByte:
 			out = append(out, t, zero)
 		case tokAlt:
-			for i, a := range t.alts {
+			for i, a := range p.alts[t.alt] {
 				w := make([]byte, 2*len(a))
 				for j, c := range a {
 					w[2*j] = c
 				}
-				t.alts[i] = w
+				p.alts[t.alt][i] = w
 			}
 			out = append(out, t)
 		case tokGap:
@@ -251,21 +261,22 @@ func (p *pattern) finish() error {
 		return errEmptyPattern
 	}
 	p.minLen = 0
-	for _, t := range p.toks {
-		p.minLen += t.minWidth()
+	for i := range p.toks {
+		p.minLen += p.minWidth(&p.toks[i])
 	}
 	return nil
 }
 
-func (t *token) minWidth() int {
+func (p *pattern) minWidth(t *token) int {
 	switch t.kind {
 	case tokByte:
 		return 1
 	case tokGap:
-		return t.min
+		return int(t.min)
 	}
-	m := len(t.alts[0])
-	for _, a := range t.alts[1:] {
+	alts := p.alts[t.alt]
+	m := len(alts[0])
+	for _, a := range alts[1:] {
 		m = min(m, len(a))
 	}
 	return m

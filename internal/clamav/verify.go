@@ -22,9 +22,9 @@ func (t *token) matchByte(c byte) bool {
 // altAt reports the lengths of the alternatives matching at data[p:] (fwd)
 // or ending at p (bwd), as a bitmask-free callback to keep it allocation
 // free.
-func (t *token) altMatch(data []byte, p int, fwd bool, yield func(n int) bool) bool {
+func (t *token) altMatch(alts [][]byte, data []byte, p int, fwd bool, yield func(n int) bool) bool {
 	if t.neg {
-		n := len(t.alts[0])
+		n := len(alts[0])
 		s := p
 		if !fwd {
 			s = p - n
@@ -32,14 +32,14 @@ func (t *token) altMatch(data []byte, p int, fwd bool, yield func(n int) bool) b
 		if s < 0 || s+n > len(data) {
 			return false
 		}
-		for _, a := range t.alts {
+		for _, a := range alts {
 			if eqFold(data[s:s+n], a, t.nocase) {
 				return false
 			}
 		}
 		return yield(n)
 	}
-	for _, a := range t.alts {
+	for _, a := range alts {
 		n := len(a)
 		s := p
 		if !fwd {
@@ -68,7 +68,8 @@ func eqFold(d, a []byte, nocase bool) bool {
 }
 
 // fwd matches toks[ti:] starting at p and returns the end of the match.
-func (v *verifier) fwd(toks []token, ti, p int) (int, bool) {
+func (v *verifier) fwd(pt *pattern, ti, p int) (int, bool) {
+	toks := pt.toks
 	for ti < len(toks) {
 		if v.steps++; v.steps > maxSteps {
 			return 0, false
@@ -83,8 +84,8 @@ func (v *verifier) fwd(toks []token, ti, p int) (int, bool) {
 			ti++
 		case tokAlt:
 			end := 0
-			ok := t.altMatch(v.data, p, true, func(n int) bool {
-				e, ok := v.fwd(toks, ti+1, p+n)
+			ok := t.altMatch(pt.alts[t.alt], v.data, p, true, func(n int) bool {
+				e, ok := v.fwd(pt, ti+1, p+n)
 				end = e
 				return ok
 			})
@@ -92,13 +93,13 @@ func (v *verifier) fwd(toks []token, ti, p int) (int, bool) {
 		case tokGap:
 			hi := len(v.data)
 			if t.max >= 0 {
-				hi = min(hi, p+t.max)
+				hi = min(hi, p+int(t.max))
 			}
-			for q := p + t.min; q <= hi; q++ {
+			for q := p + int(t.min); q <= hi; q++ {
 				if q = v.skipTo(toks, ti+1, q, hi); q < 0 {
 					break
 				}
-				if e, ok := v.fwd(toks, ti+1, q); ok {
+				if e, ok := v.fwd(pt, ti+1, q); ok {
 					return e, true
 				}
 				if v.steps > maxSteps {
@@ -112,7 +113,8 @@ func (v *verifier) fwd(toks []token, ti, p int) (int, bool) {
 }
 
 // bwd matches toks[:ti] so that it ends at p and returns the start.
-func (v *verifier) bwd(toks []token, ti, p int) (int, bool) {
+func (v *verifier) bwd(pt *pattern, ti, p int) (int, bool) {
+	toks := pt.toks
 	for ti > 0 {
 		if v.steps++; v.steps > maxSteps {
 			return 0, false
@@ -127,8 +129,8 @@ func (v *verifier) bwd(toks []token, ti, p int) (int, bool) {
 			ti--
 		case tokAlt:
 			start := 0
-			ok := t.altMatch(v.data, p, false, func(n int) bool {
-				s, ok := v.bwd(toks, ti-1, p-n)
+			ok := t.altMatch(pt.alts[t.alt], v.data, p, false, func(n int) bool {
+				s, ok := v.bwd(pt, ti-1, p-n)
 				start = s
 				return ok
 			})
@@ -136,13 +138,13 @@ func (v *verifier) bwd(toks []token, ti, p int) (int, bool) {
 		case tokGap:
 			lo := 0
 			if t.max >= 0 {
-				lo = max(lo, p-t.max)
+				lo = max(lo, p-int(t.max))
 			}
-			for q := p - t.min; q >= lo; q-- {
+			for q := p - int(t.min); q >= lo; q-- {
 				if q = v.skipBack(toks, ti-1, q, lo); q < 0 {
 					break
 				}
-				if s, ok := v.bwd(toks, ti-1, q); ok {
+				if s, ok := v.bwd(pt, ti-1, q); ok {
 					return s, true
 				}
 				if v.steps > maxSteps {
@@ -161,7 +163,7 @@ func (v *verifier) at(p *pattern, start int) (int, bool) {
 		return 0, false
 	}
 	v.steps = 0
-	end, ok := v.fwd(p.toks, 0, start)
+	end, ok := v.fwd(p, 0, start)
 	if ok && p.fullword && !v.wordBounded(start, end) {
 		return 0, false
 	}
@@ -172,11 +174,11 @@ func (v *verifier) at(p *pattern, start int) (int, bool) {
 // data[pos:pos+n]; it returns the match start.
 func (v *verifier) around(p *pattern, a, n, pos int) (int, bool) {
 	v.steps = 0
-	end, ok := v.fwd(p.toks, a+n, pos+n)
+	end, ok := v.fwd(p, a+n, pos+n)
 	if !ok {
 		return 0, false
 	}
-	start, ok := v.bwd(p.toks, a, pos)
+	start, ok := v.bwd(p, a, pos)
 	if ok && p.fullword && !v.wordBounded(start, end) {
 		return 0, false
 	}
