@@ -17,6 +17,7 @@ import (
 	"mailwall/internal/deliver"
 	"mailwall/internal/gateway"
 	"mailwall/internal/maillog"
+	"mailwall/internal/milter"
 	"mailwall/internal/quarantine"
 	"mailwall/internal/queue"
 	"mailwall/internal/smtpd"
@@ -35,6 +36,7 @@ type app struct {
 	quar    *quarantine.Store
 	stats   *gateway.Stats
 	smtp    *smtpd.Server
+	milter  *milter.Server
 	web     *http.Server
 	addrs   []string
 	webAddr string
@@ -106,6 +108,7 @@ func newApp(cfg *config.Config, logger *slog.Logger) (*app, error) {
 		GreetDelay: cfg.SMTP.GreetDelay, NormalizeBareLF: cfg.SMTP.BareLF == "normalize",
 		TLS: tlsCfg, AuthWithoutTLS: cfg.SMTP.AuthWithoutTLS, Log: logger,
 	}, gw)
+	a.milter = milter.New(milter.Options{Hostname: cfg.Hostname, Log: logger}, gw)
 	return a, nil
 }
 
@@ -167,6 +170,18 @@ func (a *app) start(ctx context.Context, errc chan<- error) error {
 	if err := serveOn(a.cfg.SMTP.Submission, "submission"); err != nil {
 		return err
 	}
+	for _, addr := range a.cfg.Milter.Listen {
+		l, err := listen(addr)
+		if err != nil {
+			return err
+		}
+		a.addrs = append(a.addrs, "milter:"+l.Addr().String())
+		go func() {
+			if err := a.milter.Serve(l); err != nil {
+				errc <- fmt.Errorf("milter %s: %w", addr, err)
+			}
+		}()
+	}
 	if a.cfg.Web.Listen != "" {
 		l, err := net.Listen("tcp", a.cfg.Web.Listen)
 		if err != nil {
@@ -199,6 +214,7 @@ func (a *app) reload() error {
 		return err
 	}
 	a.smtp.SetGateway(gw)
+	a.milter.SetGateway(gw)
 	a.log.Info("configuration reloaded", "file", a.cfg.Path)
 	return nil
 }
@@ -210,6 +226,9 @@ func (a *app) shutdown(drain time.Duration) {
 	defer cancel()
 	if err := a.smtp.Shutdown(ctx); err != nil {
 		a.log.Warn("sessions cut at drain timeout", "err", err)
+	}
+	if err := a.milter.Shutdown(ctx); err != nil {
+		a.log.Warn("milter sessions cut at drain timeout", "err", err)
 	}
 	if a.web != nil {
 		a.web.Shutdown(ctx)

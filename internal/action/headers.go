@@ -27,15 +27,27 @@ type Prefix struct {
 // spaces so nothing a client or a rule wrote can inject a header line, and
 // long values are folded at white space.
 func (p *Prefix) Add(name, value string) {
+	name, value, ok := Clean(name, value)
+	if !ok {
+		return
+	}
+	p.buf.WriteString(name)
+	p.buf.WriteString(":")
+	fold(&p.buf, len(name)+1, strings.TrimSpace(value))
+	p.buf.WriteString("\r\n")
+}
+
+// Clean makes a header field safe to add: the name loses anything that is
+// not a printable ASCII name character, the value's CR, LF, NUL and tabs
+// become spaces (so no one can inject a header line), and the value is
+// trimmed. ok is false when no name is left.
+func Clean(name, value string) (string, string, bool) {
 	name = strings.Map(func(r rune) rune {
 		if r <= ' ' || r == ':' || r >= 0x7f {
 			return -1
 		}
 		return r
 	}, name)
-	if name == "" {
-		return
-	}
 	value = strings.Map(func(r rune) rune {
 		switch r {
 		case '\r', '\n', 0, '\t':
@@ -43,10 +55,7 @@ func (p *Prefix) Add(name, value string) {
 		}
 		return r
 	}, value)
-	p.buf.WriteString(name)
-	p.buf.WriteString(":")
-	fold(&p.buf, len(name)+1, strings.TrimSpace(value))
-	p.buf.WriteString("\r\n")
+	return name, strings.TrimSpace(value), name != ""
 }
 
 // Bytes returns the CRLF-terminated header lines.
@@ -101,26 +110,35 @@ func Received(c *envelope.Conn, env *envelope.Envelope, hostname, id string, now
 	return s + "; " + now.Format(time.RFC1123Z)
 }
 
-// Headers builds the prefix for a kept message: Received first, then the
-// scanners' own headers, then the verdict's markers.
+// Headers builds the prefix for a kept message: Received first, then
+// ScanHeaders.
 func Headers(received string, v verdict.Verdict, rep *scan.Report, product string) []byte {
 	var p Prefix
 	p.Add("Received", received)
+	for _, h := range ScanHeaders(v, rep) {
+		p.Add(h.Name, h.Value)
+	}
+	return p.Bytes()
+}
+
+// ScanHeaders are the fields the scanners and the verdict add to a kept
+// message (without our Received): the scanners' own headers, then the
+// verdict's markers. The milter front end asks the MTA to add these.
+func ScanHeaders(v verdict.Verdict, rep *scan.Report) []scan.HeaderField {
+	var out []scan.HeaderField
 	for _, res := range rep.Results {
-		if res == nil {
-			continue
-		}
-		for _, h := range res.Headers {
-			p.Add(h.Name, h.Value)
+		if res != nil {
+			out = append(out, res.Headers...)
 		}
 	}
 	if len(v.Unscanned) > 0 {
-		p.Add("X-Mailwall-Unscanned", "not scanned by "+strings.Join(v.Unscanned, ", ")+" (scanner failed)")
+		out = append(out, scan.HeaderField{Name: "X-Mailwall-Unscanned",
+			Value: "not scanned by " + strings.Join(v.Unscanned, ", ") + " (scanner failed)"})
 	}
 	if v.Action == verdict.Tag && !hasHeader(rep, "X-Spam-Flag") {
-		p.Add("X-Spam-Flag", "YES")
+		out = append(out, scan.HeaderField{Name: "X-Spam-Flag", Value: "YES"})
 	}
-	return p.Bytes()
+	return out
 }
 
 func hasHeader(rep *scan.Report, name string) bool {

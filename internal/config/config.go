@@ -31,6 +31,7 @@ type Config struct {
 	Scan      ScanCfg   `yaml:"scan"`
 	Web       Web       `yaml:"web"`
 	Log       Log       `yaml:"log"`
+	Milter    Milter    `yaml:"milter"`
 	Policy    Policy    `yaml:"policy"`
 	Antivirus Antivirus `yaml:"antivirus"`
 	Spam      Spam      `yaml:"spam"`
@@ -133,6 +134,13 @@ type Log struct {
 	Level string `yaml:"level"`
 	// MailLog is the classic one-line-per-event mail log; "-" = stdout, "" = off.
 	MailLog string `yaml:"mail_log"`
+}
+
+// Milter configures the milter front end (Postfix smtpd_milters,
+// Sendmail INPUT_MAIL_FILTER): same pipeline, the MTA keeps the message.
+type Milter struct {
+	// Listen: "host:port" or "unix:/path"; empty = off.
+	Listen []string `yaml:"listen"`
 }
 
 // DNS configures the resolver mailwall uses for MX, DNSBL and SPF look-ups.

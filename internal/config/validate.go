@@ -20,8 +20,13 @@ func (c *Config) validate(v *validator) {
 			v.errorf(fmt.Sprintf("trusted_networks.%d", i), "%v", err)
 		}
 	}
-	if len(c.SMTP.Listen)+len(c.SMTP.Submission) == 0 {
-		v.errorf("smtp.listen", "no SMTP listener configured")
+	if len(c.SMTP.Listen)+len(c.SMTP.Submission)+len(c.Milter.Listen) == 0 {
+		v.errorf("smtp.listen", "no SMTP or milter listener configured")
+	}
+	for i, l := range c.Milter.Listen {
+		if !strings.HasPrefix(l, "unix:") {
+			checkHostPort(v, fmt.Sprintf("milter.listen.%d", i), l)
+		}
 	}
 	for i, l := range c.SMTP.Listen {
 		checkHostPort(v, fmt.Sprintf("smtp.listen.%d", i), l)

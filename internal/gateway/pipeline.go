@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mailwall/internal/action"
+	"mailwall/internal/envelope"
 	"mailwall/internal/maillog"
 	"mailwall/internal/mime"
 	"mailwall/internal/quarantine"
@@ -64,52 +65,76 @@ func spoolError(err error) error {
 	return smtp.ErrTempLocal.Wrap(err)
 }
 
-// process runs everything after the spool: policy at DATA, parse, loop
-// check, scan, verdict, action, queue. A nil return means the message is
-// queued or dropped by design; the caller removes the spool file on error.
+// Outcome is what the content stages decided about one message.
+type Outcome struct {
+	ID      string
+	Verdict verdict.Verdict
+	Report  *scan.Report
+	Subject string
+	// Discarded: a policy said to accept and drop the message.
+	Discarded bool
+}
+
+// process runs everything after the spool: the content stages, then the
+// action and the queue. A nil return means the message is queued or
+// dropped by design; the caller removes the spool file on error.
 func (s *Session) process(ctx context.Context, id string, size int64) error {
-	c, env := s.Conn, &s.env
-	env.Size = size
-	if s.g.policy != nil {
-		if err := s.policyErr(s.g.policy.Data(ctx, c, env)); err != nil {
-			return err
-		}
+	out, err := s.check(ctx, id, size)
+	if err != nil {
+		return err
 	}
-	if s.discard {
+	if out.Discarded {
 		s.g.stats.Discarded.Add(1)
 		s.g.mlog.Write(maillog.Discarded{ID: id, Reason: "policy"})
 		s.g.spool.Remove(id)
 		return nil
 	}
+	return s.apply(ctx, out)
+}
+
+// check runs the content stages on a spooled message: policy at DATA,
+// parse once, loop check, scanners in parallel, verdict.
+func (s *Session) check(ctx context.Context, id string, size int64) (*Outcome, error) {
+	c, env := s.Conn, &s.env
+	env.Size = size
+	if s.g.policy != nil {
+		if err := s.policyErr(s.g.policy.Data(ctx, c, env)); err != nil {
+			return nil, err
+		}
+	}
+	if s.discard {
+		return &Outcome{ID: id, Discarded: true}, nil
+	}
 	m, err := s.g.spool.Open(id)
 	if err != nil {
-		return smtp.ErrTempLocal.Wrap(err)
+		return nil, smtp.ErrTempLocal.Wrap(err)
 	}
 	defer m.Close()
 	msg, err := mime.Parse(m, m.Size(), mimeLimits)
 	if err != nil {
-		return smtp.ErrTempLocal.Wrap(fmt.Errorf("parse %s: %w", id, err))
+		return nil, smtp.ErrTempLocal.Wrap(fmt.Errorf("parse %s: %w", id, err))
 	}
 	if max := s.g.opts.MaxReceived; max > 0 && msg.Header.Count("Received") >= max {
-		return smtp.ErrLoop
+		return nil, smtp.ErrLoop
 	}
 	if s.g.opts.RefuseAmbiguousMIME && msg.Ambiguous() {
-		return smtp.New(554, smtp.EnhancedCode{5, 6, 0}, smtp.ReasonAmbiguousMIME,
+		return nil, smtp.New(554, smtp.EnhancedCode{5, 6, 0}, smtp.ReasonAmbiguousMIME,
 			"Message structure is ambiguous (duplicate MIME headers or boundaries)")
 	}
 	task := &scan.Task{ID: id, Conn: c, Env: env, Msg: msg, Raw: m, Size: m.Size()}
 	rep := scan.Run(ctx, task, s.g.scanners, s.g.opts.ScanTimeout)
 	v := verdict.Decide(s.g.verdict, rep)
 	s.logFindings(ctx, id, rep)
-	return s.apply(ctx, id, v, rep, msg.Header.Get("Subject"))
-}
-
-// apply carries out the verdict.
-func (s *Session) apply(ctx context.Context, id string, v verdict.Verdict, rep *scan.Report, subject string) error {
-	c, env := s.Conn, &s.env
 	if v.Spam {
 		s.g.stats.Spam.Add(1)
 	}
+	return &Outcome{ID: id, Verdict: v, Report: rep, Subject: msg.Header.Get("Subject")}, nil
+}
+
+// apply carries out the verdict.
+func (s *Session) apply(ctx context.Context, out *Outcome) error {
+	c, env := s.Conn, &s.env
+	id, v, rep, subject := out.ID, out.Verdict, out.Report, out.Subject
 	switch v.Action {
 	case verdict.Reject, verdict.TempFail:
 		return v.Err
@@ -122,12 +147,11 @@ func (s *Session) apply(ctx context.Context, id string, v verdict.Verdict, rep *
 	rcv := action.Received(c, env, s.g.opts.Hostname, id, time.Now())
 	prefix := action.Headers(rcv, v, rep, "mailwall")
 	rcpts := make([]queue.Recipient, len(env.Rcpts))
-	to := make([]string, len(env.Rcpts))
+	to := addrs(env.Rcpts)
 	hops := make([]string, len(env.Rcpts))
 	for i, a := range env.Rcpts {
 		hops[i] = s.g.opts.Routes.NextHop(a.Domain)
-		rcpts[i] = queue.Recipient{Addr: a.String(), NextHop: hops[i]}
-		to[i] = a.String()
+		rcpts[i] = queue.Recipient{Addr: to[i], NextHop: hops[i]}
 	}
 	if v.Action == verdict.Quarantine {
 		if s.g.quarantine == nil {
@@ -174,4 +198,54 @@ func (s *Session) refusedID(ctx context.Context, id string, err error) error {
 	c := *e
 	c.Text = fmt.Sprintf("%s (id %s)", e.Text, id)
 	return s.refusedAs(ctx, id, "DATA", "", &c)
+}
+
+// Inspect runs the content stages on a message that another MTA keeps
+// (the milter front end): the bytes go to the spool only for the scanners
+// and are removed afterwards. The caller turns the Outcome into the MTA's
+// actions; nothing is queued here.
+func (s *Session) Inspect(ctx context.Context, r io.Reader) (*Outcome, error) {
+	defer s.Reset()
+	w, err := s.g.spool.Create()
+	if err != nil {
+		return nil, s.refused(ctx, "DATA", "", spoolError(err))
+	}
+	id := w.ID()
+	n, err := io.Copy(w, r)
+	if err == nil {
+		err = w.Commit()
+	}
+	if err != nil {
+		w.Abort()
+		return nil, s.refusedAs(ctx, id, "DATA", "", spoolError(err))
+	}
+	defer s.g.spool.Remove(id)
+	s.messages++
+	out, err := s.check(ctx, id, n)
+	if err != nil {
+		return nil, s.refusedAs(ctx, id, "DATA", "", err)
+	}
+	switch v := out.Verdict; {
+	case out.Discarded || v.Action == verdict.Discard:
+		s.g.stats.Discarded.Add(1)
+		s.g.mlog.Write(maillog.Discarded{ID: id, Reason: v.Reason + " " + v.Detail})
+	case v.Action == verdict.Reject || v.Action == verdict.TempFail:
+		s.refusedAs(ctx, id, "DATA", "", v.Err)
+	case v.Action == verdict.Quarantine:
+		s.g.stats.Quarantined.Add(1)
+		s.g.mlog.Write(maillog.Quarantined{ID: id, Reason: v.Reason + " " + v.Detail, Score: v.Score})
+	default:
+		s.g.stats.Messages.Add(1)
+		s.g.mlog.Write(maillog.Queued{ID: id, Client: s.Conn.IP().String(), From: s.env.From.String(),
+			To: addrs(s.env.Rcpts), Size: n, Score: v.Score, Action: v.Action.String()})
+	}
+	return out, nil
+}
+
+func addrs(as []envelope.Address) []string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = a.String()
+	}
+	return out
 }
