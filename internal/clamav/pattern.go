@@ -31,7 +31,6 @@ const (
 // limit on a fixed-distance gap is of the same order.
 const maxGapFixed = 1 << 20
 
-//
 // A token holds no pointers (alternatives live in the pattern), so the
 // token arrays of a big database cost the garbage collector nothing.
 type token struct {
