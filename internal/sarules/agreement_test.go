@@ -211,7 +211,7 @@ func TestAgreement(t *testing.T) {
 				fpBy[name]++
 				diff = true
 				if name == os.Getenv("MAILWALL_SA_DEBUG") {
-					t.Logf("mailwall-only %s: %s", name, f)
+					t.Logf("mailwall-only %s: %s %v", name, f, res.SubHits)
 				}
 			}
 		}

@@ -54,6 +54,9 @@ type Result struct {
 	Bayes           float64
 	BayesOK         bool
 	Autolearn       string
+	// SubHits are the __ sub-rules that hit (they carry no score but
+	// explain the metas).
+	SubHits []string
 	// Subject is the rewritten Subject when the message is spam and
 	// rewrite_header Subject is set ("" otherwise).
 	Subject string
@@ -77,6 +80,7 @@ type pms struct {
 	full  *subjectText
 
 	relayCache *relayInfo
+	mimeCache  *mimeStats
 }
 
 // subjectText is one string rules match, with its latin1 form for the Go
@@ -265,6 +269,7 @@ func (p *pms) finish(res *Result) {
 	for _, n := range names {
 		r := p.rs.rules[n]
 		if strings.HasPrefix(n, "__") {
+			res.SubHits = append(res.SubHits, n)
 			continue
 		}
 		sc := r.scores[p.set]

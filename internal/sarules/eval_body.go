@@ -14,49 +14,6 @@ var bodyEvals = map[string]evalFunc{
 		n, _ := strconv.Atoi(a[0])
 		return btoi(p.m.bodyLen < n)
 	},
-	"check_for_uppercase": func(p *pms, r *Rule, a []string) int { return 0 },
-}
-
-var mimeEvals = map[string]evalFunc{
-	"check_for_mime": func(p *pms, r *Rule, a []string) int {
-		if len(a) < 1 {
-			return 0
-		}
-		return btoi(p.mimeFlag(a[0]))
-	},
-	"check_msg_parse_flags": func(p *pms, r *Rule, a []string) int {
-		for _, f := range a {
-			if p.m.flags[f] {
-				return 1
-			}
-		}
-		return 0
-	},
-	"check_base64_length": func(p *pms, r *Rule, a []string) int { return 0 },
-}
-
-// mimeFlag answers check_for_mime's questions about the part structure.
-func (p *pms) mimeFlag(name string) bool {
-	var html, text, other bool
-	for _, part := range p.m.Parts {
-		switch part.MediaType {
-		case "text/html":
-			html = true
-		case "text/plain":
-			text = true
-		default:
-			other = true
-		}
-	}
-	switch name {
-	case "mime_html":
-		return html
-	case "mime_html_only":
-		return html && !text && !other
-	case "mime_attachment":
-		return other
-	}
-	return false
 }
 
 var htmlEvals = map[string]evalFunc{

@@ -36,6 +36,7 @@ type Part struct {
 	Decoded   []byte
 	Filename  string
 	html      *htmlDoc
+	leaf      bool
 }
 
 // Message is SpamAssassin's view of one message. Build it with NewMessage;
@@ -44,6 +45,7 @@ type Message struct {
 	Raw    []byte // the message, LF line endings, without an mbox From_ line
 	Header []Field
 	Parts  []*Part // leaves in order
+	nodes  []*Part // every node, containers too, in walk order
 	// Envelope information, when known (the SMTP front end or spamd sets it).
 	EnvelopeFrom string
 	Rcpts        []string

@@ -72,9 +72,20 @@ func (w *walker) walk(hdr []Field, body []byte, depth int) {
 		mt = "text/plain"
 	}
 	enc := strings.ToLower(strings.TrimSpace(lastValue(hdr, "content-transfer-encoding")))
+	w.m.nodes = append(w.m.nodes, &Part{Header: hdr, MediaType: mt, Charset: strings.ToLower(params["charset"]), Encoding: enc})
 	switch {
 	case strings.HasPrefix(mt, "multipart/") && params["boundary"] != "":
-		for _, p := range splitMultipart(body, params["boundary"]) {
+		parts, closed, epilogue := splitMultipart(body, params["boundary"])
+		if !closed {
+			w.m.flags["mime_missing_boundary"] = true
+		}
+		if epilogue {
+			w.m.flags["mime_epilogue_exists"] = true
+		}
+		for _, p := range parts {
+			if !isFieldStart(firstLine(p)) {
+				w.m.flags["missing_mime_headers"] = true
+			}
 			h, b, _ := splitHeader(p)
 			w.walk(parseFields(h), b, depth+1)
 		}
@@ -90,6 +101,8 @@ func (w *walker) walk(hdr []Field, body []byte, depth int) {
 		p.Filename = dp["filename"]
 	}
 	p.Decoded = decodeBody(enc, body)
+	w.m.nodes[len(w.m.nodes)-1] = p
+	p.leaf = true
 	w.m.Parts = append(w.m.Parts, p)
 }
 
@@ -103,10 +116,18 @@ func lastValue(hdr []Field, name string) string {
 	return v
 }
 
-// splitMultipart returns the bodies between boundary lines (RFC 2046 5.1.1).
-func splitMultipart(body []byte, boundary string) [][]byte {
+func firstLine(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i]
+	}
+	return b
+}
+
+// splitMultipart returns the bodies between boundary lines (RFC 2046
+// 5.1.1), whether the closing boundary was found, and whether text other
+// than blanks and dots follows it (an epilogue).
+func splitMultipart(body []byte, boundary string) (parts [][]byte, closed, epilogue bool) {
 	delim := []byte("--" + boundary)
-	var parts [][]byte
 	start := -1
 	pos := 0
 	for pos <= len(body) {
@@ -128,7 +149,9 @@ func splitMultipart(body []byte, boundary string) [][]byte {
 					parts = append(parts, body[start:max(e, start)])
 				}
 				if closing {
-					return parts
+					rest := body[min(lineEnd+1, len(body)):]
+					epilogue = len(bytes.Trim(rest, " \t\r\n\f\v.")) > 0
+					return parts, true, epilogue
 				}
 				start = lineEnd + 1
 			}
@@ -141,7 +164,7 @@ func splitMultipart(body []byte, boundary string) [][]byte {
 	if start >= 0 && start <= len(body) {
 		parts = append(parts, body[start:])
 	}
-	return parts
+	return parts, false, false
 }
 
 func decodeBody(enc string, body []byte) []byte {
