@@ -105,6 +105,7 @@ func TestParams(t *testing.T) {
 		{`attachment; filename*1="b.txt"; filename*0="a"`, "attachment", map[string]string{"filename": "ab.txt"}},
 		{`attachment; filename="a\"b.txt`, "attachment", map[string]string{"filename": `a"b.txt`}},
 		{`text/plain; name=my file.txt`, "text/plain", map[string]string{"name": "my file.txt"}},
+		{`text/html (generated); charset=utf-8`, "text/html", map[string]string{"charset": "utf-8"}},
 	}
 	for _, tt := range tests {
 		mt, params, _ := parseMediaHeader(tt.in, false)

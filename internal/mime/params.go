@@ -34,6 +34,9 @@ func parseMediaHeader(s string, lastWins bool) (string, map[string]string, dupIn
 	var dup dupInfo
 	v, rest, _ := strings.Cut(s, ";")
 	v = strings.ToLower(strings.TrimSpace(v))
+	if i := strings.IndexAny(v, " \t(\""); i >= 0 { // RFC 822 comment or junk after the token
+		v = v[:i]
+	}
 	if rest == "" {
 		return v, nil, dup
 	}
