@@ -62,6 +62,10 @@ func parse(r io.ReaderAt, size int64, lim Limits, lenient bool) (*Message, error
 	p.lenient = lenient
 	defer func() {
 		p.msg = nil
+		if cap(p.hbuf) > maxPooledScratch { // do not keep a hostile header's buffer alive
+			p.hbuf, p.spans = nil, nil
+		}
+		clear(p.stack[:cap(p.stack)])
 		parserPool.Put(p)
 	}()
 	root := p.newPart(0)
@@ -82,6 +86,9 @@ func parse(r io.ReaderAt, size int64, lim Limits, lenient bool) (*Message, error
 	m.finish()
 	return m, nil
 }
+
+// maxPooledScratch bounds the header scratch space a pooled parser keeps.
+const maxPooledScratch = 256 << 10
 
 // parserPool keeps parsers with their read buffer and scratch space.
 var parserPool = sync.Pool{New: func() any {
