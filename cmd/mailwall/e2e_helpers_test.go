@@ -307,3 +307,5 @@ func listenLocal(t testing.TB) net.Listener {
 }
 
 func listenOn(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
+
+func dialQuick(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, time.Second) }
