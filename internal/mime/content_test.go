@@ -139,3 +139,13 @@ func TestHTMLToText(t *testing.T) {
 		}
 	}
 }
+
+func TestInlineNamedTextIsShown(t *testing.T) {
+	m := parseString(t, "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; name=a.txt\nContent-Disposition: inline\n\nshown\n--b\nContent-Type: text/plain\nContent-Disposition: attachment; filename=b.txt\n\nhidden\n--b--\n")
+	if got := m.Text(); got != "shown" {
+		t.Errorf("Text = %q", got)
+	}
+	if n := len(m.Attachments()); n != 2 {
+		t.Errorf("%d attachments, want 2", n)
+	}
+}

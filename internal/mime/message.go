@@ -173,8 +173,8 @@ func (m *Message) Readings() []*Message {
 	return []*Message{m, m.alt}
 }
 
-// TextParts returns the text/plain and text/html leaves that are not
-// attachments, in message order.
+// TextParts returns the text/plain and text/html leaves a client shows in
+// the body (all but those with disposition "attachment"), in message order.
 func (m *Message) TextParts() []*Part { return m.textParts }
 
 // Attachments returns the leaves that IsAttachment reports, in message order.

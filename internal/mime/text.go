@@ -16,7 +16,9 @@ func (m *Message) finish() {
 		}
 		if p.IsAttachment() {
 			m.attach = append(m.attach, p)
-		} else if p.MediaType == "text/plain" || p.MediaType == "text/html" {
+		}
+		// A named text part shown inline is both: clients display it.
+		if (p.MediaType == "text/plain" || p.MediaType == "text/html") && p.Disposition != "attachment" {
 			m.textParts = append(m.textParts, p)
 		}
 	}
