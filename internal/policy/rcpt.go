@@ -30,7 +30,7 @@ import (
 //   - unquoted bang path other.test!user and <user>: unqualified, 553 5.1.3
 //     (only <postmaster> is accepted, RFC 5321 4.5.1).
 //   - IP literals user@[192.0.2.1]: foreign; our own address literal is
-//     accepted only for postmaster.
+//     accepted only for postmaster, rewritten to the first local domain.
 //   - upper-case and trailing-dot domains are normalised before matching,
 //     so OTHER.TEST. is as foreign as other.test.
 
@@ -91,6 +91,9 @@ func (e *Engine) Rcpt(ctx context.Context, c *envelope.Conn, from envelope.Addre
 	if ip, isLit := a.Literal(); isLit && e.ownIP(c, ip) {
 		if !strings.EqualFold(a.Local, "postmaster") && !mayRelay {
 			return denied()
+		}
+		if e.primary != "" && !mayRelay {
+			a.Domain = e.primary // deliver as postmaster@<first local domain>
 		}
 		localDest = true
 	}

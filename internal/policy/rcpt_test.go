@@ -27,7 +27,7 @@ func TestRelayTricks(t *testing.T) {
 		{"user@backup.test", "relay"},
 		{"postmaster", "ok"},
 		{"@mx.example.test:user@example.test", "ok"},
-		{"postmaster@[192.0.2.25]", "ok"},
+		{"postmaster@[192.0.2.25]", "ok"}, // as postmaster@example.test
 
 		{"user@other.test", "550 5.7.1 <user@other.test>: Relay access denied"},
 		{"user@OTHER.TEST.", "550 5.7.1 <user@OTHER.TEST.>: Relay access denied"},
@@ -112,4 +112,38 @@ func TestPostmasterDomain(t *testing.T) {
 	if d.Action != OK || a.String() != "Postmaster@example.test" {
 		t.Errorf("RCPT <Postmaster> = %q %v", a.String(), d.Action)
 	}
+}
+
+// FuzzRcptNeverRelays: whatever the recipient, an untrusted client never
+// gets a recipient accepted outside local and relay domains, nor one whose
+// local part routes elsewhere, and every refusal is one safe line.
+func FuzzRcptNeverRelays(f *testing.F) {
+	for _, s := range []string{"user@example.test", "user%other.test@example.test", `"a@b"@example.test`,
+		"@example.test:u@other.test", "other.test!u@example.test", "u@[192.0.2.25]", "postmaster",
+		"u@EXAMPLE.TEST.", "u@backup.test", "u@example.test@other.test", `"u\"@x"@example.test`} {
+		f.Add(s)
+	}
+	e, err := New(Config{LocalDomains: []string{"example.test"}, RelayDomains: []string{"backup.test"}}, nil, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	c := conn("198.51.100.7")
+	f.Fuzz(func(t *testing.T, raw string) {
+		a, d := e.Rcpt(context.Background(), c, envelope.Address{}, raw)
+		switch d.Action {
+		case OK, Relay:
+			if a.Domain != "example.test" && a.Domain != "backup.test" {
+				t.Fatalf("RCPT <%q> accepted for %q (%v)", raw, a.String(), d.Action)
+			}
+			if strings.ContainsAny(a.Local, "%!@:") {
+				t.Fatalf("RCPT <%q> accepted with routing local part %q", raw, a.Local)
+			}
+		case Reject, TempFail:
+			if txt := d.Text(true) + d.Text(false); strings.ContainsAny(txt, "\r\n\x00") {
+				t.Fatalf("reply with control characters: %q", txt)
+			}
+		default:
+			t.Fatalf("RCPT <%q>: action %v", raw, d.Action)
+		}
+	})
 }
