@@ -106,7 +106,7 @@ func newApp(cfg *config.Config, logger *slog.Logger) (*app, error) {
 		MaxConnections: cfg.SMTP.MaxConnections, MaxConnectionsPerIP: cfg.SMTP.MaxConnectionsPerIP,
 		CommandTimeout: cfg.SMTP.CommandTimeout, DataTimeout: cfg.SMTP.DataTimeout,
 		GreetDelay: cfg.SMTP.GreetDelay, NormalizeBareLF: cfg.SMTP.BareLF == "normalize",
-		TLS: tlsCfg, AuthWithoutTLS: cfg.SMTP.AuthWithoutTLS, Log: logger,
+		TLS: tlsCfg, AuthWithoutTLS: cfg.Policy.Auth.AllowPlaintextLoopback, Log: logger,
 	}, gw)
 	a.milter = milter.New(milter.Options{Hostname: cfg.Hostname, Log: logger}, gw)
 	return a, nil

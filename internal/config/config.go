@@ -78,8 +78,6 @@ type SMTP struct {
 	// that talk first (early talkers, Postfix postscreen's pregreet test);
 	// 0 turns the check off.
 	GreetDelay time.Duration `yaml:"greet_delay"`
-	// AuthWithoutTLS allows AUTH before STARTTLS from loopback clients only.
-	AuthWithoutTLS bool `yaml:"auth_without_tls_loopback"`
 }
 
 // Route says where mail for some domains goes.
