@@ -58,6 +58,19 @@ func defaultStoreURL(cfg *config.Config) string {
 	return "bbolt://" + filepath.Join(cfg.DataDir, "state.db")
 }
 
+// bayesOptions reads the tokenizer settings (bayes_ignore_header, stop
+// words, ...) from the configured rule files, so learn tokenizes as the
+// scanner does.
+func bayesOptions(cfg *config.Config) (bayes.Options, error) {
+	var o bayes.Options
+	paths := []string{cfg.Spam.RulesDir, cfg.Spam.SiteRulesDir} // the site dir holds local.cf
+	if cfg.Spam.LocalCF != "" {
+		paths = append(paths, cfg.Spam.LocalCF)
+	}
+	err := bayes.LoadSettings(&o, paths...)
+	return o, err
+}
+
 func runLearn(cmd *cobra.Command, o learnOpts, args []string) error {
 	modes := 0
 	for _, b := range []bool{o.spam, o.ham, o.forget} {
@@ -71,23 +84,27 @@ func runLearn(cmd *cobra.Command, o learnOpts, args []string) error {
 	if modes == 1 && len(args) == 0 {
 		return &exitError{code: 2, err: errors.New("learn: no PATH given")}
 	}
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
 	url := o.db
 	if url == "" {
-		cfg, err := loadConfig(cmd)
-		if err != nil {
-			return err
-		}
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return fmt.Errorf("learn: data dir: %w", err)
 		}
 		url = defaultStoreURL(cfg)
+	}
+	bo, err := bayesOptions(cfg)
+	if err != nil {
+		return fmt.Errorf("learn: %w", err)
 	}
 	st, err := store.Open(url)
 	if err != nil {
 		return fmt.Errorf("learn: %w", err)
 	}
 	defer st.Close()
-	c := bayes.New(st, bayes.Options{})
+	c := bayes.New(st, bo)
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()

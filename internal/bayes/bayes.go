@@ -42,7 +42,11 @@ type Field struct {
 
 // Input is what the classifier reads of a message.
 type Input struct {
-	Headers []Field  // in message order, values decoded and unfolded
+	// Headers in message order, values decoded and unfolded. Callers that
+	// parse the Received chain may append SpamAssassin's metadata
+	// pseudo-headers (x-spam-relays-untrusted, x-spam-relays-external, ...,
+	// lower-case names) to get its H*RU: and relay tokens.
+	Headers []Field
 	Body    string   // visible rendered text, Subject first; paragraphs separated by blank lines
 	URIs    []string // every URI found in text and HTML
 	MsgID   string   // identity for learn/forget; "" = derived from the headers and body
@@ -56,12 +60,16 @@ type Options struct {
 	MaxTokenLength int            // bayes_max_token_length; default 15
 	Stopwords      *regexp.Regexp // tokens matching it are skipped; nil = DefaultStopwords
 	NoStopwords    bool           // skip no tokens (bayes_stopword_languages disable)
+	// IgnoreHeaders are header names (any case) left out of the tokens
+	// (bayes_ignore_header; the stock rules list some 330).
+	IgnoreHeaders []string
 }
 
 // Classifier learns and classifies messages against one token database.
 type Classifier struct {
-	st store.Store
-	o  Options
+	st     store.Store
+	o      Options
+	ignore map[string]bool // IgnoreHeaders, lower-cased
 }
 
 // Errors of Learn and Forget; callers count them as "not learned", they
@@ -91,7 +99,11 @@ func New(st store.Store, o Options) *Classifier {
 	if o.NoStopwords {
 		o.Stopwords = nil
 	}
-	return &Classifier{st: st, o: o}
+	c := &Classifier{st: st, o: o, ignore: make(map[string]bool, len(o.IgnoreHeaders))}
+	for _, h := range o.IgnoreHeaders {
+		c.ignore[strings.ToLower(h)] = true
+	}
+	return c
 }
 
 // Tokens returns the distinct tokens of in, keyed by their 40-bit hash in
@@ -127,7 +139,7 @@ func (c *Classifier) Tokens(in Input) map[string]string {
 		}
 	}
 	e = emit(maxHeaderTokens)
-	for _, g := range groupHeaders(in.Headers) {
+	for _, g := range groupHeaders(in.Headers, c.ignore) {
 		if !tz.line(g.val, "H"+g.name+":", regionHeader, e) {
 			break
 		}

@@ -54,6 +54,9 @@ var (
 	reMapMI       = regexp.MustCompile(`(?i)^(?:In-Reply-To|References|Message-ID)$`)
 	reMapAd       = regexp.MustCompile(`(?i)^(?:From|To|Cc)$`)
 	reMapUA       = regexp.MustCompile(`(?i)^(?:X-Mailer|User-Agent)$`)
+	// SpamAssassin's relay metadata pseudo-headers (see Input.Headers).
+	reRelaysHeader = regexp.MustCompile(`^x-spam-relays-(?:external|internal|trusted|untrusted)$`)
+	reRelayKey     = regexp.MustCompile(` [a-z]+=`)
 )
 
 // headerNameCompression maps exact (case-sensitive) header names to the
@@ -76,7 +79,7 @@ type headerGroup struct {
 
 // groupHeaders applies the skip, pre-chew, map and compression steps and
 // returns the text to tokenize per header prefix.
-func groupHeaders(hs []Field) []headerGroup {
+func groupHeaders(hs []Field, ignore map[string]bool) []headerGroup {
 	var rcvd []Field
 	var keep []Field
 	for _, h := range hs {
@@ -104,7 +107,7 @@ func groupHeaders(hs []Field) []headerGroup {
 		groups = append(groups, headerGroup{name, val})
 	}
 	for _, h := range keep {
-		if strings.TrimSpace(h.Name+h.Value) == "" {
+		if strings.TrimSpace(h.Name+h.Value) == "" || ignore[strings.ToLower(h.Name)] {
 			continue
 		}
 		name, val := h.Name, strings.TrimRight(h.Value, "\r\n")
@@ -121,6 +124,8 @@ func groupHeaders(hs []Field) []headerGroup {
 			val = strings.Replace(val, "1.0", "", 1)
 		case presenceOnlyHeaders.MatchString(name):
 			val = "1"
+		case reRelaysHeader.MatchString(name):
+			val = reRelayKey.ReplaceAllLiteralString(val, " ")
 		}
 		switch {
 		case reMapMI.MatchString(name):

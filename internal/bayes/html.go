@@ -66,7 +66,8 @@ func renderHTML(s string) (string, []string) {
 			}
 		}
 	}
-	return b.String(), uris
+	// A no-break space separates words as a space does.
+	return strings.ReplaceAll(b.String(), "\u00a0", " "), uris
 }
 
 func tagName(tag string) string {

@@ -9,7 +9,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"mime/quotedprintable"
 	"regexp"
 	"strings"
 
@@ -193,10 +192,56 @@ func decodeTransfer(body []byte, cte string) []byte {
 		n, _ := base64.StdEncoding.Decode(out, clean) // keep what decoded before an error
 		return out[:n]
 	case "quoted-printable":
-		out, _ := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
-		return out
+		return decodeQP(body)
 	}
 	return body
+}
+
+// decodeQP decodes quoted-printable leniently, as mail readers do (RFC
+// 2045 6.7 note 1): trailing blanks are dropped, "=" at a line end joins
+// lines, "=XX" is a byte, and any other "=" is kept as it is. The standard
+// library's reader stops at the first malformed "=", which would hide the
+// rest of the body from the classifier.
+func decodeQP(body []byte) []byte {
+	out := make([]byte, 0, len(body))
+	for len(body) > 0 {
+		line := body
+		var nl []byte
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			line, nl, body = body[:i], body[i:i+1], body[i+1:]
+		} else {
+			body = nil
+		}
+		line = bytes.TrimRight(line, " \t\r")
+		if bytes.HasSuffix(line, []byte("=")) {
+			line, nl = line[:len(line)-1], nil // soft line break
+		}
+		for i := 0; i < len(line); i++ {
+			c := line[i]
+			if c == '=' && i+2 < len(line) && isHex(line[i+1]) && isHex(line[i+2]) {
+				out = append(out, unhex(line[i+1])<<4|unhex(line[i+2]))
+				i += 2
+				continue
+			}
+			out = append(out, c)
+		}
+		out = append(out, nl...)
+	}
+	return out
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 func toUTF8(data []byte, charset string) string {
@@ -215,9 +260,17 @@ func toUTF8(data []byte, charset string) string {
 	return string(out)
 }
 
-var reTextURI = regexp.MustCompile(`(?i)\b(?:(?:https?|ftp)://|www\.|mailto:)[^\s<>"'()\[\]{}]+`)
+var (
+	reTextURI  = regexp.MustCompile(`(?i)\b(?:(?:https?|ftp)://|www\.|mailto:)[^\s<>"'()\[\]{}]+`)
+	reTextMail = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`)
+)
 
-// findURIs returns the URIs written out in plain text.
+// findURIs returns the URIs written out in plain text; bare mail addresses
+// count as mailto: URIs, as in SpamAssassin's URI list.
 func findURIs(text string) []string {
-	return reTextURI.FindAllString(text, -1)
+	uris := reTextURI.FindAllString(text, -1)
+	for _, a := range reTextMail.FindAllString(text, -1) {
+		uris = append(uris, "mailto:"+a)
+	}
+	return uris
 }

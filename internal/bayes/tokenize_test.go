@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -32,14 +33,14 @@ func TestTokenizeLine(t *testing.T) {
 		reg  region
 		want []string
 	}{
-		{"title case lowered at start", "Hello world", regionBody, []string{"hello", "world"}},
+		{"title case lowered at start", "Hello there", regionBody, []string{"hello", "there"}},
 		{"capitals decompose", "get FREE cash!", regionBody, []string{"get", "free", "FREE", "cash", "cash!"}},
 		{"short and stop words dropped", "a an of the money", regionBody, []string{"money"}},
 		{"trim punctuation", `"quoted", 'text'...`, regionBody, []string{"quoted", "text"}},
 		{"ellipsis splits", "wait...later", regionBody, []string{"wait", "later"}}, // "..." trims to nothing
 		{"dashes split", "foo--bar", regionBody, []string{"foo", "bar"}},           // "--" is under 3 bytes
-		{"mail address", "mail bob@mail.example.com", regionBody, []string{
-			"mail", "U*bob", "D*mail.example.com", "D*example.com", "D*com", "sk:bobmai", "sk:bob@mai"}},
+		{"mail address", "send bob@mail.example.com", regionBody, []string{
+			"send", "U*bob", "D*mail.example.com", "D*example.com", "D*com", "sk:bobmai", "sk:bob@mai"}},
 		{"short mail address", "bob@ex.org", regionBody, []string{
 			"U*bob", "D*ex.org", "D*org", "bobexorg", "bob@ex.org"}},
 		{"domain", "visit www.example.com", regionBody, []string{
@@ -250,5 +251,101 @@ func TestInputFromRaw(t *testing.T) {
 	}
 	if !strings.HasSuffix(in.MsgID, "@sa_generated") {
 		t.Errorf("MsgID = %q", in.MsgID)
+	}
+}
+
+// TestStopwordsMatchStock checks the built-in list against the English
+// regex of the stock 60_bayes_stopwords.cf, when installed.
+func TestStopwordsMatchStock(t *testing.T) {
+	data, err := os.ReadFile("/usr/share/spamassassin/60_bayes_stopwords.cf")
+	if err != nil {
+		t.Skip("stock SpamAssassin rules not installed")
+	}
+	var re string
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "bayes_stopword_en "); ok {
+			re = strings.TrimSpace(v)
+		}
+	}
+	if re == "" {
+		t.Skip("no bayes_stopword_en in the stock rules")
+	}
+	stock, err := StopwordsFromPerl(re)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := append(slices.Clone(englishStopwords), "About", "THE", "You're", "yours", "mailer",
+		"them", "money", "again", "world", "Information", "it", "its", "email", "emails")
+	for _, w := range probe {
+		if got, want := DefaultStopwords.MatchString(w), stock.MatchString(w); got != want {
+			t.Errorf("%q: built-in list says %v, stock regex %v", w, got, want)
+		}
+	}
+	// Other languages' lists carry UTF-8 as \xHH escapes.
+	de, err := StopwordsFromPerl(`(?:k\xc3\xb6nnen|\xc3\xbcber)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !de.MatchString("über") || !de.MatchString("können") || de.MatchString("uber") {
+		t.Error("UTF-8 escapes not translated")
+	}
+}
+
+func TestReadSettings(t *testing.T) {
+	cf := `# site settings
+ifplugin Mail::SpamAssassin::Plugin::Bayes
+bayes_ignore_header X-Secret-Score
+endif
+bayes_max_token_length 20
+bayes_min_spam_num 10
+bayes_min_ham_num 12
+bayes_stopword_languages en, de
+bayes_stopword_de (?:aber|\xc3\xbcber)
+`
+	var o Options
+	if err := ReadSettings(strings.NewReader(cf), "test.cf", &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.MaxTokenLength != 20 || o.MinSpam != 10 || o.MinHam != 12 {
+		t.Errorf("numbers = %d %d %d", o.MaxTokenLength, o.MinSpam, o.MinHam)
+	}
+	if !slices.Equal(o.IgnoreHeaders, []string{"X-Secret-Score"}) {
+		t.Errorf("IgnoreHeaders = %v", o.IgnoreHeaders)
+	}
+	for w, want := range map[string]bool{"the": true, "Aber": true, "über": true, "money": false} {
+		if got := o.Stopwords.MatchString(w); got != want {
+			t.Errorf("stopword %q = %v, want %v", w, got, want)
+		}
+	}
+	c := New(nil, o)
+	toks := c.Tokens(Input{Headers: []Field{{"X-Secret-Score", "high value"}, {"X-Other", "kept value"}}})
+	for _, tok := range toks {
+		if strings.HasPrefix(tok, "HX-Secret-Score") {
+			t.Errorf("ignored header tokenized: %q", tok)
+		}
+	}
+	if err := ReadSettings(strings.NewReader("bayes_min_spam_num lots\n"), "bad.cf", &o); err == nil ||
+		!strings.Contains(err.Error(), "bad.cf:1") {
+		t.Errorf("bad number: err = %v, want one naming bad.cf:1", err)
+	}
+	var off Options
+	ReadSettings(strings.NewReader("bayes_stopword_languages disable\n"), "x.cf", &off)
+	if !off.NoStopwords {
+		t.Error("disable did not turn stop words off")
+	}
+}
+
+func TestDecodeQP(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"caf=E9 ok", "caf\xe9 ok"},
+		{"soft=\nbreak", "softbreak"},
+		{"===== rule\nnext", "===== rule\nnext"},
+		{"trailing   \nx", "trailing\nx"},
+		{"bad =ZZ hex", "bad =ZZ hex"},
+	}
+	for _, tt := range tests {
+		if got := string(decodeQP([]byte(tt.in))); got != tt.want {
+			t.Errorf("decodeQP(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
