@@ -47,7 +47,7 @@ func (q *Queue) Enqueue(ctx context.Context, id string, prefix []byte, from stri
 	if err != nil {
 		return fmt.Errorf("queue: enqueue %s: %w", id, err)
 	}
-	err = q.db.Batch(func(tx *bolt.Tx) error {
+	err = q.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketMsgs)
 		if b.Get([]byte(id)) != nil {
 			return ErrExists

@@ -6,8 +6,8 @@
 // # Durability
 //
 // Enqueue returns only after the record is committed to the bbolt database
-// (which fsyncs on commit); concurrent Enqueue calls share one commit through
-// bbolt's group commit (DB.Batch). Together with spool.Writer.Commit this is
+// (which fsyncs on commit); concurrent Enqueue calls and record updates
+// share commits (see group.go). Together with spool.Writer.Commit this is
 // what must happen before the SMTP layer replies 250 (RFC 5321 6.1).
 // Delivery is at least once: a crash between a successful delivery and the
 // record update delivers that recipient again after restart.
@@ -154,7 +154,7 @@ type Queue struct {
 	events EventFunc
 
 	mu       sync.Mutex
-	msgs     map[string]*record // pending messages, mirror of the db
+	msgs     map[string]*record  // pending messages, mirror of the db
 	ready    map[string][]string // group key: IDs with due recipients there, FIFO
 	queued   map[string]bool     // id + "\x00" + group key: in ready
 	busy     map[string]bool     // id + "\x00" + group key: attempt running
@@ -163,6 +163,7 @@ type Queue struct {
 	active   int
 	wake     chan struct{}
 	workers  sync.WaitGroup
+	group    groupCommit
 }
 
 // Open opens (creating if needed) the queue database at path over the spool
@@ -182,8 +183,6 @@ func Open(path string, sp *spool.Spool, d Deliverer, cfg Config, log *slog.Logge
 	if err != nil {
 		return nil, fmt.Errorf("queue: open %s: %w", path, err)
 	}
-	// Group commit window: up to this long of Enqueue calls share one fsync.
-	db.MaxBatchDelay = 2 * time.Millisecond
 	q := &Queue{
 		db: db, sp: sp, d: d, cfg: cfg, log: log, events: events,
 		msgs:     map[string]*record{},

@@ -159,7 +159,7 @@ func (c change) apply(r *record) {
 // are kept) and deletes the record when it is done. It reports whether the
 // record was deleted; a record deleted meanwhile (queue delete) stays deleted.
 func (q *Queue) persist(id string, c change) (finished bool, err error) {
-	err = q.db.Batch(func(tx *bolt.Tx) error {
+	err = q.update(func(tx *bolt.Tx) error {
 		finished = false
 		b := tx.Bucket(bucketMsgs)
 		v := b.Get([]byte(id))
@@ -189,7 +189,7 @@ func (q *Queue) persist(id string, c change) (finished bool, err error) {
 
 // setAside moves the record of id into the corrupt bucket.
 func (q *Queue) setAside(id string) error {
-	return q.db.Batch(func(tx *bolt.Tx) error {
+	return q.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketMsgs)
 		v := b.Get([]byte(id))
 		if v == nil {
