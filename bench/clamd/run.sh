@@ -4,6 +4,7 @@
 #
 #   bench/clamd/run.sh            (from the repository root)
 #   env: RUNS=3 N=1000 PASSES=3 PAR=2*nproc HDB=100000 NDB=10000 LDB=500 WORK=<temp dir>
+#        MW_GOGC=50 (mailwall's GC target; GOGC=50 for `mailwall serve` gives the same)
 #
 # The database is generated (EICAR + random .hdb/.ndb/.ldb signatures, the
 # shape of a real one, >= 100k entries); the corpus is generated mail with
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS="${RUNS:-3}"; N="${N:-1000}"; PASSES="${PASSES:-3}"; PAR="${PAR:-$(( $(nproc) * 2 ))}"
-HDB="${HDB:-100000}"; NDB="${NDB:-10000}"; LDB="${LDB:-500}"
+HDB="${HDB:-100000}"; NDB="${NDB:-10000}"; LDB="${LDB:-500}"; MW_GOGC="${MW_GOGC:-50}"
 WORK="${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/clamd-bench.XXXXXX")}"
 mkdir -p "$WORK"
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
@@ -71,7 +72,7 @@ clamd -c "$WORK/clamd.conf" > "$WORK/clamd.out" 2>&1 & CL_PID=$!
 wait_sock "$WORK/clamd.sock" "$CL_PID" clamd
 CL_LOAD=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
 t0=$(date +%s.%N)
-"$WORK/clamdbench" serve -db "$WORK/db" -sock "$WORK/mailwall.sock" -max-connections 12 2> "$WORK/mailwall.out" & MW_PID=$!
+"$WORK/clamdbench" serve -db "$WORK/db" -sock "$WORK/mailwall.sock" -max-connections 12 -gogc "$MW_GOGC" 2> "$WORK/mailwall.out" & MW_PID=$!
 wait_sock "$WORK/mailwall.sock" "$MW_PID" mailwall
 MW_LOAD=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
 log "ready: clamd in ${CL_LOAD}s ($(grep -o 'Loaded [0-9]* signatures' "$WORK/clamd.log" | tail -1)), mailwall in ${MW_LOAD}s ($(cat "$WORK/mailwall.out"))"
@@ -91,6 +92,6 @@ CL_MBS=$(median "${cl_mbs[@]}"); CL_FPS=$(median "${cl_fps[@]}"); CL_RSS=$(hwm_m
 MW_MBS=$(median "${mw_mbs[@]}"); MW_FPS=$(median "${mw_fps[@]}"); MW_RSS=$(hwm_mb "$MW_PID")
 [ "$cl_found" = "$mw_found" ] || log "WARNING: found differs: clamd $cl_found, mailwall $mw_found"
 log "idle rss: clamd $CL_IDLE MB, mailwall $MW_IDLE MB; found per run: clamd $cl_found, mailwall $mw_found"
-awk -v mm="$MW_MBS" -v mf="$MW_FPS" -v mr="$MW_RSS" -v cm="$CL_MBS" -v cf="$CL_FPS" -v cr="$CL_RSS" -v n="$RUNS" 'BEGIN{
-  printf "clamd-bench: mailwall %.1f MB/s %.1f files/s rss %d MB | clamd %.1f MB/s %.1f files/s rss %d MB | ratio %.2fx MB/s, %.2fx rss (median of %d)\n",
-    mm, mf, mr, cm, cf, cr, mm/cm, mr/cr, n }'
+awk -v mm="$MW_MBS" -v mf="$MW_FPS" -v mr="$MW_RSS" -v cm="$CL_MBS" -v cf="$CL_FPS" -v cr="$CL_RSS" -v n="$RUNS" -v g="$MW_GOGC" 'BEGIN{
+  printf "clamd-bench: mailwall %.1f MB/s %.1f files/s rss %d MB | clamd %.1f MB/s %.1f files/s rss %d MB | ratio %.2fx MB/s, %.2fx rss (median of %d, mailwall GOGC=%d)\n",
+    mm, mf, mr, cm, cf, cr, mm/cm, mr/cr, n, g }'

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -56,7 +57,11 @@ func serve(args []string) error {
 	db := fs.String("db", "", "database directory")
 	sock := fs.String("sock", "", "unix socket path")
 	conns := fs.Int("max-connections", 12, "connections served at once (clamd MaxThreads)")
+	gogc := fs.Int("gogc", 0, "garbage collector target percent (as GOGC); 0 = runtime default")
 	fs.Parse(args)
+	if *gogc > 0 {
+		debug.SetGCPercent(*gogc)
+	}
 	start := time.Now()
 	d, err := clamav.Load(*db)
 	if err != nil {
