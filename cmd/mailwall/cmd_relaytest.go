@@ -63,15 +63,29 @@ sent. A probe relays when RCPT gets a 2xx reply.`,
 	return cmd
 }
 
+// relaytestParallel hosts are probed at once.
+const relaytestParallel = 8
+
 func runRelaytest(ctx context.Context, w io.Writer, hosts []string, opt relaytest.Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	var reports []*relaytest.Report
-	for _, h := range hosts {
-		rep := relaytest.Relay(ctx, withPort(h, "25"), opt)
-		relaytest.WriteReport(w, rep)
-		reports = append(reports, rep)
+	// Hosts are tested in parallel (a few at a time, to stay polite) and
+	// reported in the order given.
+	reports := make([]*relaytest.Report, len(hosts))
+	done := make([]chan struct{}, len(hosts))
+	sem := make(chan struct{}, relaytestParallel)
+	for i, h := range hosts {
+		done[i] = make(chan struct{})
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem; close(done[i]) }()
+			reports[i] = relaytest.Relay(ctx, withPort(h, "25"), opt)
+		}()
+	}
+	for i := range hosts {
+		<-done[i]
+		relaytest.WriteReport(w, reports[i])
 	}
 	relaytest.WriteSummary(w, reports)
 	for _, r := range reports {

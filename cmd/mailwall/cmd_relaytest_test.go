@@ -46,11 +46,18 @@ func openSink(t *testing.T) string {
 
 func TestRelaytestCmdExit(t *testing.T) {
 	var out bytes.Buffer
-	err := runRelaytest(t.Context(), &out, []string{openSink(t)}, relaytest.Options{Timeout: 5 * time.Second})
+	closed, _ := net.Listen("tcp", "127.0.0.1:0") // nothing answers: "not tested"
+	closedAddr := closed.Addr().String()
+	closed.Close()
+	hosts := []string{openSink(t), closedAddr, openSink(t)}
+	err := runRelaytest(t.Context(), &out, hosts, relaytest.Options{Timeout: 5 * time.Second})
 	if e, ok := err.(*exitError); !ok || e.code != 1 {
 		t.Errorf("exit: %v, want 1", err)
 	}
-	if !strings.HasSuffix(out.String(), "Finished scanning. 1 out of 1 hosts will relay.\n") {
+	if i, j := strings.Index(out.String(), hosts[1]+": not tested"), strings.Index(out.String(), hosts[2]+": 220"); i < 0 || j < i {
+		t.Errorf("reports not in the order given:\n%s", out.String())
+	}
+	if !strings.HasSuffix(out.String(), "Finished scanning. 2 out of 3 hosts will relay.\n") {
 		t.Errorf("output:\n%s", out.String())
 	}
 	if withPort("mx.example.test", "25") != "mx.example.test:25" || withPort("[::1]", "25") != "[::1]:25" ||
