@@ -226,3 +226,26 @@ func TestAuditUser(t *testing.T) {
 		}
 	}
 }
+
+// TestUsersFileReload: an account added with `mailwall users` while the
+// server runs can log in within a second.
+func TestUsersFileReload(t *testing.T) {
+	path := usersFileFor(t, map[string]string{"alice": "correct horse battery"})
+	e, _, now := newEngine(t, Config{Auth: AuthConfig{UsersFile: path}})
+	ctx := context.Background()
+	if err := e.Authenticate(ctx, tlsConn("198.51.100.1"), "bob", "another long passphrase"); code(err) != 535 {
+		t.Fatalf("bob before: %v", err)
+	}
+	us, err := LoadUsers(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := HashPassword("another long passphrase")
+	if err := SaveUsers(path, append(us, User{Name: "bob", Hash: h, Checked: true})); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(2 * time.Second)
+	if err := e.Authenticate(ctx, tlsConn("198.51.100.2"), "bob", "another long passphrase"); err != nil {
+		t.Errorf("bob after reload: %v", err)
+	}
+}
