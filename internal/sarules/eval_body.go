@@ -2,7 +2,6 @@ package sarules
 
 import (
 	"strconv"
-	"strings"
 )
 
 // Body, MIME and HTML eval functions (BodyEval, MIMEEval, HTMLEval).
@@ -14,22 +13,6 @@ var bodyEvals = map[string]evalFunc{
 		n, _ := strconv.Atoi(a[0])
 		return btoi(p.m.bodyLen < n)
 	},
-}
-
-var htmlEvals = map[string]evalFunc{
-	"html_test": func(p *pms, r *Rule, a []string) int {
-		if len(a) < 1 || p.m.html == nil {
-			return 0
-		}
-		return btoi(a[0] == "html_message" || a[0] == "html")
-	},
-	"html_tag_exists": func(p *pms, r *Rule, a []string) int {
-		if len(a) < 1 || p.m.html == nil {
-			return 0
-		}
-		return btoi(p.m.html.tags[strings.ToLower(a[0])] > 0)
-	},
-	"html_image_only": func(p *pms, r *Rule, a []string) int { return 0 },
 }
 
 var netEvals = map[string]evalFunc{

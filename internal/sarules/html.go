@@ -25,6 +25,10 @@ type htmlDoc struct {
 	elements int
 	title    string
 	anchors  []string
+	length   int // bytes of HTML source
+	style    []*textStyle
+	flags    map[string]bool
+	comments []string
 }
 
 func (d *htmlDoc) String() string { return strings.Join(d.text, "") }
@@ -78,7 +82,7 @@ var uriAttrs = map[string][]string{
 }
 
 func renderHTML(src []byte) *htmlDoc {
-	d := &htmlDoc{tags: map[string]int{}, inside: map[string]int{}}
+	d := &htmlDoc{tags: map[string]int{}, inside: map[string]int{}, flags: map[string]bool{}, length: len(src)}
 	s := string(src)
 	for len(s) > 0 {
 		lt := strings.IndexByte(s, '<')
@@ -94,8 +98,10 @@ func renderHTML(src []byte) *htmlDoc {
 		case strings.HasPrefix(s, "<!--"):
 			end := strings.Index(s, "-->")
 			if end < 0 {
+				d.comments = append(d.comments, s)
 				return d
 			}
+			d.comments = append(d.comments, s[:end+3])
 			s = s[end+3:]
 			continue
 		case len(s) > 1 && (isASCIILetter(s[1]) || s[1] == '/' || s[1] == '!' || s[1] == '?'):
@@ -157,6 +163,9 @@ func (d *htmlDoc) textNode(t string) {
 	if d.inside["a"] > 0 && len(d.anchors) > 0 {
 		d.anchors[len(d.anchors)-1] += t
 	}
+	if strings.Trim(t, " \t\n\r\f\v\u00a0") != "" {
+		d.invisible()
+	}
 	d.display(t, false)
 }
 
@@ -175,6 +184,20 @@ func (d *htmlDoc) tag(body string) {
 	name = strings.ToLower(name)
 	attrs := parseAttrs(body[len(name):])
 	d.elements++
+	if styleTags[name] {
+		d.styleTag(name, attrs, end)
+	}
+	if !end && name == "font" {
+		if face, ok := attrs["face"]; ok && !fontFaceRe.MatchString(face) {
+			d.flags["font_face_bad"] = true
+		}
+	}
+	if !end && name == "form" && strings.Contains(strings.ToLower(attrs["action"]), "mailto:") {
+		d.flags["form_action_mailto"] = true
+	}
+	if !end && (name == "object" || name == "embed") {
+		d.flags["embeds"] = true
+	}
 	if end {
 		if d.inside[name] > 0 {
 			d.inside[name]--
@@ -206,8 +229,12 @@ func (d *htmlDoc) tag(body string) {
 	}
 	if name == "img" {
 		d.images++
-		w, h := atoiLoose(attrs["width"]), atoiLoose(attrs["height"])
-		d.imgArea += w * h
+		wa, wok := attrs["width"]
+		ha, hok := attrs["height"]
+		if wok && hok {
+			w, h := imgDim(wa, 8), imgDim(ha, 6)
+			d.imgArea += w * h
+		}
 	}
 }
 
@@ -262,4 +289,26 @@ func parseAttrs(s string) map[string]string {
 			out[name] = html.UnescapeString(val)
 		}
 	}
+}
+
+// imgDim reads an img width/height: pixels, or percent of an 800x600
+// screen (mult 8 or 6); unparseable or zero guesses 200.
+func imgDim(s string, mult int) int {
+	n := 0
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' && n < 1e6 {
+		n = n*10 + int(s[i]-'0')
+		i++
+	}
+	switch {
+	case i == len(s) && i > 0:
+	case i > 0 && s[i:] == "%":
+		n *= mult
+	default:
+		n = 0
+	}
+	if n <= 0 {
+		n = 200
+	}
+	return n
 }

@@ -1,0 +1,193 @@
+package sarules
+
+import (
+	"strconv"
+	"strings"
+)
+
+// HTML eval functions (HTMLEval) over every text/html part.
+
+func (p *pms) htmlDocs() []*htmlDoc {
+	var out []*htmlDoc
+	for _, part := range p.m.Parts {
+		if part.html != nil {
+			out = append(out, part.html)
+		}
+	}
+	return out
+}
+
+func (d *htmlDoc) number(name string) (float64, bool) {
+	switch name {
+	case "length":
+		return float64(d.length), true
+	case "image_area":
+		return float64(d.imgArea), true
+	}
+	return 0, false
+}
+
+// nonSpaceLen is the rendered length without ASCII white space.
+func (d *htmlDoc) nonSpaceLen() int {
+	t := d.String()
+	n := 0
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\v' {
+			n++
+		}
+	}
+	return n
+}
+
+// compareExpr evaluates "v OP n" for the restricted html_eval syntax.
+func compareExpr(v float64, expr string) bool {
+	expr = strings.TrimSpace(expr)
+	for _, op := range []string{">=", "<=", "==", "!=", ">", "<"} {
+		if strings.HasPrefix(expr, op) {
+			n, err := strconv.ParseFloat(strings.TrimSpace(expr[len(op):]), 64)
+			if err != nil {
+				return false
+			}
+			switch op {
+			case ">=":
+				return v >= n
+			case "<=":
+				return v <= n
+			case "==":
+				return v == n
+			case "!=":
+				return v != n
+			case ">":
+				return v > n
+			}
+			return v < n
+		}
+	}
+	return false
+}
+
+var htmlEvals = map[string]evalFunc{
+	"html_test": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 1 {
+			return 0
+		}
+		for _, d := range p.htmlDocs() {
+			if a[0] == "html" || d.flags[a[0]] {
+				return 1
+			}
+		}
+		return 0
+	},
+	"html_tag_exists": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 1 {
+			return 0
+		}
+		for _, d := range p.htmlDocs() {
+			if _, ok := d.tags[strings.ToLower(a[0])]; ok {
+				return 1
+			}
+		}
+		return 0
+	},
+	"html_image_only": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 2 {
+			return 0
+		}
+		lo, _ := strconv.ParseFloat(a[0], 64)
+		hi, _ := strconv.ParseFloat(a[1], 64)
+		for _, d := range p.htmlDocs() {
+			l := float64(d.length)
+			if d.tags["img"] > 0 && l > lo && l <= hi {
+				return 1
+			}
+		}
+		return 0
+	},
+	"html_image_ratio": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 2 {
+			return 0
+		}
+		lo, _ := strconv.ParseFloat(a[0], 64)
+		hi, _ := strconv.ParseFloat(a[1], 64)
+		for _, d := range p.htmlDocs() {
+			if d.imgArea <= 0 {
+				continue
+			}
+			x := float64(d.nonSpaceLen()) / float64(d.imgArea)
+			if x > lo && x <= hi {
+				return 1
+			}
+		}
+		return 0
+	},
+	"html_eval": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 2 {
+			return 0
+		}
+		for _, d := range p.htmlDocs() {
+			if v, ok := d.number(a[0]); ok && compareExpr(v, a[1]) {
+				return 1
+			}
+		}
+		return 0
+	},
+	"html_range": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 2 {
+			return 0
+		}
+		lo, _ := strconv.ParseFloat(a[1], 64)
+		hi := 1e300
+		if len(a) > 2 && a[2] != "inf" {
+			hi, _ = strconv.ParseFloat(a[2], 64)
+		}
+		for _, d := range p.htmlDocs() {
+			if v, ok := d.number(a[0]); ok && v > lo && v <= hi {
+				return 1
+			}
+		}
+		return 0
+	},
+	"html_tag_balance": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 2 {
+			return 0
+		}
+		for _, d := range p.htmlDocs() {
+			if _, ok := d.tags[a[0]]; !ok {
+				continue
+			}
+			if compareExpr(float64(d.inside[a[0]]), a[1]) {
+				return 1
+			}
+		}
+		return 0
+	},
+	"html_text_match": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 2 {
+			return 0
+		}
+		re, err := CompileRegex(a[1])
+		if err != nil {
+			re, err = compilePattern(a[1], a[1], "")
+		}
+		if err != nil {
+			return 0
+		}
+		for _, d := range p.htmlDocs() {
+			var list []string
+			switch a[0] {
+			case "comment":
+				list = d.comments
+			case "title":
+				list = []string{d.title}
+			case "anchor":
+				list = d.anchors
+			}
+			for _, s := range list {
+				if re.Match(s, "") {
+					return 1
+				}
+			}
+		}
+		return 0
+	},
+}
