@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -256,17 +255,15 @@ func (c *client) data(r io.Reader) error {
 	if _, err := c.read(3); err != nil {
 		return fmt.Errorf("DATA: %w", err)
 	}
-	c.conn.SetDeadline(time.Now().Add(c.timeout))
-	dw := textproto.NewWriter(c.bw).DotWriter()
-	ew := newEOLWriter(&deadlineWriter{c: c, w: dw}, "\r\n")
+	dw := newDotWriter(&deadlineWriter{c: c, w: c.bw})
 	c.broken = true // until the final dot is out: a cut transfer must not be reused
-	if _, err := io.Copy(ew, r); err != nil {
+	if _, err := io.Copy(dw, r); err != nil {
 		return fmt.Errorf("sending data: %w", err)
 	}
-	if err := ew.Flush(); err != nil {
+	if err := dw.Close(); err != nil {
 		return fmt.Errorf("sending data: %w", err)
 	}
-	if err := dw.Close(); err != nil { // writes the final CRLF.CRLF and flushes
+	if err := c.flush(); err != nil {
 		return fmt.Errorf("sending data: %w", err)
 	}
 	c.broken = false

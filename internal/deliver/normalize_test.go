@@ -1,10 +1,12 @@
 package deliver
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
 	"net"
+	"net/textproto"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -132,3 +134,73 @@ func FuzzReadReply(f *testing.F) {
 }
 
 func asReplyError(err error, re **replyError) bool { return errors.As(err, re) }
+
+// refData is the obvious reference for newDotWriter: normalise byte by
+// byte, then let net/textproto dot-stuff.
+func refData(s string) string {
+	if s == "" {
+		return ".\r\n" // QUIRK: textproto writes an empty line first; both are valid
+	}
+	var norm []byte
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\r' && i+1 < len(s) && s[i+1] == '\n':
+			norm = append(norm, '\r', '\n')
+			i++
+		case s[i] == '\r' || s[i] == '\n':
+			norm = append(norm, '\r', '\n')
+		default:
+			norm = append(norm, s[i])
+		}
+	}
+	var b bytes.Buffer
+	bw := bufio.NewWriter(&b)
+	dw := textproto.NewWriter(bw).DotWriter()
+	dw.Write(norm)
+	dw.Close()
+	return b.String()
+}
+
+func dotData(s string, split int) string {
+	var b bytes.Buffer
+	w := newDotWriter(&b)
+	split = min(max(split, 0), len(s))
+	w.Write([]byte(s[:split]))
+	w.Write([]byte(s[split:]))
+	w.Close()
+	return b.String()
+}
+
+func TestDotWriter(t *testing.T) {
+	tests := []string{
+		"", "a", "a\r\n", ".", ".\r\n", "a\r\n.\r\nb", "\n.\n", "\r.\r\n", "\r\n.\r", "..x\n.y\r.z",
+		"no newline at end", "x\r", "x\r\r", ".\r\n.\r\n",
+	}
+	for _, s := range tests {
+		for split := range len(s) + 1 {
+			if got, want := dotData(s, split), refData(s); got != want {
+				t.Errorf("dotData(%q, split %d) = %q, want %q", s, split, got, want)
+			}
+		}
+	}
+}
+
+func FuzzDotWriter(f *testing.F) {
+	for _, s := range []string{"a\nb", "\r\r\n", "\r\n.\r\n", "\n.\n", "\r.\r\n", ".a\r\n..b"} {
+		f.Add(s, 1)
+	}
+	f.Fuzz(func(t *testing.T, s string, split int) {
+		if got, want := dotData(s, split), refData(s); got != want {
+			t.Fatalf("dotData(%q, %d) = %q, want %q", s, split, got, want)
+		}
+	})
+}
+
+func BenchmarkDotWriter(b *testing.B) {
+	data := bytes.Repeat([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\r\n"), 512)
+	w := newDotWriter(io.Discard)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		w.Write(data)
+	}
+}
