@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"mailwall/internal/clamav"
@@ -155,9 +154,10 @@ func (s *avService) Reload() error {
 	return s.native.cur.Reload()
 }
 
-// Serve opens every antivirus.clamd_listen address and answers the clamd
-// protocol until ctx is done.
-func (s *avService) Serve(ctx context.Context) error {
+// Start opens every antivirus.clamd_listen address (an error here is a
+// startup error) and answers the clamd protocol on them in the background
+// until ctx is done or Close is called.
+func (s *avService) Start(ctx context.Context) error {
 	if s == nil || s.server == nil {
 		return nil
 	}
@@ -172,17 +172,14 @@ func (s *avService) Serve(ctx context.Context) error {
 		}
 		ls = append(ls, l)
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(ls))
-	for i, l := range ls {
+	for _, l := range ls {
 		s.log.Info("clamd listener", "addr", l.Addr().String())
-		wg.Go(func() { errs[i] = s.server.Serve(ctx, l) })
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, clamd.ErrServerClosed) && !errors.Is(err, context.Canceled) {
-			return err
-		}
+		go func() {
+			err := s.server.Serve(ctx, l)
+			if err != nil && !errors.Is(err, clamd.ErrServerClosed) && !errors.Is(err, context.Canceled) {
+				s.log.Error("clamd listener stopped", "addr", l.Addr().String(), "err", err)
+			}
+		}()
 	}
 	return nil
 }
