@@ -52,7 +52,7 @@ func (e *Engine) Authenticate(ctx context.Context, c *envelope.Conn, user, pass 
 	name := strings.ToLower(user)
 	now := e.now()
 	ipKey, userKey := "ip:"+ipBlock(ip), "user:"+name
-	if until := e.throttle.blockedUntil(now, ipKey, userKey); !until.IsZero() {
+	if until := e.throttle.blockedUntil(e.cfg.Auth.Throttle, now, ipKey, userKey); !until.IsZero() {
 		e.log.Warn("auth throttled", "conn", c.ID, "ip", ip, "user", user, "until", until.UTC().Format(time.RFC3339))
 		return ErrAuthThrottled
 	}
@@ -65,7 +65,7 @@ func (e *Engine) Authenticate(ctx context.Context, c *envelope.Conn, user, pass 
 		CheckPassword(dummyHash, pass)
 	}
 	if !ok {
-		n := e.throttle.fail(now, ipKey, userKey)
+		n := e.throttle.fail(e.cfg.Auth.Throttle, now, ipKey, userKey)
 		e.log.Warn("auth failed", "conn", c.ID, "ip", ip, "user", user, "failures", n)
 		return ErrAuthInvalid
 	}
@@ -84,11 +84,11 @@ func ipBlock(ip netip.Addr) string {
 	return p.String()
 }
 
-// throttle counts failed logins per key.
+// throttle counts failed logins per key. It outlives config reloads (see
+// State), so each call gets the current settings.
 type throttle struct {
-	cfg Throttle
-	mu  sync.Mutex
-	m   map[string]*failures
+	mu sync.Mutex
+	m  map[string]*failures
 }
 
 type failures struct {
@@ -100,23 +100,23 @@ type failures struct {
 // maxThrottleKeys bounds memory under a spray of logins from many IPs.
 const maxThrottleKeys = 200_000
 
-func newThrottle(cfg Throttle) *throttle { return &throttle{cfg: cfg, m: map[string]*failures{}} }
+func newThrottle() *throttle { return &throttle{m: map[string]*failures{}} }
 
 // delay is the wait after n failures.
-func (t *throttle) delay(n int) time.Duration {
-	extra := n - t.cfg.FreeFailures
+func (t *throttle) delay(cfg Throttle, n int) time.Duration {
+	extra := n - cfg.FreeFailures
 	if extra <= 0 {
 		return 0
 	}
-	d := t.cfg.BaseDelay
-	for i := 1; i < extra && d < t.cfg.MaxDelay; i++ {
+	d := cfg.BaseDelay
+	for i := 1; i < extra && d < cfg.MaxDelay; i++ {
 		d *= 2
 	}
-	return min(d, t.cfg.MaxDelay)
+	return min(d, cfg.MaxDelay)
 }
 
 // blockedUntil returns when the first blocked key frees up, zero if none.
-func (t *throttle) blockedUntil(now time.Time, keys ...string) time.Time {
+func (t *throttle) blockedUntil(cfg Throttle, now time.Time, keys ...string) time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var until time.Time
@@ -125,7 +125,7 @@ func (t *throttle) blockedUntil(now time.Time, keys ...string) time.Time {
 		if f == nil {
 			continue
 		}
-		u := f.last.Add(t.delay(f.n))
+		u := f.last.Add(t.delay(cfg, f.n))
 		if f.locked.After(u) {
 			u = f.locked
 		}
@@ -137,11 +137,11 @@ func (t *throttle) blockedUntil(now time.Time, keys ...string) time.Time {
 }
 
 // fail records a failure for each key and returns the highest count.
-func (t *throttle) fail(now time.Time, keys ...string) int {
+func (t *throttle) fail(cfg Throttle, now time.Time, keys ...string) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.m) >= maxThrottleKeys {
-		t.sweep(now)
+		t.sweep(cfg, now)
 	}
 	top := 0
 	for _, k := range keys {
@@ -150,13 +150,13 @@ func (t *throttle) fail(now time.Time, keys ...string) int {
 			f = &failures{}
 			t.m[k] = f
 		}
-		if now.Sub(f.last) > t.cfg.Lockout+t.cfg.MaxDelay { // long quiet: start over
+		if now.Sub(f.last) > cfg.Lockout+cfg.MaxDelay { // long quiet: start over
 			f.n = 0
 		}
 		f.n++
 		f.last = now
-		if f.n >= t.cfg.LockoutAfter {
-			f.locked = now.Add(t.cfg.Lockout)
+		if f.n >= cfg.LockoutAfter {
+			f.locked = now.Add(cfg.Lockout)
 		}
 		top = max(top, f.n)
 	}
@@ -171,9 +171,9 @@ func (t *throttle) reset(keys ...string) {
 	}
 }
 
-func (t *throttle) sweep(now time.Time) {
+func (t *throttle) sweep(cfg Throttle, now time.Time) {
 	for k, f := range t.m {
-		if now.Sub(f.last) > t.cfg.Lockout+t.cfg.MaxDelay {
+		if now.Sub(f.last) > cfg.Lockout+cfg.MaxDelay {
 			delete(t.m, k)
 		}
 	}

@@ -249,3 +249,26 @@ func TestUsersFileReload(t *testing.T) {
 		t.Errorf("bob after reload: %v", err)
 	}
 }
+
+// TestStateSurvivesReload: the engine built on a config reload shares the
+// old one's State, so throttling and rate limits carry over.
+func TestStateSurvivesReload(t *testing.T) {
+	path := usersFileFor(t, map[string]string{"alice": "correct horse battery"})
+	st := NewState(nil)
+	cfg := Config{State: st, Auth: AuthConfig{UsersFile: path, Throttle: Throttle{FreeFailures: 1, LockoutAfter: 2, Lockout: time.Hour}},
+		RateLimits: RateLimits{PerUser: Limit{Daily: 1}}}
+	old, _, _ := newEngine(t, cfg)
+	c := tlsConn("198.51.100.66")
+	for range 2 {
+		old.Authenticate(context.Background(), c, "alice", "guess")
+	}
+	c.AuthUser = "alice"
+	old.Data(context.Background(), c, &envelope.Envelope{})
+	reloaded, _, _ := newEngine(t, cfg)
+	if err := reloaded.Authenticate(context.Background(), tlsConn("198.51.100.66"), "alice", "correct horse battery"); code(err) != 454 {
+		t.Errorf("after reload: %v, want still locked out (454)", err)
+	}
+	if d := reloaded.Data(context.Background(), c, &envelope.Envelope{}); d.Action != TempFail {
+		t.Errorf("after reload: daily cap forgotten: %v", d.Action)
+	}
+}

@@ -41,9 +41,10 @@ type Config struct {
 
 	Auth       AuthConfig
 	RateLimits RateLimits
-	// RateStore backs the connection rate and rate limits; nil = in memory
-	// (one node). A shared store lets several nodes count together.
-	RateStore RateStore
+	// State holds the counters (rate limits, connection rate, failed
+	// logins). Pass the same State to the engine built on each config
+	// reload so a reload forgives nothing; nil = a fresh in-memory State.
+	State *State
 }
 
 // BlockLists are the four kinds of block list users know, each with the
