@@ -115,7 +115,15 @@ func (e *Engine) ScanFile(ctx context.Context, path string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", path, err)
 	}
-	if n := st.Size(); st.Mode().IsRegular() && n > 0 && (e.o.MaxFileSize <= 0 || n <= e.o.MaxFileSize) {
+	n := st.Size()
+	fits := st.Mode().IsRegular() && n > 0 && (e.o.MaxFileSize <= 0 || n <= e.o.MaxFileSize)
+	if fits && n >= minMmap {
+		if r, err := e.scanMapped(ctx, f, n); r != nil || err == nil {
+			return r, err
+		}
+		// Mapping refused (some file systems): read it instead.
+	}
+	if fits {
 		// Read a regular file in one exact allocation.
 		b := make([]byte, n)
 		if _, err := io.ReadFull(f, b); err != nil {
