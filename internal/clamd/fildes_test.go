@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -74,3 +75,53 @@ func TestFildesWithoutDescriptor(t *testing.T) {
 }
 
 func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
+
+// TestFildesInSession passes two descriptors in one session; replies carry
+// the request numbers.
+func TestFildesInSession(t *testing.T) {
+	ts := startServer(t, ServerOptions{})
+	dir := t.TempDir()
+	var files []*os.File
+	for i, body := range []string{eicar, "clean"} {
+		p := filepath.Join(dir, string(rune('a'+i)))
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		files = append(files, f)
+	}
+	c, err := net.DialTimeout("unix", ts.unix, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	uc := c.(*net.UnixConn)
+	uc.Write([]byte("zIDSESSION\x00zPING\x00"))
+	for _, f := range files {
+		uc.Write([]byte("zFILDES\x00"))
+		if _, _, err := uc.WriteMsgUnix([]byte{0}, syscall.UnixRights(int(f.Fd())), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	uc.Write([]byte("zEND\x00"))
+	var got []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := uc.Read(buf)
+		got = append(got, buf[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	parts := strings.Split(strings.TrimSuffix(string(got), "\x00"), "\x00")
+	if len(parts) != 3 || parts[0] != "1: PONG" ||
+		!strings.HasPrefix(parts[1], "2: fd[") || !strings.HasSuffix(parts[1], "]: Eicar-Test-Signature FOUND") ||
+		!strings.HasPrefix(parts[2], "3: fd[") || !strings.HasSuffix(parts[2], "]: OK") {
+		t.Errorf("session replies %q", got)
+	}
+}

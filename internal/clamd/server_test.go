@@ -64,7 +64,7 @@ type testServer struct {
 	serveErrCh chan error
 }
 
-func startServer(t *testing.T, o ServerOptions) *testServer {
+func startServer(t testing.TB, o ServerOptions) *testServer {
 	t.Helper()
 	ts := &testServer{fake: &fakeScanner{}, serveErrCh: make(chan error, 2), shutdowns: make(chan struct{}, 2)}
 	o.OnShutdown = func() { ts.shutdowns <- struct{}{} }
