@@ -96,6 +96,49 @@ func openSocks5(c net.Conn) {
 	pipe(&bufConn{c, r}, up)
 }
 
+// openForward is a naive HTTP forward proxy: it passes any absolute-URI
+// request, headers and body to the host in the URL and copies the answer
+// back, whatever port that is.
+func openForward(c net.Conn) {
+	r := bufio.NewReader(c)
+	line, err := r.ReadString('\n')
+	f := strings.Fields(line)
+	if err != nil || len(f) < 3 || !strings.HasPrefix(f[1], "http://") {
+		io.WriteString(c, "HTTP/1.0 400 Bad Request\r\n\r\n")
+		return
+	}
+	host, path, _ := strings.Cut(strings.TrimPrefix(f[1], "http://"), "/")
+	up, err := net.DialTimeout("tcp", host, 5*time.Second)
+	if err != nil {
+		io.WriteString(c, "HTTP/1.0 502 Bad Gateway\r\n\r\n")
+		return
+	}
+	defer up.Close()
+	io.WriteString(up, f[0]+" /"+path+" "+f[2]+"\r\n")
+	pipe(&bufConn{c, r}, up)
+}
+
+// openSocks4 is an open SOCKS4 proxy.
+func openSocks4(c net.Conn) {
+	r := bufio.NewReader(c)
+	req := make([]byte, 8)
+	if _, err := io.ReadFull(r, req); err != nil || req[0] != 4 || req[1] != 1 {
+		return
+	}
+	if _, err := r.ReadString(0); err != nil { // user ID
+		return
+	}
+	ap := netip.AddrPortFrom(netip.AddrFrom4([4]byte(req[4:8])), binary.BigEndian.Uint16(req[2:4]))
+	up, err := net.DialTimeout("tcp", ap.String(), 5*time.Second)
+	if err != nil {
+		c.Write([]byte{0, 91, 0, 0, 0, 0, 0, 0})
+		return
+	}
+	defer up.Close()
+	c.Write([]byte{0, 90, 0, 0, 0, 0, 0, 0})
+	pipe(&bufConn{c, r}, up)
+}
+
 // closedProxy refuses everything, as a configured proxy should.
 func closedProxy(c net.Conn) {
 	bufio.NewReader(c).ReadString('\n')
@@ -122,6 +165,8 @@ func TestProxy(t *testing.T) {
 	}{
 		{"open CONNECT", openConnect, []string{"HTTP CONNECT"}},
 		{"open SOCKS5", openSocks5, []string{"SOCKS5"}},
+		{"open forward (POST)", openForward, []string{"HTTP POST"}},
+		{"open SOCKS4", openSocks4, []string{"SOCKS4"}},
 		{"closed", closedProxy, nil},
 	}
 	for _, tt := range tests {
