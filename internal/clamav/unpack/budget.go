@@ -176,3 +176,16 @@ func (x *run) putPartial(ctx context.Context, name string, out []byte, err error
 	}
 	return err
 }
+
+// recoverLib runs a third-party decoder and turns its panic on hostile
+// input into an error.
+// QUIRK: bodgit/sevenzip and rardecode have panicked on fuzzed archives;
+// a scanner must report "corrupt", not die.
+func recoverLib(name string, fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s decoder panic: %v", name, r)
+		}
+	}()
+	return fn()
+}

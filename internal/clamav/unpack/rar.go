@@ -19,6 +19,15 @@ const rarMaxDict = 64 << 20
 // RAR 1.5-5 via nwaples/rardecode. Encrypted headers return ErrEncrypted;
 // encrypted members are emitted as Encrypted.
 func extractRar(ctx context.Context, data []byte, x *run) error {
+	// QUIRK: rardecode searches for the signature and spins forever on some
+	// short inputs without one; SFX archives (signature later) are not read.
+	if !bytes.HasPrefix(data, []byte("Rar!\x1a\x07")) {
+		return fmt.Errorf("rar: no signature at offset 0")
+	}
+	return recoverLib("rar", func() error { return x.rar(ctx, data) })
+}
+
+func (x *run) rar(ctx context.Context, data []byte) error {
 	rr, err := rardecode.NewReader(bytes.NewReader(data), rardecode.MaxDictionarySize(rarMaxDict))
 	if err != nil {
 		return fmt.Errorf("rar header: %w", err)

@@ -16,6 +16,13 @@ import (
 // listed and returns ErrEncrypted; a member that fails to read with the
 // library's encryption hint is emitted as Encrypted.
 func extract7z(ctx context.Context, data []byte, x *run) error {
+	if !bytes.HasPrefix(data, []byte("7z\xbc\xaf\x27\x1c")) {
+		return fmt.Errorf("7z: no signature")
+	}
+	return recoverLib("7z", func() error { return x.sevenZip(ctx, data) })
+}
+
+func (x *run) sevenZip(ctx context.Context, data []byte) error {
 	zr, err := sevenzip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		if strings.Contains(err.Error(), "password") || strings.Contains(err.Error(), "encrypt") {

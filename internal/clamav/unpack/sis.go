@@ -47,6 +47,9 @@ func extractSIS(ctx context.Context, data []byte, x *run) error {
 		if rtype == 1 {
 			n = nlang
 		}
+		if base := off + 28; base+int64(8*n) > int64(len(data)) { // keeps total work linear in the input
+			return errSIS
+		}
 		dlen, _ := u32(off + 20)
 		dptr, _ := u32(off + 24)
 		name := sisName(data, dptr, dlen)

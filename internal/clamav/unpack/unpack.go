@@ -111,6 +111,8 @@ func lookup(k Kind) extractor {
 		return extractArj
 	case KindChm:
 		return extractChm
+	case KindUPX:
+		return extractUPX
 	}
 	return nil
 }
