@@ -110,9 +110,9 @@ type session struct {
 	r        *bufio.Reader
 	opt      *Options
 	greeting string
-	mu       *sync.Mutex // serialises transcript writes across hosts
 }
 
+// transcriptMu keeps transcript lines whole when hosts run in parallel.
 var transcriptMu sync.Mutex
 
 func dial(ctx context.Context, addr string, opt *Options) (*session, error) {
@@ -121,7 +121,7 @@ func dial(ctx context.Context, addr string, opt *Options) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", addr, err)
 	}
-	s := &session{addr: addr, conn: c, r: bufio.NewReader(c), opt: opt, mu: &transcriptMu}
+	s := &session{addr: addr, conn: c, r: bufio.NewReader(c), opt: opt}
 	code, line, err := s.read()
 	if err != nil || code != 220 {
 		c.Close()
@@ -242,7 +242,7 @@ func (s *session) log(line string) {
 	if s.opt.Transcript == nil {
 		return
 	}
-	s.mu.Lock()
+	transcriptMu.Lock()
 	fmt.Fprintf(s.opt.Transcript, "%s %s\n", s.addr, line)
-	s.mu.Unlock()
+	transcriptMu.Unlock()
 }
