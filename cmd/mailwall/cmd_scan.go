@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -148,22 +150,18 @@ func (r *scanRun) collect(path string, top bool) []string {
 	return out
 }
 
+// strerrorOf words an error like C's strerror, as clamscan prints it:
+// "No such file or directory" rather than "stat x: no such file or directory".
 func strerrorOf(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
 		err = pe.Err
 	}
 	s := err.Error()
 	if s == "" {
 		return s
 	}
-	return string(s[0]-('a'-'A')*boolByte(s[0] >= 'a' && s[0] <= 'z')) + s[1:]
-}
-
-func boolByte(b bool) byte {
-	if b {
-		return 1
-	}
-	return 0
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 // fileResult is the outcome of one file, printed in file order.
@@ -217,7 +215,7 @@ func (r *scanRun) report(path string, fr *fileResult) {
 	switch {
 	case fr.err != nil:
 		r.st.errors++
-		fmt.Fprintf(r.out, "%s: %v ERROR\n", path, fr.err)
+		fmt.Fprintf(r.out, "%s: %s ERROR\n", path, strerrorOf(fr.err))
 		return
 	case fr.size == 0:
 		if !r.f.infected {
