@@ -58,6 +58,8 @@ func Detect(head []byte, name string) Kind {
 		return KindPDF
 	case isUPX(head):
 		return KindUPX
+	case peImageSize(head) > 0 || len(head) >= 0x40 && string(head[:2]) == "MZ" && isPEHeader(head):
+		return KindPE
 	}
 	if i := bytes.Index(head, []byte("(This file must be converted with BinHex")); i >= 0 && i < 512 {
 		return KindBinhex
@@ -143,4 +145,10 @@ func sniffText(h []byte) Kind {
 		return KindUU
 	}
 	return KindNone
+}
+
+// isPEHeader reports "PE\0\0" at e_lfanew within head.
+func isPEHeader(h []byte) bool {
+	pe := int(binary.LittleEndian.Uint32(h[0x3c:]))
+	return pe >= 0x40 && pe+4 <= len(h) && string(h[pe:pe+4]) == "PE\x00\x00"
 }

@@ -120,6 +120,7 @@ func TestDetect(t *testing.T) {
 		{"hello\nbegin 644 x.exe\nM\nend\n", KindUU},
 		{"just some text", KindNone},
 		{"MZ\x90\x00", KindNone},
+		{"MZ" + strings.Repeat("\x00", 0x3a) + "\x40\x00\x00\x00PE\x00\x00", KindPE},
 	}
 	for _, tt := range tests {
 		if got := Detect([]byte(tt.head), ""); got != tt.want {

@@ -54,6 +54,7 @@ const (
 	KindTNEF   Kind = "tnef"
 	KindSIS    Kind = "sis"
 	KindUPX    Kind = "upx"
+	KindPE     Kind = "pe" // any other PE file: a container of embedded executables
 )
 
 // Entry is one extracted member. Data is read-only: it may alias the input
@@ -113,6 +114,8 @@ func lookup(k Kind) extractor {
 		return extractChm
 	case KindUPX:
 		return extractUPX
+	case KindPE:
+		return extractPE
 	}
 	return nil
 }

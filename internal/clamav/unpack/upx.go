@@ -16,7 +16,8 @@ import (
 // The stream is NRV2E, NRV2D or NRV2B (nrv.go); each is tried and the first
 // that ends cleanly wins. The member is the unpacked image (the original
 // sections laid out from UPX0's RVA), at most UPX0+UPX1 virtual size; the
-// PE header is not rebuilt.
+// PE header is not rebuilt; executables embedded in the image are carved
+// out (pecarve.go).
 func extractUPX(ctx context.Context, data []byte, x *run) error {
 	pe, err := parsePE(data)
 	if err != nil {
@@ -64,7 +65,10 @@ func extractUPX(ctx context.Context, data []byte, x *run) error {
 		if err := x.grow(int64(len(out))); err != nil {
 			return err
 		}
-		return x.put(ctx, Entry{Name: "upx-nrv2" + string(m), Data: out})
+		if err := x.put(ctx, Entry{Name: "upx-nrv2" + string(m), Data: out}); err != nil {
+			return err
+		}
+		return x.carvePE(ctx, out, 0)
 	}
 	return fmt.Errorf("upx: %w", lastErr)
 }
