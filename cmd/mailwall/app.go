@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"mailwall/internal/config"
@@ -20,6 +21,7 @@ import (
 	"mailwall/internal/milter"
 	"mailwall/internal/quarantine"
 	"mailwall/internal/queue"
+	"mailwall/internal/scan"
 	"mailwall/internal/smtpd"
 	"mailwall/internal/spool"
 	"mailwall/internal/web"
@@ -34,6 +36,8 @@ type app struct {
 	spool   *spool.Spool
 	queue   *queue.Queue
 	quar    *quarantine.Store
+	virus   []scan.Scanner // antivirus scanners, built once
+	av      *avService     // database reloads and the clamd listeners
 	stats   *gateway.Stats
 	smtp    *smtpd.Server
 	milter  *milter.Server
@@ -91,9 +95,17 @@ func newApp(cfg *config.Config, logger *slog.Logger) (*app, error) {
 		q.Close()
 		return nil, err
 	}
+	if cfg.Demo {
+		demoAntivirus(cfg, logger)
+	}
+	if a.virus, a.av, err = newVirusScanners(cfg, logger); err != nil {
+		q.Close()
+		return nil, err
+	}
 	gw, err := a.buildGateway(cfg)
 	if err != nil {
 		q.Close()
+		a.av.Close()
 		return nil, err
 	}
 	tlsCfg, err := smtpd.TLSConfig(cfg.SMTP.TLSCert, cfg.SMTP.TLSKey, cfg.Hostname)
@@ -118,7 +130,7 @@ func (a *app) buildGateway(cfg *config.Config) (*gateway.Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	scanners, closeScan, err := buildScanners(cfg, a.log)
+	scanners, err := a.buildScanners(cfg)
 	if err != nil {
 		closePol()
 		return nil, err
@@ -126,11 +138,10 @@ func (a *app) buildGateway(cfg *config.Config) (*gateway.Gateway, error) {
 	vc, err := verdictConfig(cfg)
 	if err != nil {
 		closePol()
-		closeScan()
 		return nil, err
 	}
 	a.mu.Lock()
-	a.closers = append(a.closers, closePol, closeScan)
+	a.closers = append(a.closers, closePol)
 	a.mu.Unlock()
 	return gateway.New(gateway.Options{
 		Hostname: cfg.Hostname, MaxMessageSize: cfg.SMTP.MaxMessageSize, MaxRecipients: cfg.SMTP.MaxRecipients,
@@ -182,6 +193,10 @@ func (a *app) start(ctx context.Context, errc chan<- error) error {
 			}
 		}()
 	}
+	a.av.SetShutdown(func() { syscall.Kill(os.Getpid(), syscall.SIGTERM) }) // clamd SHUTDOWN drains like SIGTERM
+	if err := a.av.Start(a.qctx); err != nil {
+		return err
+	}
 	if a.cfg.Web.Listen != "" {
 		l, err := net.Listen("tcp", a.cfg.Web.Listen)
 		if err != nil {
@@ -209,6 +224,9 @@ func (a *app) reload() error {
 	if err != nil {
 		return err
 	}
+	if err := a.av.Reload(); err != nil {
+		return fmt.Errorf("antivirus databases: %w", err)
+	}
 	gw, err := a.buildGateway(cfg)
 	if err != nil {
 		return err
@@ -233,6 +251,7 @@ func (a *app) shutdown(drain time.Duration) {
 	if a.web != nil {
 		a.web.Shutdown(ctx)
 	}
+	a.av.Close()
 	if a.qcancel != nil {
 		a.qcancel()
 		<-a.qdone

@@ -194,8 +194,15 @@ func freeAddr(t testing.TB) string {
 	return a
 }
 
-// baseConfig is a config with a sink next hop and quick retries.
+// baseConfig is a config with a sink next hop and quick retries. The
+// antivirus and spam engines are off unless extra configures them.
 func baseConfig(dir, nextHop string, extra string) string {
+	if !strings.Contains(extra, "antivirus:") {
+		extra += "antivirus:\n  enabled: false\n"
+	}
+	if !strings.Contains(extra, "spam:") {
+		extra += "spam:\n  enabled: false\n"
+	}
 	return fmt.Sprintf(`hostname: mx.example.test
 data_dir: %s
 local_domains: [example.test]
@@ -309,3 +316,19 @@ func listenLocal(t testing.TB) net.Listener {
 func listenOn(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
 
 func dialQuick(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, time.Second) }
+
+// eicar is the EICAR anti-virus test file.
+const eicar = `X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*`
+
+// avDB makes a ClamAV database directory holding the EICAR signature.
+func avDB(t testing.TB, dir string) string {
+	t.Helper()
+	db := filepath.Join(dir, "clamav")
+	if err := os.MkdirAll(db, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(db, "eicar.ndb"), []byte(eicarNDB), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}

@@ -102,7 +102,8 @@ postlog   unix-dgram n - n - 1 postlogd
 
 // TestPostfixMilter: real Postfix calls mailwall as its milter. A sender
 // the access map refuses is rejected by Postfix at MAIL FROM with our
-// reply; other mail passes and is delivered by Postfix.
+// reply, a virus at the end of DATA; other mail passes and is delivered
+// by Postfix.
 func TestPostfixMilter(t *testing.T) {
 	dir := t.TempDir()
 	sink := smtptest.NewSink(t)
@@ -123,7 +124,11 @@ policy:
   access_map: %s
 web:
   listen: ""
-`, dir, milterAddr, sink.Addr, access)
+antivirus:
+  database_dir: %s
+spam:
+  enabled: false
+`, dir, milterAddr, sink.Addr, access, avDB(t, dir))
 	g := startGateway(t, dir, cfg)
 	pf := startPostfix(t, sink.Addr, "smtpd_milters = inet:"+milterAddr+"\nmilter_default_action = tempfail\nmilter_protocol = 6")
 	reply, err := sendMail(pf, "spam@hacker.test", []string{"u@example.test"}, smtptest.Msg("spam@hacker.test", "u@example.test", "x", "x"))
@@ -133,6 +138,10 @@ web:
 	reply, _ = sendMail(pf, "x@spammail.test", []string{"u@example.test"}, smtptest.Msg("x@spammail.test", "u@example.test", "x", "x"))
 	if !strings.HasPrefix(reply, "550 5.7.1 No mail from spammail") {
 		t.Errorf("custom access-map reply through Postfix: %q", reply)
+	}
+	reply, _ = sendMail(pf, "ok@client.test", []string{"u@example.test"}, smtptest.Msg("ok@client.test", "u@example.test", "virus", eicar))
+	if !strings.HasPrefix(reply, "554 5.7.1 Virus found: Eicar-Test-Signature") {
+		t.Errorf("EICAR through Postfix: %q", reply)
 	}
 	reply, err = sendMail(pf, "ok@client.test", []string{"u@example.test"}, smtptest.Msg("ok@client.test", "u@example.test", "through postfix", "x"))
 	if err != nil || !strings.HasPrefix(reply, "250") {

@@ -43,6 +43,10 @@ queue:
   give_up: 1s
 web:
   listen: "127.0.0.1:0"
+antivirus:
+  enabled: false
+spam:
+  enabled: false
 `, dir, dead.Addr, sink.Addr)
 	g := startGateway(t, dir, cfg)
 	for _, from := range []string{"", "sender@client.test"} {

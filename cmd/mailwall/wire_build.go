@@ -69,7 +69,17 @@ func (p policyAdapter) TooManyErrors(c *envelope.Conn) bool { return p.e.NoteErr
 
 func (p policyAdapter) Disconnect(c *envelope.Conn) { p.e.Disconnect(c) }
 
-// buildScanners returns the content scanners for cfg, in report order.
-func buildScanners(cfg *config.Config, log *slog.Logger) ([]scan.Scanner, func(), error) {
-	return nil, func() {}, nil
+// buildScanners returns the content scanners for cfg, in report order:
+// the antivirus engines (built once per process, see app.av), then spam
+// (rules loaded again at each reload).
+func (a *app) buildScanners(cfg *config.Config) ([]scan.Scanner, error) {
+	out := append([]scan.Scanner(nil), a.virus...)
+	sp, err := newSpamScanner(cfg, a.log)
+	if err != nil {
+		return nil, err
+	}
+	if sp != nil {
+		out = append(out, sp)
+	}
+	return out, nil
 }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"mailwall/internal/smtptest"
+)
+
+// TestVirusAndSpamOverSMTP: with the native antivirus (EICAR database) and
+// the stock SpamAssassin rules, EICAR is refused with 554 5.7.1 and logged
+// as FOUND, GTUBE is tagged with X-Spam-Flag, and clean mail carries
+// X-Virus-Scanned and X-Spam-Status.
+func TestVirusAndSpamOverSMTP(t *testing.T) {
+	rules := "/usr/share/spamassassin"
+	if _, err := os.Stat(filepath.Join(rules, "50_scores.cf")); err != nil {
+		t.Skip("SpamAssassin's stock rules are not installed (bash scripts/install-deps.sh installs them)")
+	}
+	dir := t.TempDir()
+	sink := smtptest.NewSink(t)
+	g := startGateway(t, dir, baseConfig(dir, sink.Addr, `antivirus:
+  database_dir: `+avDB(t, dir)+`
+spam:
+  rules_dir: `+rules+`
+  site_rules_dir: ""
+  use_bayes: false
+  dns_tests: false
+`))
+	reply, _ := sendMail(g.SMTP, "a@client.test", []string{"u@example.test"}, smtptest.Msg("a@client.test", "u@example.test", "virus", eicar))
+	if !strings.HasPrefix(reply, "554 5.7.1 Virus found: Eicar-Test-Signature") {
+		t.Errorf("EICAR: %q", reply)
+	}
+	if g.waitLine(10*time.Second, func(l string) bool { return strings.Contains(l, ": Eicar-Test-Signature") && strings.Contains(l, " FOUND") }) == "" {
+		t.Error("no FOUND line in the mail log")
+	}
+	gtube := "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+	for _, m := range []struct{ subj, body string }{{"spam", gtube}, {"clean", "Hello Bob, see you at lunch tomorrow."}} {
+		if reply, err := sendMail(g.SMTP, "a@client.test", []string{"u@example.test"}, smtptest.Msg("a@client.test", "u@example.test", m.subj, m.body)); err != nil || !queuedRe.MatchString(reply) {
+			t.Fatalf("%s: %q %v", m.subj, reply, err)
+		}
+	}
+	waitMessages(t, sink, 2, 60*time.Second)
+	for _, m := range sink.Messages() {
+		data := string(m.Data)
+		hdr := data[:strings.Index(data, "\r\n\r\n")]
+		if !strings.Contains(hdr, "X-Virus-Scanned: mailwall") || !strings.Contains(hdr, "X-Spam-Status: ") {
+			t.Errorf("missing scanner headers:\n%s", hdr)
+		}
+		spam := strings.Contains(data, "Subject: spam")
+		if flagged := strings.Contains(hdr, "X-Spam-Flag: YES"); flagged != spam {
+			t.Errorf("X-Spam-Flag present=%v for spam=%v:\n%s", flagged, spam, hdr)
+		}
+	}
+}
