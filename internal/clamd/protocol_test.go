@@ -1,6 +1,7 @@
 package clamd
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,5 +116,37 @@ func TestCommands(t *testing.T) {
 	if ts.fake.reloads.Load() == 0 {
 		// RELOAD runs in the background; it was asked twice above.
 		t.Log("reload still running")
+	}
+}
+
+// TestMultiscanManyFiles scans a tree larger than the in-flight window:
+// every infected file is reported, in walk order, the clean ones are not.
+func TestMultiscanManyFiles(t *testing.T) {
+	ts := startServer(t, ServerOptions{})
+	dir := t.TempDir()
+	var want strings.Builder
+	for i := range 300 {
+		sub := filepath.Join(dir, fmt.Sprintf("d%d", i/100))
+		body := "clean"
+		name := filepath.Join(sub, fmt.Sprintf("f%03d", i))
+		if i%97 == 0 {
+			body = eicar
+			want.WriteString(name + ": Eicar-Test-Signature FOUND\x00")
+		}
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, cmd := range []string{"zMULTISCAN ", "zCONTSCAN "} {
+		if got := talk(t, "unix", ts.unix, []byte(cmd+dir+"\x00")); got != want.String() {
+			t.Errorf("%s: got %q, want %q", cmd, got, want.String())
+		}
+	}
+	first := strings.SplitAfter(want.String(), "\x00")[0]
+	if got := talk(t, "unix", ts.unix, []byte("zSCAN "+dir+"\x00")); got != first {
+		t.Errorf("SCAN: got %q, want %q", got, first)
 	}
 }

@@ -28,18 +28,13 @@ func (h *handler) scanPath(ctx context.Context, f Framing, name, path string) {
 		}
 		return
 	}
-	files, walkErrs := listFiles(path)
-	reported := false
-	for _, line := range walkErrs {
-		h.reply(f, line)
-		reported = true
-	}
 	stopAtFirst := name == "SCAN" || name == "ALLMATCHSCAN"
 	workers := 1
 	if name == "MULTISCAN" {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	h.scanFiles(ctx, files, all, workers, func(p string, names []string, err error) bool {
+	reported := false
+	h.scanTree(ctx, path, all, workers, func(p string, names []string, err error) bool {
 		if err == nil && len(names) == 0 {
 			return true
 		}
@@ -54,67 +49,83 @@ func (h *handler) scanPath(ctx context.Context, f Framing, name, path string) {
 	}
 }
 
-// listFiles returns the regular files under dir in lexical order, plus an
-// error reply for each directory it could not read. Symbolic links are not
-// followed, as clamd's FollowDirectorySymlinks/FollowFileSymlinks default.
-func listFiles(dir string) (files, errs []string) {
-	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			errs = append(errs, p+": Can't open directory. ERROR")
-			return nil
-		}
-		if d.Type().IsRegular() {
-			files = append(files, p)
-		}
-		return nil
-	})
-	return files, errs
+// errDirectory marks a directory that could not be read.
+var errDirectory = errors.New("Can't open directory.")
+
+// treeJob is one file of a directory scan; done is closed when its
+// result is in.
+type treeJob struct {
+	path  string
+	names []string
+	err   error
+	done  chan struct{}
 }
 
-// scanFiles scans files with up to workers at once and calls emit in file
-// order; emit returning false stops the scan.
-func (h *handler) scanFiles(ctx context.Context, files []string, all bool, workers int, emit func(string, []string, error) bool) {
-	type res struct {
-		names []string
-		err   error
-		done  chan struct{}
-	}
+// scanTree walks dir in lexical order without following symbolic links
+// (clamd's FollowDirectorySymlinks/FollowFileSymlinks default), scans the
+// regular files with up to workers at once, and calls emit for each in
+// walk order; emit returning false stops the walk. The walk streams: only
+// a window of 2*workers files is in flight, whatever the tree's size.
+func (h *handler) scanTree(ctx context.Context, dir string, all bool, workers int, emit func(string, []string, error) bool) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	results := make([]res, len(files))
-	for i := range results {
-		results[i].done = make(chan struct{})
-	}
-	next := make(chan int)
+	order := make(chan *treeJob, 2*workers)
+	work := make(chan *treeJob)
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i].names, results[i].err = h.s.scanner.ScanFile(ctx, files[i], all)
+		wg.Go(func() {
+			for j := range work {
+				j.names, j.err = h.s.scanner.ScanFile(ctx, j.path, all)
 				h.s.scanned.Add(1)
-				close(results[i].done)
+				close(j.done)
 			}
-		}()
+		})
 	}
 	go func() {
-		defer close(next)
-		for i := range files {
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				return
+		defer close(order)
+		defer close(work)
+		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				return filepath.SkipAll
 			}
-		}
+			var j *treeJob
+			switch {
+			case err != nil && d != nil && d.IsDir():
+				j = &treeJob{path: p, err: errDirectory, done: make(chan struct{})}
+				close(j.done)
+			case err != nil || !d.Type().IsRegular():
+				return nil
+			default:
+				j = &treeJob{path: p, done: make(chan struct{})}
+			}
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return filepath.SkipAll
+			}
+			if j.err == nil {
+				select {
+				case work <- j:
+				case <-ctx.Done():
+					return filepath.SkipAll
+				}
+			}
+			return nil
+		})
 	}()
-	for i := range files {
-		<-results[i].done
-		if !emit(files[i], results[i].names, results[i].err) {
+	for j := range order {
+		select {
+		case <-j.done:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil || !emit(j.path, j.names, j.err) {
+			cancel()
 			break
 		}
 	}
 	cancel()
+	for range order {
+	}
 	wg.Wait()
 }
 
