@@ -71,9 +71,10 @@ func (e *Engine) overLimit(ctx context.Context, key string, l Limit, env *envelo
 		}
 	}
 	day := now.UTC().Format("20060102")
-	end := now.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
+	// Keys carry the day; they may go once the day is over.
+	ttl := now.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour).Sub(now)
 	if l.Daily > 0 {
-		n, err := e.rates.Incr(ctx, "daily:"+day+":"+key, 1, end)
+		n, err := e.rates.Incr(ctx, "daily:"+day+":"+key, 1, ttl)
 		if err != nil {
 			return "", fmt.Errorf("daily count %s: %w", key, err)
 		}
@@ -86,7 +87,7 @@ func (e *Engine) overLimit(ctx context.Context, key string, l Limit, env *envelo
 		for i, r := range env.Rcpts {
 			rcpts[i] = strings.ToLower(r.String())
 		}
-		n, err := e.rates.AddMembers(ctx, "rcpts:"+day+":"+key, rcpts, l.NewRcptsDaily, end)
+		n, err := e.rates.AddMembers(ctx, "rcpts:"+day+":"+key, rcpts, l.NewRcptsDaily, ttl)
 		if err != nil {
 			return "", fmt.Errorf("recipient set %s: %w", key, err)
 		}

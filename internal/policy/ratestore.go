@@ -15,11 +15,11 @@ type RateStore interface {
 	// tokens and refills at r.N per r.Per; false when the bucket is empty.
 	Take(ctx context.Context, key string, r Rate, now time.Time) (bool, error)
 	// Incr adds n to counter key and returns the new value. The key may be
-	// dropped after expires (callers put the period in the key).
-	Incr(ctx context.Context, key string, n int, expires time.Time) (int, error)
-	// AddMembers adds members to set key (disappearing at expires) and
+	// dropped ttl after its creation (callers put the period in the key).
+	Incr(ctx context.Context, key string, n int, ttl time.Duration) (int, error)
+	// AddMembers adds members to set key (dropped ttl after creation) and
 	// returns its size; the set may stop growing past limit+1.
-	AddMembers(ctx context.Context, key string, members []string, limit int, expires time.Time) (int, error)
+	AddMembers(ctx context.Context, key string, members []string, limit int, ttl time.Duration) (int, error)
 }
 
 // MemoryStore is a RateStore in process memory.
@@ -81,13 +81,12 @@ func (s *MemoryStore) Take(_ context.Context, key string, r Rate, now time.Time)
 }
 
 // Incr implements RateStore.
-func (s *MemoryStore) Incr(_ context.Context, key string, n int, expires time.Time) (int, error) {
+func (s *MemoryStore) Incr(_ context.Context, key string, n int, ttl time.Duration) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.maybeSweep(time.Now())
 	c := s.counts[key]
 	if c == nil {
-		c = &counter{expires: expires}
+		c = &counter{expires: time.Now().Add(ttl)}
 		s.counts[key] = c
 	}
 	c.n += n
@@ -95,13 +94,12 @@ func (s *MemoryStore) Incr(_ context.Context, key string, n int, expires time.Ti
 }
 
 // AddMembers implements RateStore.
-func (s *MemoryStore) AddMembers(_ context.Context, key string, members []string, limit int, expires time.Time) (int, error) {
+func (s *MemoryStore) AddMembers(_ context.Context, key string, members []string, limit int, ttl time.Duration) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.maybeSweep(time.Now())
 	st := s.sets[key]
 	if st == nil {
-		st = &set{m: map[string]struct{}{}, expires: expires}
+		st = &set{m: map[string]struct{}{}, expires: time.Now().Add(ttl)}
 		s.sets[key] = st
 	}
 	for _, m := range members {
@@ -113,6 +111,9 @@ func (s *MemoryStore) AddMembers(_ context.Context, key string, members []string
 	return len(st.m), nil
 }
 
+// maybeSweep drops, every sweepEvery operations, buckets full again by
+// the caller's clock (now) and counters and sets expired by the wall clock
+// (their TTLs were set from it).
 func (s *MemoryStore) maybeSweep(now time.Time) {
 	s.ops++
 	if s.ops%sweepEvery != 0 {
@@ -123,13 +124,14 @@ func (s *MemoryStore) maybeSweep(now time.Time) {
 			delete(s.buckets, k)
 		}
 	}
+	wall := time.Now()
 	for k, c := range s.counts {
-		if now.After(c.expires) {
+		if wall.After(c.expires) {
 			delete(s.counts, k)
 		}
 	}
 	for k, st := range s.sets {
-		if now.After(st.expires) {
+		if wall.After(st.expires) {
 			delete(s.sets, k)
 		}
 	}
