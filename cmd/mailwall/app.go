@@ -29,22 +29,23 @@ import (
 
 // app is the running gateway: what serve wires together by hand.
 type app struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	mlog    *maillog.Log
-	mlogW   io.Closer
-	spool   *spool.Spool
-	queue   *queue.Queue
-	quar    *quarantine.Store
-	virus   []scan.Scanner // antivirus scanners, built once
-	av      *avService     // database reloads and the clamd listeners
-	stats   *gateway.Stats
-	smtp    *smtpd.Server
-	milter  *milter.Server
-	web     *http.Server
-	addrs   []string
-	webAddr string
-	closers []func()
+	cfg       *config.Config
+	log       *slog.Logger
+	mlog      *maillog.Log
+	mlogW     io.Closer
+	spool     *spool.Spool
+	queue     *queue.Queue
+	quar      *quarantine.Store
+	deliverer *deliver.Deliverer
+	virus     []scan.Scanner // antivirus scanners, built once
+	av        *avService     // database reloads and the clamd listeners
+	stats     *gateway.Stats
+	smtp      *smtpd.Server
+	milter    *milter.Server
+	web       *http.Server
+	addrs     []string
+	webAddr   string
+	closers   []func()
 
 	qctx    context.Context
 	qcancel context.CancelFunc
@@ -82,6 +83,7 @@ func newApp(cfg *config.Config, logger *slog.Logger) (*app, error) {
 		DNSServers: cfg.DNS.Servers,
 		Log:        logger,
 	})
+	a.deliverer = d
 	q, err := queue.Open(filepath.Join(cfg.DataDir, "queue.db"), sp, d, queue.Config{
 		Retry: cfg.Queue.Retry, GiveUp: cfg.Queue.GiveUp, Hostname: cfg.Hostname,
 		Concurrency: cfg.Delivery.Concurrency, PerDestination: cfg.Delivery.PerDestination,
@@ -261,6 +263,9 @@ func (a *app) shutdown(drain time.Duration) {
 func (a *app) close() {
 	if a.queue != nil {
 		a.queue.Close()
+	}
+	if a.deliverer != nil {
+		a.deliverer.Close() // idle cached connections to next hops
 	}
 	a.mu.Lock()
 	for _, c := range a.closers {
