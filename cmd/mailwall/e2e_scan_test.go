@@ -33,7 +33,9 @@ spam:
 	if !strings.HasPrefix(reply, "554 5.7.1 Virus found: Eicar-Test-Signature") {
 		t.Errorf("EICAR: %q", reply)
 	}
-	if g.waitLine(10*time.Second, func(l string) bool { return strings.Contains(l, ": Eicar-Test-Signature") && strings.Contains(l, " FOUND") }) == "" {
+	if g.waitLine(10*time.Second, func(l string) bool {
+		return strings.Contains(l, ": Eicar-Test-Signature") && strings.Contains(l, " FOUND")
+	}) == "" {
 		t.Error("no FOUND line in the mail log")
 	}
 	gtube := "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
