@@ -62,7 +62,7 @@ const sweepEvery = 4096
 func (s *MemoryStore) Take(_ context.Context, key string, r Rate, now time.Time) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.maybeSweep(now)
+	s.maybeSweep(&now)
 	b := s.buckets[key]
 	if b == nil {
 		b = &bucket{tokens: float64(r.N), last: now}
@@ -84,6 +84,7 @@ func (s *MemoryStore) Take(_ context.Context, key string, r Rate, now time.Time)
 func (s *MemoryStore) Incr(_ context.Context, key string, n int, ttl time.Duration) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.maybeSweep(nil)
 	c := s.counts[key]
 	if c == nil {
 		c = &counter{expires: time.Now().Add(ttl)}
@@ -97,6 +98,7 @@ func (s *MemoryStore) Incr(_ context.Context, key string, n int, ttl time.Durati
 func (s *MemoryStore) AddMembers(_ context.Context, key string, members []string, limit int, ttl time.Duration) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.maybeSweep(nil)
 	st := s.sets[key]
 	if st == nil {
 		st = &set{m: map[string]struct{}{}, expires: time.Now().Add(ttl)}
@@ -112,16 +114,18 @@ func (s *MemoryStore) AddMembers(_ context.Context, key string, members []string
 }
 
 // maybeSweep drops, every sweepEvery operations, buckets full again by
-// the caller's clock (now) and counters and sets expired by the wall clock
-// (their TTLs were set from it).
-func (s *MemoryStore) maybeSweep(now time.Time) {
+// the caller's clock (bucketsNow, when given) and counters and sets expired
+// by the wall clock (their TTLs were set from it).
+func (s *MemoryStore) maybeSweep(bucketsNow *time.Time) {
 	s.ops++
 	if s.ops%sweepEvery != 0 {
 		return
 	}
-	for k, b := range s.buckets {
-		if now.After(b.idle) {
-			delete(s.buckets, k)
+	if bucketsNow != nil {
+		for k, b := range s.buckets {
+			if bucketsNow.After(b.idle) {
+				delete(s.buckets, k)
+			}
 		}
 	}
 	wall := time.Now()
