@@ -57,6 +57,11 @@ func (e *Engine) Authenticate(ctx context.Context, c *envelope.Conn, user, pass 
 		return ErrAuthThrottled
 	}
 	u, known := e.users.get(now)[name]
+	select { // bound memory: each argon2id check holds its m KiB
+	case e.hashSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ErrAuthThrottled
+	}
 	ok := false
 	if known && !u.Disabled() {
 		ok = CheckPassword(u.Hash, pass)
@@ -64,6 +69,7 @@ func (e *Engine) Authenticate(ctx context.Context, c *envelope.Conn, user, pass 
 		dummyOnce.Do(func() { dummyHash, _ = HashPassword("mailwall-dummy-password") })
 		CheckPassword(dummyHash, pass)
 	}
+	<-e.hashSlots
 	if !ok {
 		n := e.throttle.fail(e.cfg.Auth.Throttle, now, ipKey, userKey)
 		e.log.Warn("auth failed", "conn", c.ID, "ip", ip, "user", user, "failures", n)

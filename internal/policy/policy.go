@@ -96,6 +96,7 @@ type Engine struct {
 	rates                      RateStore
 	throttle                   *throttle
 	conns                      *connState
+	hashSlots                  chan struct{}
 	now                        func() time.Time
 }
 
@@ -126,7 +127,7 @@ func New(cfg Config, log *slog.Logger, dns DNSBL) (*Engine, error) {
 	if st == nil {
 		st = NewState(nil)
 	}
-	e.rates, e.throttle, e.conns = st.rates, st.throttle, st.conns
+	e.rates, e.throttle, e.conns, e.hashSlots = st.rates, st.throttle, st.conns, st.hashSlots
 	if cfg.AccessMap != "" {
 		a, err := openAccessFile(cfg.AccessMap, log)
 		if err != nil {
