@@ -272,3 +272,23 @@ func TestStateSurvivesReload(t *testing.T) {
 		t.Errorf("after reload: daily cap forgotten: %v", d.Action)
 	}
 }
+
+// TestAuthBoundedChecks: when every password-check slot is busy, a login
+// waits; if its context ends first it gets 454, not a check.
+func TestAuthBoundedChecks(t *testing.T) {
+	path := usersFileFor(t, map[string]string{"alice": "correct horse battery"})
+	st := NewState(nil)
+	e, _, _ := newEngine(t, Config{State: st, Auth: AuthConfig{UsersFile: path}})
+	for range cap(st.hashSlots) {
+		st.hashSlots <- struct{}{}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := e.Authenticate(ctx, tlsConn("198.51.100.1"), "alice", "correct horse battery"); !errors.Is(err, ErrAuthThrottled) {
+		t.Errorf("all slots busy, context done: %v, want 454", err)
+	}
+	<-st.hashSlots
+	if err := e.Authenticate(context.Background(), tlsConn("198.51.100.1"), "alice", "correct horse battery"); err != nil {
+		t.Errorf("a slot free: %v", err)
+	}
+}
