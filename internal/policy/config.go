@@ -8,7 +8,9 @@ import (
 // Config is what the engine needs; cmd/mailwall maps the YAML into it.
 // Zero values mean "off" unless a default is named.
 type Config struct {
-	// Hostname is our name (used to spot our own name in senders).
+	// Hostname is our host name. Mail to it is relayed like any other
+	// domain unless it is also in LocalDomains (as Postfix's myhostname is
+	// only local when listed in mydestination).
 	Hostname string
 	// LocalDomains: mail for them is accepted from anyone. A leading dot
 	// (".example.test") also matches every subdomain.
