@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Scan throughput and memory: mailwall's clamd listener (native engine) vs
+# Scan throughput and memory: `mailwall serve`'s clamd listener (native engine) vs
 # ClamAV's clamd, same database, same files, same INSTREAM client, same run.
 #
 #   bench/clamd/run.sh            (from the repository root)
 #   env: RUNS=3 N=1000 PASSES=3 PAR=2*nproc HDB=100000 NDB=10000 LDB=500 WORK=<temp dir>
-#        MW_GOGC=50 (mailwall's GC target; GOGC=50 for `mailwall serve` gives the same)
+#        MW_GOGC=50 (GOGC of the mailwall process)
 #
 # The database is generated (EICAR + random .hdb/.ndb/.ldb signatures, the
 # shape of a real one, >= 100k entries); the corpus is generated mail with
@@ -25,6 +25,7 @@ hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
 command -v clamd > /dev/null || { log "clamd not installed (apt-get install clamav-daemon)"; exit 1; }
 go build -o "$WORK/clamdbench" ./bench/clamd/clamdbench
+go build -o "$WORK/mailwall" ./cmd/mailwall
 [ -f "$WORK/db/bench.hdb" ] || "$WORK/clamdbench" gendb -out "$WORK/db" -hdb "$HDB" -ndb "$NDB" -ldb "$LDB" >&2
 [ -f "$WORK/corpus/list.txt" ] || "$WORK/clamdbench" gencorpus -out "$WORK/corpus" -n "$N" >&2
 BYTES=$(xargs stat -c %s < "$WORK/corpus/list.txt" | awk '{s+=$1} END{printf "%.1f", s/1e6}')
@@ -72,10 +73,29 @@ clamd -c "$WORK/clamd.conf" > "$WORK/clamd.out" 2>&1 & CL_PID=$!
 wait_sock "$WORK/clamd.sock" "$CL_PID" clamd
 CL_LOAD=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
 t0=$(date +%s.%N)
-"$WORK/clamdbench" serve -db "$WORK/db" -sock "$WORK/mailwall.sock" -max-connections 12 -gogc "$MW_GOGC" 2> "$WORK/mailwall.out" & MW_PID=$!
+cat > "$WORK/mailwall.yaml" << CONF
+hostname: bench.example.test
+data_dir: $WORK/mailwall-data
+local_domains: [example.test]
+smtp:
+  listen: ["127.0.0.1:0"]
+routes:
+  - domains: ["*"]
+    next_hop: "smtp://127.0.0.1:9"
+web:
+  listen: ""
+log:
+  level: warn
+antivirus:
+  database_dir: $WORK/db
+  clamd_listen: ["unix:$WORK/mailwall.sock"]
+spam:
+  enabled: false
+CONF
+GOGC="$MW_GOGC" "$WORK/mailwall" serve --config "$WORK/mailwall.yaml" > "$WORK/mailwall.out" 2>&1 & MW_PID=$!
 wait_sock "$WORK/mailwall.sock" "$MW_PID" mailwall
 MW_LOAD=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
-log "ready: clamd in ${CL_LOAD}s ($(grep -o 'Loaded [0-9]* signatures' "$WORK/clamd.log" | tail -1)), mailwall in ${MW_LOAD}s ($(cat "$WORK/mailwall.out"))"
+log "ready: clamd in ${CL_LOAD}s ($(grep -o 'Loaded [0-9]* signatures' "$WORK/clamd.log" | tail -1)), mailwall serve in ${MW_LOAD}s"
 CL_IDLE=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$CL_PID/status")
 MW_IDLE=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$MW_PID/status")
 

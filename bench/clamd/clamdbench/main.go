@@ -1,11 +1,12 @@
 // Command clamdbench is the harness of the clamd benchmark (see
-// ../run.sh): it generates a signature database and a mail corpus, serves
-// mailwall's clamd protocol listener over the native engine, and drives
-// any clamd (ClamAV's or mailwall's) with parallel INSTREAM clients.
+// ../run.sh): it generates a signature database and a mail corpus and
+// drives any clamd (ClamAV's or `mailwall serve`'s) with parallel INSTREAM
+// clients. Its serve subcommand runs the clamd listener alone over the
+// native engine, with an optional CPU profile, to find hot spots.
 //
 //	clamdbench gendb     -out DIR [-hdb 100000 -ndb 10000 -ldb 500 -seed 7]
 //	clamdbench gencorpus -out DIR [-n 1000 -seed 42]   (writes DIR/list.txt)
-//	clamdbench serve     -db DIR -sock PATH
+//	clamdbench serve     -db DIR -sock PATH [-gogc 50 -cpuprofile FILE]
 //	clamdbench load      -sock PATH -list FILE [-parallel 4 -passes 1]
 package main
 

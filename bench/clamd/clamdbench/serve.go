@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -58,7 +59,16 @@ func serve(args []string) error {
 	sock := fs.String("sock", "", "unix socket path")
 	conns := fs.Int("max-connections", 12, "connections served at once (clamd MaxThreads)")
 	gogc := fs.Int("gogc", 0, "garbage collector target percent (as GOGC); 0 = runtime default")
+	prof := fs.String("cpuprofile", "", "write a CPU profile here until exit")
 	fs.Parse(args)
+	if *prof != "" {
+		pf, err := os.Create(*prof)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(pf)
+		defer pprof.StopCPUProfile()
+	}
 	if *gogc > 0 {
 		debug.SetGCPercent(*gogc)
 	}
