@@ -173,7 +173,7 @@ func TestAgreement(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tp, fp, fn, same, decided, n int
-	fpBy, fnBy := map[string]int{}, map[string]int{}
+	fpBy, fnBy, notActive := map[string]int{}, map[string]int{}, map[string]int{}
 	var worst []string
 	for _, f := range files {
 		out, ok := sa[f]
@@ -196,6 +196,8 @@ func TestAgreement(t *testing.T) {
 		for _, name := range v.tests {
 			if r := rs.rules[name]; r != nil && r.runs(res.ScoreSet) {
 				saSet[name] = true
+			} else {
+				notActive[name]++
 			}
 		}
 		mwSet := map[string]bool{}
@@ -237,6 +239,7 @@ func TestAgreement(t *testing.T) {
 		n, f1, tp, fp, fn, 100*float64(same)/float64(n), 100*float64(decided)/float64(n))
 	t.Logf("mailwall-only hits: %v", topN(fpBy, 25))
 	t.Logf("spamassassin-only hits: %v", topN(fnBy, 25))
+	t.Logf("spamassassin hits on rules not active in mailwall: %v", topN(notActive, 30))
 	if len(worst) > 20 {
 		worst = worst[:20]
 	}

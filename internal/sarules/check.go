@@ -104,16 +104,30 @@ func subjects(list []string) []*subjectText {
 
 // runs reports whether r runs in score set set.
 func (r *Rule) runs(set int) bool {
-	if r.inactive != "" || r.scores[set] == 0 {
+	if r.scores[set] == 0 {
 		return false
+	}
+	return r.whyNot(set) == ""
+}
+
+// whyNot says why r does not run in score set set ("" = it runs), apart
+// from a zero score.
+func (r *Rule) whyNot(set int) string {
+	if r.inactive != "" {
+		return r.inactive
 	}
 	if r.Net && set&1 == 0 {
-		return false
+		return "network test"
 	}
 	if r.Learn && set&2 == 0 {
-		return false
+		return "Bayes test"
 	}
-	return true
+	for _, d := range r.blockedBy {
+		if !(d.Net && set&1 == 0) && !(d.Learn && set&2 == 0) {
+			return "depends on inactive " + d.Name
+		}
+	}
+	return ""
 }
 
 // Check scores m. It is safe to call concurrently.

@@ -48,15 +48,18 @@ func (p *parser) finish() {
 	}
 	rs.sortMetas()
 	for _, r := range rs.metas {
-		if r.inactive != "" {
-			continue
-		}
+		// a meta over a rule mailwall cannot run is not computed as
+		// SpamAssassin computes it: it is blocked in every score set
+		// where that rule would run (runs).
 		for _, d := range r.Meta.deps {
-			if dr := rs.rules[d]; dr != nil && dr.inactive != "" {
-				// the meta cannot be computed as SpamAssassin does
-				r.inactive = "depends on inactive " + d
-				break
+			dr := rs.rules[d]
+			if dr == nil {
+				continue
 			}
+			if dr.inactive != "" {
+				r.blockedBy = append(r.blockedBy, dr)
+			}
+			r.blockedBy = append(r.blockedBy, dr.blockedBy...)
 		}
 	}
 	for _, r := range rs.order {

@@ -20,7 +20,18 @@ var headerEvals = map[string]evalFunc{
 		hi, _ := strconv.Atoi(a[2])
 		return btoi(n >= lo && n <= hi)
 	},
-	"check_for_shifted_date":          checkShiftedDate,
+	"check_for_shifted_date": checkShiftedDate,
+	"check_all_trusted": func(p *pms, r *Rule, a []string) int {
+		ri := p.relays()
+		return btoi(len(ri.trusted) > 0 && len(ri.untrusted) == 0 && ri.unparseable == 0)
+	},
+	"check_no_relays": func(p *pms, r *Rule, a []string) int {
+		ri := p.relays()
+		return btoi(len(ri.trusted) == 0 && len(ri.untrusted) == 0 && ri.unparseable == 0)
+	},
+	"check_relays_unparseable": func(p *pms, r *Rule, a []string) int {
+		return btoi(p.relays().unparseable > 0)
+	},
 	"subject_is_all_caps":             subjectAllCaps,
 	"check_illegal_chars":             checkIllegalChars,
 	"check_for_forged_received_trail": func(p *pms, r *Rule, a []string) int { return 0 },

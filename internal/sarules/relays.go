@@ -112,7 +112,9 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	} else if m := rcvdLeadIP.FindStringSubmatch(s); m != nil {
 		r.ip = m[1]
 	} else {
-		return nil, true
+		// QUIRK: SpamAssassin knows many IP-less local formats and skips
+		// them; mailwall skips every from-header without an address.
+		return nil, false
 	}
 	if r.helo == "" {
 		r.helo = first
