@@ -11,7 +11,7 @@
 # text, HTML, binary, zipped and PDF-like attachments, 2% carrying EICAR.
 # Both daemons listen on private unix sockets in WORK and are stopped by PID.
 # Peak RSS is the kernel's VmHWM of each daemon. Last line:
-#   clamd-bench: mailwall X MB/s Y files/s rss A MB | clamd X MB/s Y files/s rss B MB | ratio R x MB/s, M x rss
+#   clamd-bench: mailwall X MB/s Y files/s C MB/cpu-s rss A MB | clamd ... | ratio R x MB/s, Q x MB/cpu-s, M x rss
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS="${RUNS:-3}"; N="${N:-1000}"; PASSES="${PASSES:-3}"; PAR="${PAR:-$(( $(nproc) * 2 ))}"
@@ -21,6 +21,7 @@ mkdir -p "$WORK"
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2 }'; }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<< "$2"; }
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/hz}' "/proc/$1/stat"; }   # user+system CPU so far
 hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
 command -v clamd > /dev/null || { log "clamd not installed (apt-get install clamav-daemon)"; exit 1; }
@@ -101,17 +102,23 @@ MW_IDLE=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$MW_PID/status")
 
 run() { "$WORK/clamdbench" load -sock "$1" -list "$WORK/corpus/list.txt" -parallel "$PAR" -passes "$2"; }
 run "$WORK/clamd.sock" 1 > /dev/null; run "$WORK/mailwall.sock" 1 > /dev/null   # warm-up
-cl_mbs=(); cl_fps=(); mw_mbs=(); mw_fps=()
+cl_mbs=(); cl_fps=(); mw_mbs=(); mw_fps=(); cl_cpu=0; mw_cpu=0
 for ((r = 1; r <= RUNS; r++)); do   # alternate so both see the same machine load
-  line=$(run "$WORK/clamd.sock" "$PASSES"); log "clamd    run $r: $line"
+  c0=$(cpu_s "$CL_PID"); line=$(run "$WORK/clamd.sock" "$PASSES"); c1=$(cpu_s "$CL_PID"); log "clamd    run $r: $line cpu_s=$(awk -v a="$c0" -v b="$c1" 'BEGIN{print b-a}')"
+  cl_cpu=$(awk -v t="$cl_cpu" -v a="$c0" -v b="$c1" 'BEGIN{print t+b-a}')
   cl_mbs+=("$(field mb_per_s "$line")"); cl_fps+=("$(field files_per_s "$line")"); cl_found=$(field found "$line")
-  line=$(run "$WORK/mailwall.sock" "$PASSES"); log "mailwall run $r: $line"
+  c0=$(cpu_s "$MW_PID"); line=$(run "$WORK/mailwall.sock" "$PASSES"); c1=$(cpu_s "$MW_PID"); log "mailwall run $r: $line cpu_s=$(awk -v a="$c0" -v b="$c1" 'BEGIN{print b-a}')"
+  mw_cpu=$(awk -v t="$mw_cpu" -v a="$c0" -v b="$c1" 'BEGIN{print t+b-a}')
   mw_mbs+=("$(field mb_per_s "$line")"); mw_fps+=("$(field files_per_s "$line")"); mw_found=$(field found "$line")
 done
 CL_MBS=$(median "${cl_mbs[@]}"); CL_FPS=$(median "${cl_fps[@]}"); CL_RSS=$(hwm_mb "$CL_PID")
 MW_MBS=$(median "${mw_mbs[@]}"); MW_FPS=$(median "${mw_fps[@]}"); MW_RSS=$(hwm_mb "$MW_PID")
 [ "$cl_found" = "$mw_found" ] || log "WARNING: found differs: clamd $cl_found, mailwall $mw_found"
 log "idle rss: clamd $CL_IDLE MB, mailwall $MW_IDLE MB; found per run: clamd $cl_found, mailwall $mw_found"
-awk -v mm="$MW_MBS" -v mf="$MW_FPS" -v mr="$MW_RSS" -v cm="$CL_MBS" -v cf="$CL_FPS" -v cr="$CL_RSS" -v n="$RUNS" -v g="$MW_GOGC" 'BEGIN{
-  printf "clamd-bench: mailwall %.1f MB/s %.1f files/s rss %d MB | clamd %.1f MB/s %.1f files/s rss %d MB | ratio %.2fx MB/s, %.2fx rss (median of %d, mailwall GOGC=%d)\n",
-    mm, mf, mr, cm, cf, cr, mm/cm, mr/cr, n, g }'
+# MB per CPU-second of the daemon: the cost of scanning, steadier than wall
+# time on a machine shared with other work.
+TOTAL_MB=$(awk -v b="$BYTES" -v p="$PASSES" -v r="$RUNS" 'BEGIN{print b*p*r}')
+log "MB per CPU-second: clamd $(awk -v m="$TOTAL_MB" -v c="$cl_cpu" 'BEGIN{printf "%.1f", m/c}'), mailwall $(awk -v m="$TOTAL_MB" -v c="$mw_cpu" 'BEGIN{printf "%.1f", m/c}')"
+awk -v mc="$(awk -v m="$TOTAL_MB" -v c="$mw_cpu" 'BEGIN{print m/c}')" -v cc="$(awk -v m="$TOTAL_MB" -v c="$cl_cpu" 'BEGIN{print m/c}')" -v mm="$MW_MBS" -v mf="$MW_FPS" -v mr="$MW_RSS" -v cm="$CL_MBS" -v cf="$CL_FPS" -v cr="$CL_RSS" -v n="$RUNS" -v g="$MW_GOGC" 'BEGIN{
+  printf "clamd-bench: mailwall %.1f MB/s %.1f files/s %.1f MB/cpu-s rss %d MB | clamd %.1f MB/s %.1f files/s %.1f MB/cpu-s rss %d MB | ratio %.2fx MB/s, %.2fx MB/cpu-s, %.2fx rss (median of %d, mailwall GOGC=%d)\n",
+    mm, mf, mc, mr, cm, cf, cc, cr, mm/cm, mc/cc, mr/cr, n, g }'
