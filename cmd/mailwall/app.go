@@ -19,6 +19,7 @@ import (
 	"mailwall/internal/gateway"
 	"mailwall/internal/maillog"
 	"mailwall/internal/milter"
+	"mailwall/internal/policy"
 	"mailwall/internal/quarantine"
 	"mailwall/internal/queue"
 	"mailwall/internal/scan"
@@ -29,23 +30,25 @@ import (
 
 // app is the running gateway: what serve wires together by hand.
 type app struct {
-	cfg       *config.Config
-	log       *slog.Logger
-	mlog      *maillog.Log
-	mlogW     io.Closer
-	spool     *spool.Spool
-	queue     *queue.Queue
-	quar      *quarantine.Store
-	deliverer *deliver.Deliverer
-	virus     []scan.Scanner // antivirus scanners, built once
-	av        *avService     // database reloads and the clamd listeners
-	stats     *gateway.Stats
-	smtp      *smtpd.Server
-	milter    *milter.Server
-	web       *http.Server
-	addrs     []string
-	webAddr   string
-	closers   []func()
+	cfg   *config.Config
+	log   *slog.Logger
+	mlog  *maillog.Log
+	mlogW io.Closer
+	spool *spool.Spool
+	queue *queue.Queue
+	quar  *quarantine.Store
+	// policyState: rate-limit and throttling counters, kept across reloads.
+	policyState *policy.State
+	deliverer   *deliver.Deliverer
+	virus       []scan.Scanner // antivirus scanners, built once
+	av          *avService     // database reloads and the clamd listeners
+	stats       *gateway.Stats
+	smtp        *smtpd.Server
+	milter      *milter.Server
+	web         *http.Server
+	addrs       []string
+	webAddr     string
+	closers     []func()
 
 	qctx    context.Context
 	qcancel context.CancelFunc
@@ -54,7 +57,7 @@ type app struct {
 }
 
 func newApp(cfg *config.Config, logger *slog.Logger) (*app, error) {
-	a := &app{cfg: cfg, log: logger, stats: &gateway.Stats{}}
+	a := &app{cfg: cfg, log: logger, stats: &gateway.Stats{}, policyState: policy.NewState(nil)}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
@@ -128,7 +131,7 @@ func newApp(cfg *config.Config, logger *slog.Logger) (*app, error) {
 
 // buildGateway builds the pipeline for cfg (at start and on reload).
 func (a *app) buildGateway(cfg *config.Config) (*gateway.Gateway, error) {
-	pol, closePol, err := buildPolicy(cfg, a.log)
+	pol, closePol, err := buildPolicy(cfg, a.log, a.policyState)
 	if err != nil {
 		return nil, err
 	}

@@ -12,12 +12,15 @@ import (
 	"mailwall/internal/scan"
 )
 
-// buildPolicy returns the pre-DATA policy chain for cfg.
-func buildPolicy(cfg *config.Config, log *slog.Logger) (gateway.Policy, func(), error) {
+// buildPolicy returns the pre-DATA policy chain for cfg. state carries
+// the counters (rate limits, login throttling) across reloads, so a SIGHUP
+// forgives nothing.
+func buildPolicy(cfg *config.Config, log *slog.Logger, state *policy.State) (gateway.Policy, func(), error) {
 	pc, err := policyConfig(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
+	pc.State = state
 	e, err := policy.New(pc, log, dnsbl.New(cfg.DNS.Servers, cfg.DNS.Timeout))
 	if err != nil {
 		return nil, nil, err
