@@ -60,7 +60,9 @@ func (b *builder) parseAll(report lineFn) {
 			continue
 		}
 		if !loadable[f.ext] {
-			b.skip("unsupported file " + f.ext)
+			if !metadataFile(f) {
+				b.skip("unsupported file " + f.ext)
+			}
 			continue
 		}
 		b.db.stats.Files++
@@ -171,4 +173,10 @@ func (b *builder) addBody(s bodySig) {
 	default:
 		b.raw = append(b.raw, s)
 	}
+}
+
+// metadataFile reports container members that hold no signatures: the
+// file list (.info), engine configuration (.cfg) and the licence.
+func metadataFile(f *dbFile) bool {
+	return f.ext == ".info" || f.ext == ".cfg" || strings.HasSuffix(f.path, ":COPYING")
 }

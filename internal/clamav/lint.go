@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 )
 
 // Severity ranks a LintIssue.
@@ -49,8 +48,8 @@ func Lint(paths ...string) []LintIssue {
 			out = append(out, LintIssue{File: p, Msg: err.Error()})
 		}
 	}
-	for _, f := range b.files {
-		if !loadable[f.ext] && f.ext != ".info" && !strings.EqualFold(filepath.Base(f.path), "COPYING") {
+	for i := range b.files {
+		if f := &b.files[i]; !loadable[f.ext] && !metadataFile(f) {
 			out = append(out, LintIssue{File: f.path, Msg: "unsupported database type " + f.ext + ", skipped", Severity: SeverityNotice})
 		}
 	}
