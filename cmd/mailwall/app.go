@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"mailwall/internal/quarantine"
 	"mailwall/internal/queue"
 	"mailwall/internal/scan"
+	"mailwall/internal/scan/spam"
 	"mailwall/internal/smtpd"
 	"mailwall/internal/spool"
 	"mailwall/internal/web"
@@ -39,16 +41,18 @@ type app struct {
 	quar  *quarantine.Store
 	// policyState: rate-limit and throttling counters, kept across reloads.
 	policyState *policy.State
-	deliverer   *deliver.Deliverer
-	virus       []scan.Scanner // antivirus scanners, built once
-	av          *avService     // database reloads and the clamd listeners
-	stats       *gateway.Stats
-	smtp        *smtpd.Server
-	milter      *milter.Server
-	web         *http.Server
-	addrs       []string
-	webAddr     string
-	closers     []func()
+	// spam is the spam engine in use, for the spamd listener.
+	spam      atomic.Pointer[spam.Engine]
+	deliverer *deliver.Deliverer
+	virus     []scan.Scanner // antivirus scanners, built once
+	av        *avService     // database reloads and the clamd listeners
+	stats     *gateway.Stats
+	smtp      *smtpd.Server
+	milter    *milter.Server
+	web       *http.Server
+	addrs     []string
+	webAddr   string
+	closers   []func()
 
 	qctx    context.Context
 	qcancel context.CancelFunc
@@ -197,6 +201,9 @@ func (a *app) start(ctx context.Context, errc chan<- error) error {
 				errc <- fmt.Errorf("milter %s: %w", addr, err)
 			}
 		}()
+	}
+	if err := startSpamd(a.qctx, a.cfg.Spam.SpamdListen, &a.spam, a.log); err != nil {
+		return err
 	}
 	a.av.SetShutdown(func() { syscall.Kill(os.Getpid(), syscall.SIGTERM) }) // clamd SHUTDOWN drains like SIGTERM
 	if err := a.av.Start(a.qctx); err != nil {

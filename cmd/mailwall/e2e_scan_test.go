@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,6 +57,50 @@ spam:
 		spam := strings.Contains(data, "Subject: spam")
 		if flagged := strings.Contains(hdr, "X-Spam-Flag: YES"); flagged != spam {
 			t.Errorf("X-Spam-Flag present=%v for spam=%v:\n%s", flagged, spam, hdr)
+		}
+	}
+}
+
+// TestSpamdListenerWithSpamc: Debian's spamc against serve's spamd
+// listener: GTUBE is spam (exit 1 with -c), a clean message is not.
+func TestSpamdListenerWithSpamc(t *testing.T) {
+	rules := "/usr/share/spamassassin"
+	if _, err := os.Stat(filepath.Join(rules, "50_scores.cf")); err != nil {
+		t.Skip("SpamAssassin's stock rules are not installed (bash scripts/install-deps.sh installs them)")
+	}
+	spamc, err := exec.LookPath("spamc")
+	if err != nil {
+		t.Skip("spamc not installed (bash scripts/install-deps.sh installs it)")
+	}
+	dir := t.TempDir()
+	sink := smtptest.NewSink(t)
+	spamdAddr := freeAddr(t)
+	startGateway(t, dir, baseConfig(dir, sink.Addr, `spam:
+  rules_dir: `+rules+`
+  site_rules_dir: ""
+  use_bayes: false
+  dns_tests: false
+  spamd_listen: ["`+spamdAddr+`"]
+`))
+	host, port, _ := net.SplitHostPort(spamdAddr)
+	gtube := smtptest.Msg("a@client.test", "u@example.test", "spam", "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X")
+	for _, tt := range []struct {
+		msg    string
+		exit   int
+		prefix string
+	}{{gtube, 1, "1000"}, {smtptest.Msg("a@client.test", "u@example.test", "lunch", "Hi Bob, lunch at noon?"), 0, ""}} {
+		cmd := exec.Command(spamc, "-d", host, "-p", port, "-c")
+		cmd.Stdin = strings.NewReader(tt.msg)
+		out, err := cmd.Output()
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tt.exit || !strings.HasPrefix(string(out), tt.prefix) || !strings.Contains(string(out), "/5.0") {
+			t.Errorf("spamc -c: exit %d output %q, want exit %d and %q.../5.0", code, out, tt.exit, tt.prefix)
 		}
 	}
 }

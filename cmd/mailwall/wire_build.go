@@ -81,6 +81,7 @@ func (a *app) buildScanners(cfg *config.Config) ([]scan.Scanner, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.spam.Store(sp) // the spamd listener follows reloads
 	if sp != nil {
 		out = append(out, sp)
 	}

@@ -9,14 +9,13 @@ import (
 	"strings"
 
 	"mailwall/internal/config"
-	"mailwall/internal/scan"
 	"mailwall/internal/scan/spam"
 	"mailwall/internal/smtp"
 	"mailwall/internal/verdict"
 )
 
 // newSpamScanner loads the rules of the spam section; nil when disabled.
-func newSpamScanner(cfg *config.Config, log *slog.Logger) (scan.Scanner, error) {
+func newSpamScanner(cfg *config.Config, log *slog.Logger) (*spam.Engine, error) {
 	sc := cfg.Spam
 	if !sc.Enabled {
 		return nil, nil
