@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -108,5 +109,27 @@ func TestAllMatch(t *testing.T) {
 	}
 	if got := scanName(t, NewEngine(db, DefaultOptions()), data); got != "A.UNOFFICIAL" && got != "B.UNOFFICIAL" {
 		t.Errorf("first match: %q", got)
+	}
+}
+
+// TestReportOrder: like clamscan, body signatures come before hash
+// signatures and logical signatures last.
+func TestReportOrder(t *testing.T) {
+	files := map[string]string{
+		"e.hdb": fmt.Sprintf("%x:%d:Eicar.HDB\n", md5.Sum([]byte(eicar)), len(eicar)),
+		"e.ndb": "Eicar-Test-Signature:0:*:" + hx(eicar) + "\n",
+		"e.ldb": "Eicar.LDB;Target:0;0;" + hx(eicar[:20]) + "\n",
+	}
+	db := writeDB(t, files)
+	o := DefaultOptions()
+	o.AllMatch = true
+	r, err := NewEngine(db, o).ScanBytes(context.Background(), []byte(eicar), "")
+	want := "Eicar-Test-Signature.UNOFFICIAL,Eicar.HDB.UNOFFICIAL,Eicar.LDB.UNOFFICIAL"
+	if err != nil || strings.Join(r.Names, ",") != want {
+		t.Errorf("allmatch: %v %q", err, r.Names)
+	}
+	delete(files, "e.ndb")
+	if got := scanName(t, NewEngine(writeDB(t, files), DefaultOptions()), []byte(eicar)); got != "Eicar.HDB.UNOFFICIAL" {
+		t.Errorf("first: %q", got)
 	}
 }

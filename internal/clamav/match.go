@@ -1,15 +1,11 @@
 package clamav
 
-// match runs every signature kind over one buffer: hashes, PE section
-// hashes, body signatures on the raw and normalised bytes, then logical
-// signatures over the subsignature counts.
+// match runs every signature kind over one buffer in ClamAV's order (what
+// the first match and --allmatch report depend on): body signatures on the
+// raw and normalised bytes, then file hashes, PE section hashes, and last
+// logical signatures over the subsignature counts.
 func (s *scan) match(d []byte, sums *fileSums) error {
 	db := s.e.db
-	if n, ok := db.hashes.lookup(d, sums); ok {
-		if err := s.found(n); err != nil {
-			return err
-		}
-	}
 	c := scanCtx{ftype: fileType(d)}
 	var exe exeInfo
 	switch c.ftype {
@@ -19,11 +15,6 @@ func (s *scan) match(d []byte, sums *fileSums) error {
 	case targetELF:
 		exe, _ = parseELF(d)
 		c.exe = &exe
-	}
-	if c.ftype == targetPE && db.sections.n > 0 {
-		if err := s.matchSections(d, &exe); err != nil {
-			return err
-		}
 	}
 	counts := ldbCounts{}
 	var stop error
@@ -44,6 +35,16 @@ func (s *scan) match(d []byte, sums *fileSums) error {
 	}
 	if stop != nil {
 		return stop
+	}
+	if n, ok := db.hashes.lookup(d, sums); ok {
+		if err := s.found(n); err != nil {
+			return err
+		}
+	}
+	if c.ftype == targetPE && db.sections.n > 0 {
+		if err := s.matchSections(d, &exe); err != nil {
+			return err
+		}
 	}
 	return s.matchLogical(d, &c, counts)
 }
