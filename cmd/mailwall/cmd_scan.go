@@ -26,7 +26,7 @@ type scanFlags struct {
 func newScanCmd() *cobra.Command {
 	var f scanFlags
 	cmd := &cobra.Command{
-		Use:   "scan PATH...",
+		Use:   "scan PATH... (- for standard input)",
 		Short: "scan files and directories for viruses, like clamscan",
 		Long: `Scan files and directories with the ClamAV databases, printing
 "path: OK", "path: NAME FOUND" or "path: Empty file" and clamscan's summary.
@@ -64,6 +64,7 @@ type scanRun struct {
 	f        scanFlags
 	eng      *clamav.Engine
 	out, log io.Writer // results; warnings (stderr unless --stdout)
+	in       io.Reader // scanned for the path "-"
 	errw     io.Writer // system error messages, always stderr
 	progress *progress
 	st       scanStats
@@ -85,7 +86,7 @@ func runScan(cmd *cobra.Command, f scanFlags, args []string) (int, error) {
 	}
 	o := clamavOptions(cfg.Antivirus)
 	o.AllMatch = f.allMatch
-	r := &scanRun{f: f, eng: clamav.NewEngine(db, o), out: cmd.OutOrStdout(), log: cmd.ErrOrStderr(), errw: cmd.ErrOrStderr()}
+	r := &scanRun{f: f, eng: clamav.NewEngine(db, o), out: cmd.OutOrStdout(), log: cmd.ErrOrStderr(), errw: cmd.ErrOrStderr(), in: cmd.InOrStdin()}
 	if f.stdout {
 		r.log = r.out
 	}
@@ -113,6 +114,9 @@ func runScan(cmd *cobra.Command, f scanFlags, args []string) (int, error) {
 // Symbolic links are followed only when named on the command line, as
 // clamscan's defaults do.
 func (r *scanRun) collect(path string, top bool) []string {
+	if path == "-" && top {
+		return []string{path}
+	}
 	stat := os.Lstat
 	if top {
 		stat = os.Stat
@@ -193,7 +197,9 @@ func (r *scanRun) scanAll(ctx context.Context, files []string) {
 		go func() {
 			for i := range next {
 				fr := &results[i]
-				if fi, err := os.Stat(files[i]); err != nil {
+				if files[i] == "-" {
+					fr.size, fr.res, fr.err = r.scanStdin(ctx)
+				} else if fi, err := os.Stat(files[i]); err != nil {
 					fr.err = err
 				} else if fr.size = fi.Size(); fr.size > 0 {
 					fr.res, fr.err = r.eng.ScanFile(ctx, files[i])
@@ -209,9 +215,22 @@ func (r *scanRun) scanAll(ctx context.Context, files []string) {
 	}
 }
 
+// scanStdin scans the standard input (the path "-"), reported as "stdin".
+func (r *scanRun) scanStdin(ctx context.Context) (int64, *clamav.Result, error) {
+	b, err := io.ReadAll(r.in)
+	if err != nil || len(b) == 0 {
+		return 0, nil, err
+	}
+	res, err := r.eng.ScanBytes(ctx, b, "stdin")
+	return int64(len(b)), res, err
+}
+
 // report prints one file's result line(s) and counts it.
 func (r *scanRun) report(path string, fr *fileResult) {
 	r.progress.clear()
+	if path == "-" {
+		path = "stdin"
+	}
 	switch {
 	case fr.err != nil:
 		r.st.errors++

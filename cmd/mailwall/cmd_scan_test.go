@@ -44,7 +44,13 @@ func write(t *testing.T, p string, b []byte) {
 // and the exit status main would use.
 func runScanCmd(t *testing.T, args ...string) (string, int) {
 	t.Helper()
+	return runScanCmdIn(t, "", args...)
+}
+
+func runScanCmdIn(t *testing.T, stdin string, args ...string) (string, int) {
+	t.Helper()
 	cmd := newScanCmd()
+	cmd.SetIn(strings.NewReader(stdin))
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	var out, errb bytes.Buffer
 	cmd.SetOut(&out)
@@ -100,6 +106,15 @@ func TestScanOutput(t *testing.T) {
 				t.Errorf("got exit %d:\n%s\nwant exit %d:\n%s", code, out, tt.code, strings.Join(tt.lines, "\n"))
 			}
 		})
+	}
+	for _, in := range []struct{ data, line string }{
+		{scanEicar, "stdin: Eicar-Test-Signature.UNOFFICIAL FOUND\n"},
+		{"clean", "stdin: OK\n"},
+		{"", "stdin: Empty file\n"},
+	} {
+		if out, _ := runScanCmdIn(t, in.data, "--no-summary", "-d", db, "-"); out != in.line {
+			t.Errorf("stdin %.10q: %q, want %q", in.data, out, in.line)
+		}
 	}
 	out, _ := runScanCmd(t, "-d", db, "-r", dir)
 	for _, want := range []string{"\n----------- SCAN SUMMARY -----------\n", "\nKnown viruses: 2\n",
