@@ -128,6 +128,7 @@ func newApp(cfg *config.Config, logger *slog.Logger) (*app, error) {
 		CommandTimeout: cfg.SMTP.CommandTimeout, DataTimeout: cfg.SMTP.DataTimeout,
 		GreetDelay: cfg.SMTP.GreetDelay, NormalizeBareLF: cfg.SMTP.BareLF == "normalize",
 		TLS: tlsCfg, AuthWithoutTLS: cfg.Policy.Auth.AllowPlaintextLoopback, Log: logger,
+		Resolver: smtpd.NewResolver(cfg.DNS.Servers), DNSTimeout: cfg.DNS.Timeout,
 	}, gw)
 	a.milter = milter.New(milter.Options{Hostname: cfg.Hostname, Log: logger}, gw)
 	return a, nil

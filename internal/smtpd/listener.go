@@ -83,14 +83,15 @@ func (ln *listener) admit(raw net.Conn) {
 		c.Close()
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CommandTimeout)
 	c.sess = s.gw().NewSession(&envelope.Conn{
 		ID:         newConnID(),
 		RemoteAddr: addrPort(raw.RemoteAddr()),
 		LocalAddr:  addrPort(raw.LocalAddr()),
+		Hostname:   confirmedName(ctx, s.opts.Resolver, ip, s.opts.DNSTimeout),
 		Listener:   ln.name,
 		Started:    time.Now(),
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CommandTimeout)
 	err := c.sess.Connect(ctx)
 	cancel()
 	if err != nil {

@@ -36,7 +36,12 @@ type Options struct {
 	TLS                 *tls.Config   // nil: no STARTTLS
 	// AuthWithoutTLS allows AUTH before STARTTLS from loopback clients.
 	AuthWithoutTLS bool
-	Log            *slog.Logger
+	// Resolver finds the client's confirmed host name (FCrDNS) before the
+	// connection policy runs; nil skips the look-up.
+	Resolver Resolver
+	// DNSTimeout bounds that look-up; default 5s.
+	DNSTimeout time.Duration
+	Log        *slog.Logger
 }
 
 // Server serves SMTP on any number of listeners.
@@ -58,6 +63,9 @@ func New(o Options, gw *gateway.Gateway) *Server {
 	}
 	if o.CommandTimeout <= 0 {
 		o.CommandTimeout = 5 * time.Minute
+	}
+	if o.DNSTimeout <= 0 {
+		o.DNSTimeout = 5 * time.Second
 	}
 	if o.DataTimeout <= 0 {
 		o.DataTimeout = 3 * time.Minute
