@@ -116,10 +116,12 @@ func (r *Rule) whyNot(set int) string {
 	if r.inactive != "" {
 		return r.inactive
 	}
-	if r.Net && set&1 == 0 {
+	// QUIRK: like SpamAssassin, tflags net and learn only keep
+	// non-meta rules from running
+	if r.Net && set&1 == 0 && r.Type != TypeMeta {
 		return "network test"
 	}
-	if r.Learn && set&2 == 0 {
+	if r.Learn && set&2 == 0 && r.Type != TypeMeta {
 		return "Bayes test"
 	}
 	for _, d := range r.blockedBy {

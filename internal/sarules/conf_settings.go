@@ -22,10 +22,10 @@ func init() {
 	clear_originating_ip_headers clear_util_rb def_welcomelist_auth def_welcomelist_from_dkim
 	def_welcomelist_from_spf def_whitelist_auth def_whitelist_from_dkim def_whitelist_from_spf
 	dns_block_rule dns_local_ports_avoid enlist_addrlist enlist_uri_host fns_check
-	fns_ignore_dkim fns_ignore_headers freemail_domains ok_languages ok_locales
+	fns_ignore_dkim fns_ignore_headers ok_languages ok_locales
 	originating_ip_headers report_contact require_version reuse test unsafe_report
 	clear_unsafe_report_template uridnsbl_skip_domain uridnssub urirhssub urirhsbl uridnsbl
-	url_shortener url_shortener_get util_rb_2tld util_rb_3tld util_rb_tld askdns
+	url_shortener url_shortener_get util_rb_tld askdns
 	loadplugin tryplugin skip_rbl_checks dns_available use_razor2 use_pyzor use_dcc
 	bayes_path bayes_file_mode lock_method use_auto_welcomelist use_auto_whitelist
 	auto_welcomelist_factor dns_server envelope_sender_header score_set
@@ -192,6 +192,22 @@ func (p *parser) listSetting(key, value string) bool {
 		m := map[string]map[string]string{"replace_tag": rs.replaceTags, "replace_inter": rs.replaceInter,
 			"replace_pre": rs.replacePre, "replace_post": rs.replacePost}[key]
 		m[name] = strings.TrimSpace(text)
+	case "util_rb_2tld":
+		for _, d := range lower {
+			rs.tld2[d] = true
+		}
+	case "util_rb_3tld":
+		for _, d := range lower {
+			rs.tld3[d] = true
+		}
+	case "freemail_domains":
+		for _, d := range lower {
+			if strings.ContainsAny(d, "*?") {
+				rs.freemailGlobs = append(rs.freemailGlobs, d)
+			} else {
+				rs.freemailDomains[d] = true
+			}
+		}
 	case "replace_rules":
 		for _, r := range strings.Fields(value) {
 			rs.replaceRules[r] = true

@@ -91,6 +91,10 @@ type Ruleset struct {
 	tflags                                             map[string]string
 	priorities                                         map[string]int
 
+	freemailDomains map[string]bool
+	freemailGlobs   []string
+	tld2, tld3      map[string]bool
+
 	unknown      map[string]int
 	missingEvals map[string]int
 }
@@ -109,13 +113,15 @@ func newRuleset() *Ruleset {
 		ReportSafe:    1,
 		replaceTags:   map[string]string{}, replaceInter: map[string]string{},
 		replacePre: map[string]string{}, replacePost: map[string]string{},
-		replaceRules:  map[string]bool{},
-		scoresPending: map[string][4]float64{},
-		describes:     map[string]string{},
-		tflags:        map[string]string{},
-		priorities:    map[string]int{},
-		unknown:       map[string]int{},
-		missingEvals:  map[string]int{},
+		replaceRules:    map[string]bool{},
+		scoresPending:   map[string][4]float64{},
+		describes:       map[string]string{},
+		tflags:          map[string]string{},
+		priorities:      map[string]int{},
+		unknown:         map[string]int{},
+		freemailDomains: map[string]bool{},
+		tld2:            map[string]bool{}, tld3: map[string]bool{},
+		missingEvals: map[string]int{},
 	}
 }
 

@@ -1,0 +1,215 @@
+package sarules
+
+import (
+	"regexp"
+	"strings"
+)
+
+// FreeMail plugin and From-domain evals.
+
+// freemailWelcome is FreeMail.pm's built-in welcome list of role and
+// bounce addresses at freemail providers.
+var freemailWelcome = regexp.MustCompile(`(?i)^(?:abuse|support|sales|info|helpdesk|contact|kontakt|(?:post|host|domain)master|undisclosed.*|request-[a-f0-9]{16}|bounced?-|[a-f0-9]{8}(?:\.[a-f0-9]{8}|-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})|.+=.+=.+)@`)
+
+// FreeMail.pm limits: more addresses than this in the body and the body
+// check gives up.
+const (
+	freemailMaxBodyEmails    = 5
+	freemailMaxBodyFreemails = 3
+)
+
+func (rs *Ruleset) isFreemail(email string) bool {
+	if email == "" || freemailWelcome.MatchString(email) {
+		return false
+	}
+	i := strings.LastIndexByte(email, '@')
+	if i < 0 {
+		return false
+	}
+	dom := email[i+1:]
+	if rs.freemailDomains[dom] {
+		return true
+	}
+	for _, g := range rs.freemailGlobs {
+		if freemailGlob(g, dom) {
+			return true
+		}
+	}
+	return false
+}
+
+// freemailGlob: '*' matches within one label, '?' one character.
+func freemailGlob(pat, s string) bool {
+	if pat == "" {
+		return s == ""
+	}
+	switch pat[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if freemailGlob(pat[1:], s[i:]) {
+				return true
+			}
+			if i < len(s) && s[i] == '.' {
+				break
+			}
+		}
+		return false
+	case '?':
+		return s != "" && freemailGlob(pat[1:], s[1:])
+	}
+	return s != "" && s[0] == pat[0] && freemailGlob(pat[1:], s[1:])
+}
+
+func (p *pms) addrs(req string) []string {
+	var out []string
+	for _, a := range p.getList(req) {
+		if a = strings.ToLower(strings.TrimSpace(a)); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func optionalRegex(a []string, i int) *Regex {
+	if len(a) <= i {
+		return nil
+	}
+	re, err := compilePattern(a[i], a[i], "")
+	if err != nil {
+		return nil
+	}
+	return re
+}
+
+// freemailBody returns the freemail addresses in the body; ok is false
+// when the body has too many addresses (FreeMail.pm _parse_body).
+func (p *pms) freemailBody() (map[string]bool, bool) {
+	seen := map[string]bool{}
+	fm := map[string]bool{}
+	for _, line := range p.m.body {
+		for _, e := range emailRe.FindAllString(line, -1) {
+			e = strings.ToLower(e)
+			seen[e] = true
+			if p.rs.isFreemail(e) {
+				fm[e] = true
+			}
+		}
+	}
+	if len(seen) > freemailMaxBodyEmails || len(fm) > freemailMaxBodyFreemails {
+		return nil, false
+	}
+	return fm, true
+}
+
+func secondLevel(addr string) string {
+	i := strings.LastIndexByte(addr, '@')
+	if i < 0 {
+		return ""
+	}
+	d := addr[i+1:]
+	if parts := strings.Split(d, "."); len(parts) > 2 {
+		d = strings.Join(parts[len(parts)-2:], ".")
+	}
+	return strings.ToLower(d)
+}
+
+var freemailEvals = map[string]evalFunc{
+	"check_equal_from_domains": func(p *pms, r *Rule, a []string) int {
+		from, env := p.get("From:addr").s, p.get("EnvelopeFrom:addr").s
+		from, _, _ = strings.Cut(from, "\n")
+		env, _, _ = strings.Cut(env, "\n")
+		fd, ed := secondLevel(from), secondLevel(env)
+		return btoi(fd != "" && ed != "" && fd != ed)
+	},
+	"check_freemail_from": func(p *pms, r *Rule, a []string) int {
+		re := optionalRegex(a, 0)
+		for _, req := range []string{"From:addr", "Envelope-Sender:addr", "Resent-Sender:addr", "X-Envelope-From:addr", "EnvelopeFrom:addr"} {
+			for _, e := range p.addrs(req) {
+				if p.rs.isFreemail(e) && (re == nil || re.Match(e, "")) {
+					return 1
+				}
+			}
+		}
+		return 0
+	},
+	"check_freemail_header": func(p *pms, r *Rule, a []string) int {
+		if len(a) < 1 {
+			return 0
+		}
+		re := optionalRegex(a, 1)
+		for _, e := range p.addrs(a[0] + ":addr") {
+			if p.rs.isFreemail(e) && (re == nil || re.Match(e, "")) {
+				return 1
+			}
+		}
+		return 0
+	},
+	"check_freemail_body": func(p *pms, r *Rule, a []string) int {
+		fm, ok := p.freemailBody()
+		if !ok {
+			return 0
+		}
+		re := optionalRegex(a, 0)
+		for e := range fm {
+			if re == nil || re.Match(e, "") {
+				return 1
+			}
+		}
+		return 0
+	},
+	"check_freemail_replyto": checkFreemailReplyto,
+}
+
+func checkFreemailReplyto(p *pms, r *Rule, a []string) int {
+	what := "replyto"
+	if len(a) > 0 {
+		what = a[0]
+	}
+	from, reply := p.addrs("From:addr"), p.addrs("Reply-To:addr")
+	anyFM := func(l []string) bool {
+		for _, e := range l {
+			if p.rs.isFreemail(e) {
+				return true
+			}
+		}
+		return false
+	}
+	fromFM, replyFM := anyFM(from), anyFM(reply)
+	notIn := true
+	for _, f := range from {
+		for _, x := range reply {
+			if f == x {
+				notIn = false
+			}
+		}
+	}
+	if fromFM && replyFM && notIn {
+		return 1
+	}
+	switch what {
+	case "replyto":
+		if !replyFM {
+			return 0
+		}
+	case "reply":
+		if len(reply) > 0 && !replyFM || !fromFM {
+			return 0
+		}
+	}
+	fm, ok := p.freemailBody()
+	if !ok || len(fm) == 0 {
+		return 0
+	}
+	addrs := from
+	if what == "replyto" || replyFM {
+		addrs = reply
+	}
+	for b := range fm {
+		for _, x := range addrs {
+			if b != x {
+				return 1
+			}
+		}
+	}
+	return 0
+}
