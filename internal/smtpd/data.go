@@ -104,15 +104,20 @@ func (l *lineEndings) fix(dst, src []byte) []byte {
 // stream, across reads. It is never legitimate: a line may not start with
 // a dot and a bare CR.
 type hiddenCR struct {
-	tail  [4]byte // last four bytes seen
+	tail  uint32 // last four bytes seen, oldest in the high byte
 	found bool
 }
 
+// crlfDotCR is "\r\n.\r" as four bytes in a uint32.
+const crlfDotCR = '\r'<<24 | '\n'<<16 | '.'<<8 | '\r'
+
 func (h *hiddenCR) scan(p []byte) {
+	t := h.tail
 	for _, c := range p {
-		if h.tail == [4]byte{'\r', '\n', '.', '\r'} && c != '\n' {
+		if t == crlfDotCR && c != '\n' {
 			h.found = true
 		}
-		h.tail = [4]byte{h.tail[1], h.tail[2], h.tail[3], c}
+		t = t<<8 | uint32(c)
 	}
+	h.tail = t
 }
