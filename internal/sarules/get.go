@@ -127,20 +127,69 @@ func looseAddr(v string) string {
 	return ""
 }
 
-// envelopeFrom is the SMTP MAIL FROM, or the Return-Path / X-Envelope-From
-// a delivery agent recorded.
+// envelopeFrom is PerMsgStatus::get_envelope_from: the SMTP MAIL FROM
+// when known, else the envelope-from of the last untrusted relay, else
+// X-Envelope-From, Envelope-Sender or Return-Path unless a Received header
+// comes before it (then it was not added at delivery).
 func (p *pms) envelopeFrom() string {
 	if p.m.EnvelopeFrom != "" {
 		return p.m.EnvelopeFrom
 	}
-	for _, n := range []string{"X-Envelope-From", "Envelope-Sender", "Return-Path"} {
-		if v := headerValues(p.m.Header, n, true); len(v) > 0 {
-			a := looseAddr(v[len(v)-1])
-			if a == "" {
-				a = strings.TrimSpace(v[len(v)-1])
+	ri := p.relays()
+	var last *relay
+	if len(ri.untrusted) > 0 {
+		last = ri.untrusted[0]
+	} else if len(ri.trusted) > 0 {
+		last = ri.trusted[len(ri.trusted)-1]
+	}
+	if last != nil && last.hasEnvfrom && (strings.Index(last.envfrom, "@") > 0 || last.envfrom == "") {
+		return last.envfrom
+	}
+	if xs := p.firstAddr("X-Sender"); strings.Contains(xs, "@") {
+		for _, v := range headerValues(p.m.Header, "Received", false) {
+			if strings.Contains(v, "(fetchmail") {
+				return ""
 			}
-			return a
 		}
 	}
+	for _, n := range []string{"X-Envelope-From", "Envelope-Sender", "Return-Path"} {
+		if len(headerValues(p.m.Header, n, true)) == 0 {
+			continue
+		}
+		if p.receivedBefore(n) {
+			if n == "X-Envelope-From" {
+				return ""
+			}
+			continue
+		}
+		return p.firstAddr(n)
+	}
 	return ""
+}
+
+func (p *pms) firstAddr(name string) string {
+	v := headerValues(p.m.Header, name, true)
+	if len(v) == 0 {
+		return ""
+	}
+	a := parseAddrs(v[0], true)
+	if len(a) == 0 {
+		return ""
+	}
+	return a[0]
+}
+
+// receivedBefore reports whether a Received field precedes the first
+// field named name.
+func (p *pms) receivedBefore(name string) bool {
+	seen := false
+	for _, f := range p.m.Header {
+		if strings.EqualFold(f.Name, "Received") {
+			seen = true
+		}
+		if strings.EqualFold(f.Name, name) {
+			return seen
+		}
+	}
+	return false
 }

@@ -26,6 +26,7 @@ type relay struct {
 	ip, rdns, helo, by, ident, envfrom, id, auth string
 	private, internal                            bool
 	fetcher                                      bool // a mail fetcher's marker, not a relay
+	hasEnvfrom                                   bool
 }
 
 func (r *relay) String() string {
@@ -86,7 +87,9 @@ func parseReceived(line string) (rel *relay, ok bool) {
 		r.by = strings.TrimSuffix(m[1], ";")
 	}
 	if m := rcvdEnvFromRe.FindStringSubmatch(s); m != nil {
-		r.envfrom = m[1]
+		r.envfrom, r.hasEnvfrom = m[1], true
+	} else if strings.Contains(s, "envelope-from <>") {
+		r.hasEnvfrom = true
 	}
 	if m := rcvdAuthRe.FindStringSubmatch(s); m != nil {
 		r.auth = m[1]
