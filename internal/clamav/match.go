@@ -128,6 +128,10 @@ func (s *scan) matchNormalised(d []byte, c *scanCtx, hit func(*matcher) hitFn) {
 		*bp = normHTML(*bp, d)
 		hc := scanCtx{ftype: targetHTML, exe: c.exe}
 		db.html.scan(*bp, &hc, hit(db.html))
+		if !s.res.Infected || s.e.o.AllMatch {
+			*bp = stripTags(*bp)
+			db.html.scan(*bp, &hc, hit(db.html))
+		}
 	}
 	// Type 7 is for plain text; HTML has its own normalised form.
 	if c.ftype == targetText && len(db.text.sigs) > 0 {

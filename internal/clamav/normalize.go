@@ -122,3 +122,26 @@ func decodeEntity(d []byte) (byte, int) {
 	}
 	return 0, 0
 }
+
+// stripTags turns every <...> of normalised HTML into one space, in place,
+// and collapses the spaces that leaves.
+func stripTags(d []byte) []byte {
+	j := 0
+	in := false
+	for _, c := range d {
+		switch {
+		case in:
+			in = c != '>'
+			continue
+		case c == '<':
+			in = true
+			c = ' '
+		}
+		if c == ' ' && (j == 0 || d[j-1] == ' ') {
+			continue
+		}
+		d[j] = c
+		j++
+	}
+	return d[:j]
+}

@@ -66,7 +66,8 @@ func TestNDBSyntax(t *testing.T) {
 		{"7:*:68656c6c6f20776f726c64", "HELLO \r\n\t WORLD", true}, // text normalised
 		{"3:*:3c7363726970743e616c657274", "<html><SCRIPT>ALERT(1)</script></html>", true},
 		{"3:*:3c7363726970743e616c657274", "<html><SCRIPT><!-- x -->ALERT(1)</script></html>", true},
-		{"1:*:41424344", "ABCD", false}, // PE target, not a PE
+		{"3:*:68656c6c6f20776f726c64", "<html><body>Hello <b>World</b></body></html>", true}, // tags stripped
+		{"1:*:41424344", "ABCD", false},                                                      // PE target, not a PE
 	}
 	for _, tt := range tests {
 		if got := matchSig(t, "Test.Sig:"+tt.sig, []byte(tt.data)); got != tt.want {
@@ -116,6 +117,22 @@ func TestPEOffsets(t *testing.T) {
 	for _, tt := range tests {
 		if got := matchSig(t, "Test.PE:"+tt.sig, pe); got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.sig, got, tt.want)
+		}
+	}
+}
+
+func TestNormalise(t *testing.T) {
+	tests := []struct {
+		fn       func([]byte) []byte
+		in, want string
+	}{
+		{func(b []byte) []byte { return normText(nil, b) }, "  Hello\r\n\tWORLD  x ", "hello world x"},
+		{func(b []byte) []byte { return normHTML(nil, b) }, "<B>A&amp;B</B><!-- gone -->&#x41;&#66;&bogus;", "<b>a&b</b>ab&bogus;"},
+		{func(b []byte) []byte { return stripTags(normHTML(nil, b)) }, "<p>Hello <b>World</b></p>", "hello world "},
+	}
+	for _, tt := range tests {
+		if got := string(tt.fn([]byte(tt.in))); got != tt.want {
+			t.Errorf("%q: got %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
