@@ -2,11 +2,16 @@ package clamd
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,8 +35,9 @@ type handler struct {
 	c      net.Conn
 	r      *bufio.Reader
 	fds    *fdQueue // received descriptors; nil on TCP
-	prefix string   // "<n>: " inside a session
-	err    error    // first write error; the connection is dead after it
+	prefix string   // "<n>: " of the command being run synchronously
+	wmu    sync.Mutex
+	err    error // first write error; the connection is dead after it
 }
 
 func (s *Server) serveConn(ctx context.Context, c net.Conn) {
@@ -66,7 +72,14 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 }
 
 // session serves the commands after IDSESSION until END, EOF or an error.
+// As in clamd, INSTREAM and FILDES are scanned in the background once their
+// data is in, so a client can pipeline them (clamdscan --multiscan
+// --stream); replies then come in completion order, told apart by their
+// request numbers. At most GOMAXPROCS scans of a session run at once.
 func (h *handler) session(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait() // every reply is written before the connection closes
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for n := 1; ; n++ {
 		_ = h.c.SetReadDeadline(time.Now().Add(h.s.opt.IdleTimeout))
 		cmd, err := readCommand(h.r)
@@ -77,15 +90,69 @@ func (h *handler) session(ctx context.Context) {
 		if cmd.Name == "END" {
 			return
 		}
-		h.prefix = fmt.Sprintf("%d: ", n)
+		prefix := fmt.Sprintf("%d: ", n)
 		if cmd.Framing == FramePlain || !inSession[cmd.Name] {
-			h.reply(cmd.Framing, replyInSession)
+			h.replyTo(prefix, cmd.Framing, replyInSession)
 			return
 		}
-		if !h.exec(ctx, cmd) || h.err != nil {
+		var obj string
+		var data io.Reader
+		var closer io.Closer
+		switch cmd.Name {
+		case "INSTREAM":
+			b, err := h.readStream()
+			if errors.Is(err, errStreamLimit) {
+				h.replyTo(prefix, cmd.Framing, replyStreamLimit)
+			}
+			if err != nil {
+				return
+			}
+			obj, data = "stream", bytes.NewReader(b)
+		case "FILDES":
+			f, name, ok := h.receiveFD(cmd.Framing, prefix)
+			if !ok {
+				return
+			}
+			obj, data, closer = name, f, f
+		default:
+			h.prefix = prefix
+			if !h.exec(ctx, cmd) || h.failed() {
+				return
+			}
+			continue
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if closer != nil {
+				defer closer.Close()
+			}
+			names, err := h.scanReader(ctx, data)
+			for _, line := range result(obj, names, err) {
+				h.replyTo(prefix, cmd.Framing, line)
+			}
+		})
+		if h.failed() {
 			return
 		}
 	}
+}
+
+// scanReader runs the scanner on r, turning a panic into an error so a
+// background scan cannot take the process down.
+func (h *handler) scanReader(ctx context.Context, r io.Reader) (names []string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.s.opt.Log.Error("clamd: panic in scan", "panic", p, "stack", string(debug.Stack()))
+			names, err = nil, errors.New("Internal error")
+		}
+	}()
+	h.s.scanned.Add(1)
+	return h.s.scanner.ScanReader(ctx, r)
 }
 
 // exec runs one command and reports whether the connection may go on.
@@ -127,16 +194,29 @@ func (h *handler) exec(ctx context.Context, cmd command) bool {
 }
 
 // reply writes one reply record with the session prefix and terminator.
-func (h *handler) reply(f Framing, text string) {
+func (h *handler) reply(f Framing, text string) { h.replyTo(h.prefix, f, text) }
+
+// replyTo writes one record; background scans of a session call it
+// concurrently, so writes are serialised.
+func (h *handler) replyTo(prefix string, f Framing, text string) {
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
 	if h.err != nil {
 		return
 	}
-	b := make([]byte, 0, len(h.prefix)+len(text)+1)
-	b = append(b, h.prefix...)
+	b := make([]byte, 0, len(prefix)+len(text)+1)
+	b = append(b, prefix...)
 	b = append(b, text...)
 	b = append(b, f.term())
 	_ = h.c.SetWriteDeadline(time.Now().Add(h.s.opt.ReadTimeout))
 	_, h.err = h.c.Write(b)
+}
+
+// failed reports whether a write to the client has failed.
+func (h *handler) failed() bool {
+	h.wmu.Lock()
+	defer h.wmu.Unlock()
+	return h.err != nil
 }
 
 // result formats the reply for one scanned object.

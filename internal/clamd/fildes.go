@@ -82,28 +82,37 @@ func newConnReader(c net.Conn) (*bufio.Reader, *fdQueue) {
 	return bufio.NewReaderSize(c, 64<<10), nil
 }
 
-// fildes serves FILDES: the client sends one byte carrying a descriptor
-// of an open file, which is scanned and closed.
-func (h *handler) fildes(ctx context.Context, f Framing) bool {
+// receiveFD reads the byte that carries a FILDES descriptor and returns
+// the file and its reply name ("fd[12]"); on failure it has replied.
+func (h *handler) receiveFD(f Framing, prefix string) (*os.File, string, bool) {
 	if h.fds == nil {
 		// QUIRK: clamd waits forever for a descriptor that TCP cannot
 		// carry; answering at once is kinder to the client.
-		h.reply(f, "FILDES: file descriptor passing needs a unix socket. ERROR")
-		return false
+		h.replyTo(prefix, f, "FILDES: file descriptor passing needs a unix socket. ERROR")
+		return nil, "", false
 	}
 	if _, err := h.r.ReadByte(); err != nil {
-		return false
+		return nil, "", false
 	}
 	fd, ok := h.fds.pop()
 	if !ok {
-		h.reply(f, "FILDES: didn't receive file descriptor. ERROR")
+		h.replyTo(prefix, f, "FILDES: didn't receive file descriptor. ERROR")
+		return nil, "", false
+	}
+	name := fmt.Sprintf("fd[%d]", fd)
+	return os.NewFile(uintptr(fd), name), name, true
+}
+
+// fildes serves FILDES outside a session: the client sends one byte
+// carrying a descriptor of an open file, which is scanned and closed.
+func (h *handler) fildes(ctx context.Context, f Framing) bool {
+	file, name, ok := h.receiveFD(f, h.prefix)
+	if !ok {
 		return false
 	}
-	file := os.NewFile(uintptr(fd), fmt.Sprintf("fd[%d]", fd))
 	defer file.Close()
-	names, err := h.s.scanner.ScanReader(ctx, file)
-	h.s.scanned.Add(1)
-	for _, line := range result(fmt.Sprintf("fd[%d]", fd), names, err) {
+	names, err := h.scanReader(ctx, file)
+	for _, line := range result(name, names, err) {
 		h.reply(f, line)
 	}
 	return true

@@ -2,6 +2,7 @@ package clamd
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -88,6 +89,15 @@ func (cr *chunkReader) drain() error {
 			return err
 		}
 	}
+}
+
+// readStream reads a whole INSTREAM into memory (at most StreamMaxLength
+// bytes) for a background scan.
+func (h *handler) readStream() ([]byte, error) {
+	cr := &chunkReader{r: h.r, c: h.c, timeout: h.s.opt.ReadTimeout, max: h.s.opt.StreamMaxLength}
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(cr)
+	return buf.Bytes(), err
 }
 
 // instream serves INSTREAM and reports whether the connection may go on.
