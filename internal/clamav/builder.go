@@ -51,7 +51,9 @@ func (b *builder) parseAll(report lineFn) {
 	for i := range b.files {
 		if f := &b.files[i]; f.ext == ".ign2" || f.ext == ".ign" {
 			b.db.stats.Files++
-			eachLine(f.data, func(n int, line string) { b.addIgnore(line) })
+			if n, err := eachLine(f.data, func(n int, line string) { b.addIgnore(line) }); err != nil {
+				report(f, n, fmt.Errorf("rest of file not read: %w", err))
+			}
 		}
 	}
 	for i := range b.files {
@@ -66,7 +68,10 @@ func (b *builder) parseAll(report lineFn) {
 			continue
 		}
 		b.db.stats.Files++
-		eachLine(f.data, func(n int, line string) { report(f, n, b.addLine(f, line)) })
+		n, err := eachLine(f.data, func(n int, line string) { report(f, n, b.addLine(f, line)) })
+		if err != nil {
+			report(f, n, fmt.Errorf("rest of file not read: %w", err))
+		}
 	}
 }
 

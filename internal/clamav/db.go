@@ -196,9 +196,11 @@ func (b *builder) noteVersion(name string, v int) {
 }
 
 // eachLine calls fn with every non-empty, non-comment line and its number.
-func eachLine(data []byte, fn func(n int, line string)) {
+// A line too long to be a signature (over maxLine) ends the file with an
+// error naming the line after the last one read.
+func eachLine(data []byte, fn func(n int, line string)) (int, error) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 	n := 0
 	for sc.Scan() {
 		n++
@@ -208,7 +210,12 @@ func eachLine(data []byte, fn func(n int, line string)) {
 		}
 		fn(n, line)
 	}
+	return n + 1, sc.Err()
 }
+
+// maxLine bounds one database line; ClamAV's longest signatures are far
+// shorter.
+const maxLine = 16 << 20
 
 func versionString(daily, newest int) string {
 	if daily > 0 {

@@ -133,3 +133,13 @@ func TestReportOrder(t *testing.T) {
 		t.Errorf("first: %q", got)
 	}
 }
+
+func TestOverlongLine(t *testing.T) {
+	b := newBuilder()
+	long := "X:0:*:" + strings.Repeat("41", maxLine)
+	b.files = append(b.files, dbFile{path: "t.ndb", ext: ".ndb", data: []byte("A:0:*:41424344\n" + long + "\nB:0:*:45464748\n")})
+	db := b.build()
+	if db.stats.Body != 1 || db.stats.Malformed != 1 {
+		t.Errorf("stats %+v", db.stats)
+	}
+}
