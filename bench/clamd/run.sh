@@ -111,6 +111,24 @@ for ((r = 1; r <= RUNS; r++)); do   # alternate so both see the same machine loa
   mw_cpu=$(awk -v t="$mw_cpu" -v a="$c0" -v b="$c1" 'BEGIN{print t+b-a}')
   mw_mbs+=("$(field mb_per_s "$line")"); mw_fps+=("$(field files_per_s "$line")"); mw_found=$(field found "$line")
 done
+# The stock client: clamdscan --stream --multiscan (one session, pipelined
+# INSTREAMs) over the same list, when clamdscan is installed.
+CS_LINE=""
+if command -v clamdscan > /dev/null; then
+  echo "LocalSocket $WORK/mailwall.sock" > "$WORK/clamdscan-mailwall.conf"
+  cs_cl=(); cs_mw=()
+  for ((r = 1; r <= RUNS; r++)); do
+    for d in clamd mailwall; do
+      conf="$WORK/clamd.conf"; [ "$d" = mailwall ] && conf="$WORK/clamdscan-mailwall.conf"
+      t0=$(date +%s.%N)
+      n=$(timeout 1800 clamdscan --config-file="$conf" --stream -m --no-summary -f "$WORK/corpus/list.txt" 2>&1 | grep -c 'FOUND$' || true)
+      fps=$(awk -v a="$t0" -v b="$(date +%s.%N)" -v n="$N" 'BEGIN{printf "%.1f", n/(b-a)}')
+      log "clamdscan --stream -m -> $d run $r: $fps files/s, $n FOUND"
+      if [ "$d" = clamd ]; then cs_cl+=("$fps"); else cs_mw+=("$fps"); fi
+    done
+  done
+  CS_LINE="; clamdscan --stream -m: mailwall $(median "${cs_mw[@]}") files/s, clamd $(median "${cs_cl[@]}") files/s"
+fi
 CL_MBS=$(median "${cl_mbs[@]}"); CL_FPS=$(median "${cl_fps[@]}"); CL_RSS=$(hwm_mb "$CL_PID")
 MW_MBS=$(median "${mw_mbs[@]}"); MW_FPS=$(median "${mw_fps[@]}"); MW_RSS=$(hwm_mb "$MW_PID")
 [ "$cl_found" = "$mw_found" ] || log "WARNING: found differs: clamd $cl_found, mailwall $mw_found"
@@ -119,6 +137,6 @@ log "idle rss: clamd $CL_IDLE MB, mailwall $MW_IDLE MB; found per run: clamd $cl
 # time on a machine shared with other work.
 TOTAL_MB=$(awk -v b="$BYTES" -v p="$PASSES" -v r="$RUNS" 'BEGIN{print b*p*r}')
 log "MB per CPU-second: clamd $(awk -v m="$TOTAL_MB" -v c="$cl_cpu" 'BEGIN{printf "%.1f", m/c}'), mailwall $(awk -v m="$TOTAL_MB" -v c="$mw_cpu" 'BEGIN{printf "%.1f", m/c}')"
-awk -v mc="$(awk -v m="$TOTAL_MB" -v c="$mw_cpu" 'BEGIN{print m/c}')" -v cc="$(awk -v m="$TOTAL_MB" -v c="$cl_cpu" 'BEGIN{print m/c}')" -v mm="$MW_MBS" -v mf="$MW_FPS" -v mr="$MW_RSS" -v cm="$CL_MBS" -v cf="$CL_FPS" -v cr="$CL_RSS" -v n="$RUNS" -v g="$MW_GOGC" 'BEGIN{
-  printf "clamd-bench: mailwall %.1f MB/s %.1f files/s %.1f MB/cpu-s rss %d MB | clamd %.1f MB/s %.1f files/s %.1f MB/cpu-s rss %d MB | ratio %.2fx MB/s, %.2fx MB/cpu-s, %.2fx rss (median of %d, mailwall GOGC=%d)\n",
-    mm, mf, mc, mr, cm, cf, cc, cr, mm/cm, mc/cc, mr/cr, n, g }'
+awk -v mc="$(awk -v m="$TOTAL_MB" -v c="$mw_cpu" 'BEGIN{print m/c}')" -v cc="$(awk -v m="$TOTAL_MB" -v c="$cl_cpu" 'BEGIN{print m/c}')" -v mm="$MW_MBS" -v mf="$MW_FPS" -v mr="$MW_RSS" -v cm="$CL_MBS" -v cf="$CL_FPS" -v cr="$CL_RSS" -v n="$RUNS" -v g="$MW_GOGC" -v cs="$CS_LINE" 'BEGIN{
+  printf "clamd-bench: mailwall %.1f MB/s %.1f files/s %.1f MB/cpu-s rss %d MB | clamd %.1f MB/s %.1f files/s %.1f MB/cpu-s rss %d MB | ratio %.2fx MB/s, %.2fx MB/cpu-s, %.2fx rss (median of %d, mailwall GOGC=%d)%s\n",
+    mm, mf, mc, mr, cm, cf, cc, cr, mm/cm, mc/cc, mr/cr, n, g, cs }'
