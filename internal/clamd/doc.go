@@ -16,7 +16,9 @@
 // with "<n>: <reply>", n counting commands from 1, until END. Inside a session
 // only PING, VERSION, VERSIONCOMMANDS, STATS, SCAN, INSTREAM and FILDES are
 // allowed; anything else gets "<n>: Command invalid inside IDSESSION. ERROR"
-// and the connection is closed.
+// and the connection is closed. As in clamd, the INSTREAM and FILDES scans
+// of a session run in the background, so pipelined requests are answered
+// in completion order; the client matches replies by their numbers.
 //
 // INSTREAM is followed by chunks, each a 4-byte big-endian length and that
 // many bytes, ended by a zero length. More than StreamMaxLength bytes in total
