@@ -82,23 +82,59 @@ func parseHashLine(line string, section bool) (hashEntry, error) {
 	return e, nil
 }
 
-type hashKey struct {
-	size int64
-	sum  [32]byte
-}
+type (
+	key16 struct {
+		size int64
+		sum  [16]byte
+	}
+	key20 struct {
+		size int64
+		sum  [20]byte
+	}
+	key32 struct {
+		size int64
+		sum  [32]byte
+	}
+)
 
 // hashSet finds hash signatures by (size, hash), computing a hash only when
 // some signature of that algorithm has that size (or any size).
+//
+// Official databases hold millions of hashes, so the maps hold no pointers
+// (keys of the digest's exact size, values indexing a name arena) and cost
+// the garbage collector nothing to scan.
 type hashSet struct {
-	sizes [numAlgs]map[int64]struct{}
-	any   [numAlgs]bool
-	names [numAlgs]map[hashKey]string
-	n     int
+	sizes  [numAlgs]map[int64]struct{}
+	any    [numAlgs]bool
+	md5    map[key16]int32
+	sha1   map[key20]int32
+	sha256 map[key32]int32
+	names  nameArena
+	n      int
+}
+
+// nameArena stores many strings in one byte slice.
+type nameArena struct {
+	buf []byte
+	off []uint32 // start of each name; the next start (or len(buf)) ends it
+}
+
+func (a *nameArena) add(s string) int32 {
+	a.off = append(a.off, uint32(len(a.buf)))
+	a.buf = append(a.buf, s...)
+	return int32(len(a.off) - 1)
+}
+
+func (a *nameArena) get(i int32) string {
+	end := uint32(len(a.buf))
+	if int(i)+1 < len(a.off) {
+		end = a.off[i+1]
+	}
+	return string(a.buf[a.off[i]:end])
 }
 
 func (h *hashSet) add(e hashEntry) {
-	if h.names[e.alg] == nil {
-		h.names[e.alg] = map[hashKey]string{}
+	if h.sizes[e.alg] == nil {
 		h.sizes[e.alg] = map[int64]struct{}{}
 	}
 	if e.size < 0 {
@@ -106,11 +142,51 @@ func (h *hashSet) add(e hashEntry) {
 	} else {
 		h.sizes[e.alg][e.size] = struct{}{}
 	}
-	k := hashKey{size: e.size, sum: e.sum}
-	if _, dup := h.names[e.alg][k]; !dup {
+	if len(h.names.off) >= 1<<31-1 || len(h.names.buf)+len(e.name) >= 1<<32-1 {
+		return // beyond any real database
+	}
+	idx := h.names.add(e.name)
+	var dup bool
+	switch e.alg {
+	case algMD5:
+		if h.md5 == nil {
+			h.md5 = map[key16]int32{}
+		}
+		k := key16{size: e.size, sum: [16]byte(e.sum[:16])}
+		_, dup = h.md5[k]
+		h.md5[k] = idx
+	case algSHA1:
+		if h.sha1 == nil {
+			h.sha1 = map[key20]int32{}
+		}
+		k := key20{size: e.size, sum: [20]byte(e.sum[:20])}
+		_, dup = h.sha1[k]
+		h.sha1[k] = idx
+	case algSHA256:
+		if h.sha256 == nil {
+			h.sha256 = map[key32]int32{}
+		}
+		k := key32{size: e.size, sum: e.sum}
+		_, dup = h.sha256[k]
+		h.sha256[k] = idx
+	}
+	if !dup {
 		h.n++
 	}
-	h.names[e.alg][k] = e.name
+}
+
+func (h *hashSet) find(alg hashAlg, size int64, sum *[32]byte) (int32, bool) {
+	var i int32
+	var ok bool
+	switch alg {
+	case algMD5:
+		i, ok = h.md5[key16{size: size, sum: [16]byte(sum[:16])}]
+	case algSHA1:
+		i, ok = h.sha1[key20{size: size, sum: [20]byte(sum[:20])}]
+	case algSHA256:
+		i, ok = h.sha256[key32{size: size, sum: *sum}]
+	}
+	return i, ok
 }
 
 // lookup returns the name of the signature matching d, if any. sums
@@ -118,7 +194,7 @@ func (h *hashSet) add(e hashEntry) {
 func (h *hashSet) lookup(d []byte, sums *fileSums) (string, bool) {
 	size := int64(len(d))
 	for alg := hashAlg(0); alg < numAlgs; alg++ {
-		if h.names[alg] == nil {
+		if h.sizes[alg] == nil {
 			continue
 		}
 		_, sized := h.sizes[alg][size]
@@ -127,13 +203,13 @@ func (h *hashSet) lookup(d []byte, sums *fileSums) (string, bool) {
 		}
 		sum := sums.get(alg, d)
 		if sized {
-			if n, ok := h.names[alg][hashKey{size: size, sum: sum}]; ok {
-				return n, true
+			if i, ok := h.find(alg, size, &sum); ok {
+				return h.names.get(i), true
 			}
 		}
 		if h.any[alg] {
-			if n, ok := h.names[alg][hashKey{size: -1, sum: sum}]; ok {
-				return n, true
+			if i, ok := h.find(alg, -1, &sum); ok {
+				return h.names.get(i), true
 			}
 		}
 	}
