@@ -3,12 +3,14 @@ package clamav
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // builder collects database files, then parses and compiles them into a DB.
 type builder struct {
-	files         []dbFile
-	daily, newest int
+	files                 []dbFile
+	daily, newest         int
+	dailyTime, newestTime int64 // header build times, Unix seconds
 
 	db     *DB
 	ignore map[string]bool
@@ -44,6 +46,12 @@ func (b *builder) build() *DB {
 	db := b.db
 	db.raw, db.html, db.text = newMatcher(b.raw), newMatcher(b.html), newMatcher(b.text)
 	db.version = versionString(b.daily, b.newest)
+	switch {
+	case b.daily > 0 && b.dailyTime > 0:
+		db.built = time.Unix(b.dailyTime, 0).UTC()
+	case b.daily == 0 && b.newestTime > 0:
+		db.built = time.Unix(b.newestTime, 0).UTC()
+	}
 	return db
 }
 

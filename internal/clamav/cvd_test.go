@@ -56,6 +56,9 @@ func TestCLDContainer(t *testing.T) {
 		if err != nil {
 			t.Fatalf("gz=%v: %v", gz, err)
 		}
+		if db.Time().Unix() != 1790000000 {
+			t.Errorf("gz=%v: time %v", gz, db.Time())
+		}
 		if db.Version() != "27123" || db.Signatures() != 2 {
 			t.Errorf("gz=%v: version %q sigs %d", gz, db.Version(), db.Signatures())
 		}

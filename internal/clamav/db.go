@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DB is a compiled, immutable signature database. It is safe for
@@ -23,6 +24,7 @@ type DB struct {
 	sections hashSet // .mdb .msb
 	allow    hashSet // .fp .sfp
 	version  string
+	built    time.Time
 	stats    LoadStats
 }
 
@@ -60,6 +62,11 @@ func (db *DB) Signatures() int {
 // Version returns the version of the daily database (or of the newest
 // container when there is no daily), "0" when no container was loaded.
 func (db *DB) Version() string { return db.version }
+
+// Time returns when the daily database (or the newest container, when
+// there is no daily) was built, from its header; zero when no container
+// was loaded. clamd's VERSION reply shows it.
+func (db *DB) Time() time.Time { return db.built }
 
 // Stats returns the load counters.
 func (db *DB) Stats() LoadStats {
@@ -180,7 +187,7 @@ func (b *builder) addPath(p string) error {
 	if err != nil {
 		return fmt.Errorf("load %s: %w", p, err)
 	}
-	b.noteVersion(filepath.Base(p), h.version)
+	b.noteVersion(filepath.Base(p), h.version, h.stime)
 	for _, m := range members {
 		b.files = append(b.files, dbFile{path: p + ":" + m.name,
 			ext: strings.ToLower(filepath.Ext(m.name)), data: m.data, official: true})
@@ -188,11 +195,13 @@ func (b *builder) addPath(p string) error {
 	return nil
 }
 
-func (b *builder) noteVersion(name string, v int) {
+func (b *builder) noteVersion(name string, v int, stime int64) {
 	if strings.HasPrefix(name, "daily.") {
-		b.daily = v
+		b.daily, b.dailyTime = v, stime
 	}
-	b.newest = max(b.newest, v)
+	if v > b.newest {
+		b.newest, b.newestTime = v, stime
+	}
 }
 
 // eachLine calls fn with every non-empty, non-comment line and its number.
