@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"strings"
 	"testing"
 )
@@ -130,5 +131,43 @@ func TestTopLevelFileSizeLimit(t *testing.T) {
 	r, err := eicarEngine(t, o).ScanReader(context.Background(), bytes.NewReader(data), "big")
 	if err != nil || r.Heuristic != "Heuristics.Limits.Exceeded.MaxFileSize" || r.Infected {
 		t.Fatalf("%v %+v", err, r)
+	}
+}
+
+// overlapBomb builds a zip whose central directory lists one deflated
+// member n times, every entry pointing at the same local data (the
+// overlapping-entry zip bomb).
+func overlapBomb(t *testing.T, member []byte, n int) []byte {
+	t.Helper()
+	z := zipOf(t, map[string][]byte{"a": member})
+	eocd := bytes.LastIndex(z, []byte("PK\x05\x06"))
+	cdOff := int(binary.LittleEndian.Uint32(z[eocd+16:]))
+	cd := z[cdOff:eocd]
+	out := append([]byte(nil), z[:cdOff]...)
+	for i := 0; i < n; i++ {
+		out = append(out, cd...)
+	}
+	end := append([]byte(nil), z[eocd:eocd+22]...)
+	binary.LittleEndian.PutUint16(end[8:], uint16(n))
+	binary.LittleEndian.PutUint16(end[10:], uint16(n))
+	binary.LittleEndian.PutUint32(end[12:], uint32(len(cd)*n))
+	return append(out, end...)
+}
+
+func TestOverlappingZipBomb(t *testing.T) {
+	bomb := overlapBomb(t, make([]byte, 8<<20), 1000) // 8 GB declared
+	o := DefaultOptions()
+	o.MaxScanSize = 64 << 20
+	r, err := eicarEngine(t, o).ScanBytes(context.Background(), bomb, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Heuristic == "" || r.Scanned > 2*o.MaxScanSize {
+		t.Fatalf("overlapping bomb: %+v", r)
+	}
+	// The same trick hiding EICAR is never a silent OK.
+	r, err = eicarEngine(t, DefaultOptions()).ScanBytes(context.Background(), overlapBomb(t, []byte(eicar), 50), "")
+	if err != nil || (!r.Infected && r.Heuristic == "") {
+		t.Fatalf("overlapping EICAR: %v %+v", err, r)
 	}
 }
