@@ -45,6 +45,7 @@ func (b *builder) build() *DB {
 	b.parseAll(count)
 	db := b.db
 	db.raw, db.html, db.text = newMatcher(b.raw), newMatcher(b.html), newMatcher(b.text)
+	db.textProbe = db.text.probeable()
 	db.version = versionString(b.daily, b.newest)
 	switch {
 	case b.daily > 0 && b.dailyTime > 0:

@@ -15,17 +15,19 @@ import (
 // DB is a compiled, immutable signature database. It is safe for
 // concurrent use by any number of Engines.
 type DB struct {
-	names    []string // ndb signature names
-	raw      *matcher // targets other than 3 and 7, on the file's bytes
-	html     *matcher // target 3, on normalised HTML
-	text     *matcher // target 7, on normalised text
-	ldbs     []logicalSig
-	hashes   hashSet // .hdb .hsb
-	sections hashSet // .mdb .msb
-	allow    hashSet // .fp .sfp
-	version  string
-	built    time.Time
-	stats    LoadStats
+	names []string // ndb signature names
+	raw   *matcher // targets other than 3 and 7, on the file's bytes
+	html  *matcher // target 3, on normalised HTML
+	text  *matcher // target 7, on normalised text
+	// textProbe: text may be probed before it is normalised (probe.go).
+	textProbe bool
+	ldbs      []logicalSig
+	hashes    hashSet // .hdb .hsb
+	sections  hashSet // .mdb .msb
+	allow     hashSet // .fp .sfp
+	version   string
+	built     time.Time
+	stats     LoadStats
 }
 
 type logicalSig struct {

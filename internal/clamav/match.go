@@ -135,6 +135,9 @@ func (s *scan) matchNormalised(d []byte, c *scanCtx, hit func(*matcher) hitFn) {
 	}
 	// Type 7 is for plain text; HTML has its own normalised form.
 	if c.ftype == targetText && len(db.text.sigs) > 0 {
+		if db.textProbe && !db.text.mayMatchText(d, *bp, c) {
+			return
+		}
 		*bp = normText(*bp, d)
 		tc := scanCtx{ftype: targetText, exe: c.exe}
 		db.text.scan(*bp, &tc, hit(db.text))

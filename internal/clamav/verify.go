@@ -10,6 +10,9 @@ const maxSteps = 1 << 14
 type verifier struct {
 	data  []byte
 	steps int
+	// hitEnd is set when a forward match ran into the end of data (or
+	// might have): on a prefix of the input, a failure is then not final.
+	hitEnd bool
 }
 
 func (t *token) matchByte(c byte) bool {
@@ -77,12 +80,19 @@ func (v *verifier) fwd(pt *pattern, ti, p int) (int, bool) {
 		t := &toks[ti]
 		switch t.kind {
 		case tokByte:
-			if p >= len(v.data) || !t.matchByte(v.data[p]) {
+			if p >= len(v.data) {
+				v.hitEnd = true
+				return 0, false
+			}
+			if !t.matchByte(v.data[p]) {
 				return 0, false
 			}
 			p++
 			ti++
 		case tokAlt:
+			if p+maxAltLen(pt.alts[t.alt]) > len(v.data) {
+				v.hitEnd = true
+			}
 			end := 0
 			ok := t.altMatch(pt.alts[t.alt], v.data, p, true, func(n int) bool {
 				e, ok := v.fwd(pt, ti+1, p+n)
@@ -94,6 +104,9 @@ func (v *verifier) fwd(pt *pattern, ti, p int) (int, bool) {
 			hi := len(v.data)
 			if t.max >= 0 {
 				hi = min(hi, p+int(t.max))
+			}
+			if t.max < 0 || p+int(t.max) >= len(v.data) {
+				v.hitEnd = true
 			}
 			for q := p + int(t.min); q <= hi; q++ {
 				if q = v.skipTo(toks, ti+1, q, hi); q < 0 {
@@ -159,7 +172,11 @@ func (v *verifier) bwd(pt *pattern, ti, p int) (int, bool) {
 
 // at matches the whole pattern starting exactly at start.
 func (v *verifier) at(p *pattern, start int) (int, bool) {
-	if start < 0 || start+p.minLen > len(v.data) {
+	if start < 0 {
+		return 0, false
+	}
+	if start+p.minLen > len(v.data) {
+		v.hitEnd = true
 		return 0, false
 	}
 	v.steps = 0
@@ -222,4 +239,12 @@ func (v *verifier) skipBack(toks []token, ti, q, lo int) int {
 		return -1
 	}
 	return max(lo-1, 0) + i + 1
+}
+
+func maxAltLen(alts [][]byte) int {
+	n := 0
+	for _, a := range alts {
+		n = max(n, len(a))
+	}
+	return n
 }
