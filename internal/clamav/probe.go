@@ -43,30 +43,16 @@ func (m *matcher) mayMatchText(d, buf []byte, c *scanCtx) bool {
 }
 
 // probeText reports whether a strided anchor window of normText(d) is in
-// the table.
+// the table. It mirrors normText byte for byte; the window is probed each
+// time the emitted count reaches next.
 func (m *matcher) probeText(d []byte) bool {
 	q := &m.strided
 	if len(q.sigs) == 0 {
 		return false
 	}
-	bloom, shift, pre := q.bloom, q.shift, &q.pre
-	mask := uint32(len(bloom)*64 - 1)
 	var w uint32
-	j, next := 0, 4 // bytes emitted; the count at which to probe next
+	j, next := 0, 4
 	space := false
-	push := func(b byte) bool {
-		w = w>>8 | uint32(b)<<24
-		j++
-		if j != next {
-			return false
-		}
-		next += stride
-		if pre[uint16(w)>>6]&(1<<(w&63)) == 0 {
-			return false
-		}
-		h := ((w * 0x9E3779B1) >> shift) & mask
-		return bloom[h>>6]&(1<<(h&63)) != 0 && len(q.sigs[w]) > 0
-	}
 	for _, c := range d {
 		k := textClass[c]
 		if k == 1 {
@@ -76,13 +62,32 @@ func (m *matcher) probeText(d []byte) bool {
 		if k != 0 {
 			c = k
 		}
-		if space && j > 0 && push(' ') {
-			return true
+		if space && j > 0 {
+			w = w>>8 | ' '<<24
+			if j++; j == next {
+				next += stride
+				if q.has(w) {
+					return true
+				}
+			}
 		}
 		space = false
-		if push(c) {
-			return true
+		w = w>>8 | uint32(c)<<24
+		if j++; j == next {
+			next += stride
+			if q.has(w) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// has reports whether window w is an anchor of the table.
+func (q *quadTable) has(w uint32) bool {
+	if q.pre[uint16(w)>>6]&(1<<(w&63)) == 0 {
+		return false
+	}
+	h := (w * 0x9E3779B1) >> q.shift
+	return q.bloom[h>>6]&(1<<(h&63)) != 0 && len(q.sigs[w]) > 0
 }
