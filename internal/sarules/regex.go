@@ -12,6 +12,7 @@ type Regex struct {
 	root   *node
 	ncap   int
 	re     *regexp.Regexp // nil: backtracking matcher
+	first  *byteSet       // first-byte set for the backtracking matcher, nil if nullable
 	// lits: at least one of these (lower-case) strings occurs in every
 	// subject the regex matches; nil means no such set is known.
 	lits []string
@@ -84,6 +85,9 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 		return nil, fmt.Errorf("regex %s: %w", src, err)
 	}
 	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root)}
+	if fs, null := firstSet(root); !null {
+		r.first = &fs
+	}
 	if !p.needBT {
 		re, err := compileGo(root)
 		if err == nil {
@@ -105,7 +109,7 @@ func (r *Regex) Match(s, l1 string) bool {
 		}
 		return r.re.MatchString(l1)
 	}
-	st, _, _ := btFind(r.root, r.ncap, s, 0)
+	st, _, _ := btFindFirst(r.root, r.ncap, s, 0, r.first)
 	return st >= 0
 }
 
@@ -123,7 +127,7 @@ func (r *Regex) Count(s, l1 string, max int) int {
 	}
 	n, from := 0, 0
 	for n < max && from <= len(s) {
-		st, e, _ := btFind(r.root, r.ncap, s, from)
+		st, e, _ := btFindFirst(r.root, r.ncap, s, from, r.first)
 		if st < 0 {
 			break
 		}

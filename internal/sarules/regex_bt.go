@@ -31,8 +31,22 @@ func (m *btMatcher) step() bool {
 // btFind returns the first match [start,end) at or after from, or -1.
 // aborted reports that the step limit was reached.
 func btFind(root *node, ncap int, s string, from int) (start, end int, aborted bool) {
+	return btFindFirst(root, ncap, s, from, nil)
+}
+
+// btFindFirst is btFind with the first-byte set of root (nil: unknown):
+// start positions whose byte cannot begin a match are skipped.
+func btFindFirst(root *node, ncap int, s string, from int, first *byteSet) (start, end int, aborted bool) {
 	m := &btMatcher{s: s, caps: make([]int, 2*(ncap+1))}
 	for st := from; st <= len(s); st++ {
+		if first != nil {
+			for st < len(s) && !first.has(s[st]) {
+				st++
+			}
+			if st >= len(s) {
+				break
+			}
+		}
 		for i := range m.caps {
 			m.caps[i] = -1
 		}
@@ -282,4 +296,45 @@ func width(n *node) (int, int) {
 		return 0, -1
 	}
 	return 0, 0
+}
+
+// firstSet returns the bytes a non-empty match of n can start with, and
+// whether n can match the empty string (then every position is a
+// candidate). Zero-width assertions are transparent.
+func firstSet(n *node) (s byteSet, nullable bool) {
+	switch n.kind {
+	case nLit:
+		c := n.lit[0]
+		s.add(c)
+		if n.fold && isASCIILetter(c) {
+			s.add(c ^ 0x20)
+		}
+		return s, false
+	case nClass:
+		return *n.set, false
+	case nGroup, nAtomic:
+		return firstSet(n.subs[0])
+	case nConcat:
+		for _, sub := range n.subs {
+			fs, null := firstSet(sub)
+			s.union(&fs)
+			if !null {
+				return s, false
+			}
+		}
+		return s, true
+	case nAlt:
+		null := false
+		for _, sub := range n.subs {
+			fs, nl := firstSet(sub)
+			s.union(&fs)
+			null = null || nl
+		}
+		return s, null
+	case nRepeat:
+		fs, nl := firstSet(n.subs[0])
+		return fs, nl || n.min == 0
+	}
+	// assertions, lookaround, backreferences: zero width or unknown
+	return s, true
 }
