@@ -23,6 +23,10 @@ func (d *htmlDoc) number(name string) (float64, bool) {
 		return float64(d.length), true
 	case "image_area":
 		return float64(d.imgArea), true
+	case "max_size":
+		return float64(d.maxSize), true
+	case "min_size":
+		return float64(d.minSize), true
 	}
 	return 0, false
 }

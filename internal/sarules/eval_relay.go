@@ -97,10 +97,9 @@ var relayEvals = map[string]evalFunc{
 		}
 		return btoi(abs(diff(rcvd)) >= fudge)
 	},
-	// Without a DNS hook signatures cannot be verified; like SpamAssassin
-	// without DNS, the signatures read from the message are "dependable"
-	// and none is valid.
-	"check_dkim_dependable": func(p *pms, r *Rule, a []string) int { return 1 },
+	// Signatures are not verified (no key look-ups); like SpamAssassin
+	// without DNS, nothing is "dependable" and no signature is valid.
+	"check_dkim_dependable": func(p *pms, r *Rule, a []string) int { return 0 },
 	"check_dkim_signed": func(p *pms, r *Rule, a []string) int {
 		return btoi(p.get("DKIM-Signature").ok)
 	},

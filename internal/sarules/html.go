@@ -29,6 +29,8 @@ type htmlDoc struct {
 	style    []*textStyle
 	flags    map[string]bool
 	comments []string
+	maxSize  int
+	minSize  int
 }
 
 func (d *htmlDoc) String() string { return strings.Join(d.text, "") }
@@ -82,7 +84,7 @@ var uriAttrs = map[string][]string{
 }
 
 func renderHTML(src []byte) *htmlDoc {
-	d := &htmlDoc{tags: map[string]int{}, inside: map[string]int{}, flags: map[string]bool{}, length: len(src)}
+	d := &htmlDoc{tags: map[string]int{}, inside: map[string]int{}, flags: map[string]bool{}, length: len(src), maxSize: 3, minSize: 3}
 	s := string(src)
 	for len(s) > 0 {
 		lt := strings.IndexByte(s, '<')

@@ -108,7 +108,15 @@ func (d *htmlDoc) styleTag(name string, attrs map[string]string, end bool) {
 		case "bgcolor":
 			n.bg = nameToRGB(v)
 		case "size":
-			if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && !strings.ContainsAny(v, "+-") {
+			v = strings.TrimSpace(v)
+			if len(v) > 1 && (v[0] == '+' || v[0] == '-') {
+				if s, err := strconv.Atoi(leadingInt(v[1:])); err == nil {
+					if v[0] == '-' {
+						s = -s
+					}
+					n.size = 3 + s // basefont 3
+				}
+			} else if s, err := strconv.Atoi(leadingInt(v)); err == nil {
 				n.size = s
 			}
 		case "style":
@@ -128,7 +136,20 @@ func (d *htmlDoc) styleTag(name string, attrs map[string]string, end bool) {
 			}
 		}
 	}
+	if n.size > d.maxSize {
+		d.maxSize = n.size
+	} else if n.size < d.minSize {
+		d.minSize = n.size
+	}
 	d.style = append(d.style, &n)
+}
+
+func leadingInt(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[:i]
 }
 
 // invisible is html_font_invisible for a run of visible text.
