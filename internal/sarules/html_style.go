@@ -106,7 +106,9 @@ func (d *htmlDoc) styleTag(name string, attrs map[string]string, end bool) {
 		case "text", "color":
 			n.fg = nameToRGB(v)
 		case "bgcolor":
-			n.bg = nameToRGB(v)
+			// QUIRK: SpamAssassin's text_style converts bgcolor but never
+			// applies it; only CSS background colors change the
+			// background. Matching it keeps HTML_FONT_LOW_CONTRAST equal.
 		case "size":
 			v = strings.TrimSpace(v)
 			if len(v) > 1 && (v[0] == '+' || v[0] == '-') {
@@ -127,11 +129,21 @@ func (d *htmlDoc) styleTag(name string, attrs map[string]string, end bool) {
 				}
 				k = strings.ToLower(strings.TrimSpace(k))
 				val = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(strings.ToLower(val)), "!important"))
+				if val == "inherit" {
+					continue
+				}
 				switch k {
 				case "color":
 					n.fg = nameToRGB(val)
 				case "background-color":
 					n.bg = nameToRGB(val)
+				case "background":
+					for _, tok := range strings.Fields(val) {
+						if c := nameToRGB(tok); c != "invalid" {
+							n.bg = c
+							break
+						}
+					}
 				}
 			}
 		}
