@@ -56,6 +56,10 @@ func (p *pms) getList(req string) []string {
 			}
 		}
 		return vals
+	case name == "ALL-TRUSTED" || name == "ALL-INTERNAL":
+		return p.headersByRcvdIndex(-2, p.relays().lastTrustedIdx+1)
+	case name == "ALL-UNTRUSTED" || name == "ALL-EXTERNAL":
+		return p.headersByRcvdIndex(p.relays().lastTrustedIdx+1, -2)
 	case strings.EqualFold(name, "EnvelopeFrom"):
 		if ef := p.envelopeFrom(); ef != "" {
 			vals = append(vals, ef)

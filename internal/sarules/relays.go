@@ -37,6 +37,9 @@ func (r *relay) String() string {
 type relayInfo struct {
 	trusted, untrusted []*relay
 	unparseable        int
+	// lastTrustedIdx is the index of the last Received header in the
+	// trusted part (-1: none), as Received.pm's last_trusted_relay_index.
+	lastTrustedIdx int
 }
 
 var (
@@ -165,19 +168,21 @@ func (p *pms) relays() *relayInfo {
 	if p.relayCache != nil {
 		return p.relayCache
 	}
-	ri := &relayInfo{}
+	ri := &relayInfo{lastTrustedIdx: -1}
 	inTrusted := true
 	for _, v := range headerValues(p.m.Header, "Received", false) {
 		r, ok := parseReceived(v)
-		if !ok {
+		if !ok || r == nil {
 			if r != nil && r.fetcher && inTrusted {
 				// restart: the fetcher's handover is where mail entered
 				ri.trusted = nil
 			}
-			continue
-		}
-		if r == nil {
-			ri.unparseable++
+			if ok {
+				ri.unparseable++
+			}
+			if inTrusted {
+				ri.lastTrustedIdx++
+			}
 			continue
 		}
 		if inTrusted && !r.private && r.auth == "" {
@@ -185,6 +190,7 @@ func (p *pms) relays() *relayInfo {
 		}
 		r.internal = inTrusted
 		if inTrusted {
+			ri.lastTrustedIdx++
 			ri.trusted = append(ri.trusted, r)
 		} else {
 			ri.untrusted = append(ri.untrusted, r)
@@ -211,4 +217,24 @@ func (p *pms) relayPseudoHeader(name string) (string, bool) {
 		return relayString(p.relays().untrusted), true
 	}
 	return "", false
+}
+
+// headersByRcvdIndex is get_all_hdrs_in_rcvd_index_range over decoded
+// fields: start and end are Received indexes, -2 meaning open.
+func (p *pms) headersByRcvdIndex(start, end int) []string {
+	var out []string
+	cur := -1
+	for _, f := range p.m.Header {
+		line := f.Name + ": " + f.Value + "\n"
+		if strings.EqualFold(f.Name, "Received") {
+			cur++
+		}
+		switch {
+		case (start == -2 || start <= cur) && (end == -2 || cur < end):
+			out = append(out, line)
+		case end != -2 && cur == end:
+			return append(out, line)
+		}
+	}
+	return out
 }
