@@ -79,6 +79,9 @@ type pms struct {
 	uris  []*subjectText
 	full  *subjectText
 
+	res      *Result
+	computed map[string]bool
+
 	relayCache *relayInfo
 	mimeCache  *mimeStats
 }
@@ -137,7 +140,7 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	p := &pms{ctx: ctx, rs: rs, m: m, o: o, hits: map[string]float64{}, gets: map[string]*subjectText{}}
+	p := &pms{ctx: ctx, rs: rs, m: m, o: o, hits: map[string]float64{}, gets: map[string]*subjectText{}, computed: map[string]bool{}}
 	if !o.Local {
 		p.set |= 1
 	}
@@ -149,17 +152,14 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	p.uris = subjects(m.uris)
 	p.full = newSubject(string(m.Raw))
 	res := &Result{Required: rs.RequiredScore, ScoreSet: p.set, rs: rs, m: m}
+	p.res = res
 	if p.set&2 != 0 {
 		res.Bayes, res.BayesOK = o.Bayes.SpamProbability(ctx, m)
 	}
 	p.runRules(res)
 	for _, r := range rs.metas {
-		if !r.runs(p.set) {
-			continue
-		}
-		v := r.Meta.root.eval(func(n string) float64 { return p.hits[n] })
-		if v != 0 {
-			p.hit(r, v)
+		if !strings.HasPrefix(r.Name, "__") {
+			p.value(r.Name)
 		}
 	}
 	p.finish(res)
@@ -173,23 +173,43 @@ func (p *pms) hit(r *Rule, v float64) {
 	p.hits[r.Name] = v
 }
 
+// runRules runs every scored (non-__) rule; __ sub-rules run lazily
+// when a meta asks for them (value), so a meta whose other operands
+// already decide it never pays for an expensive sub-rule.
 func (p *pms) runRules(res *Result) {
 	for t := TypeHeader; t <= TypeMimeheader; t++ {
 		for _, r := range p.rs.byType[t] {
-			if !r.runs(p.set) || p.ctx.Err() != nil {
-				continue
-			}
-			var n int
-			if r.Eval != "" {
-				n = p.runEval(r, res)
-			} else {
-				n = p.runPattern(r)
-			}
-			if n > 0 {
-				p.hit(r, float64(n))
+			if !strings.HasPrefix(r.Name, "__") {
+				p.value(r.Name)
 			}
 		}
 	}
+}
+
+// value computes a rule once and returns its hit value (0: no hit, did
+// not run, or unknown).
+func (p *pms) value(name string) float64 {
+	if p.computed[name] {
+		return p.hits[name]
+	}
+	p.computed[name] = true
+	r := p.rs.rules[name]
+	if r == nil || !r.runs(p.set) || p.ctx.Err() != nil {
+		return 0
+	}
+	var v float64
+	switch {
+	case r.Type == TypeMeta:
+		v = r.Meta.root.eval(p.value)
+	case r.Eval != "":
+		v = float64(p.runEval(r, p.res))
+	default:
+		v = float64(p.runPattern(r))
+	}
+	if v != 0 {
+		p.hit(r, v)
+	}
+	return v
 }
 
 // runPattern returns the number of matches of a pattern rule (0 or 1
