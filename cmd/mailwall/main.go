@@ -34,7 +34,11 @@ func main() {
 		newUsersCmd(),
 	)
 	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "mailwall:", err)
+		// An exit status alone (scan found a virus) prints nothing, as
+		// clamscan; anything else is an error message.
+		if e, ok := err.(*exitError); !ok || e.err != nil {
+			fmt.Fprintln(os.Stderr, "mailwall:", err)
+		}
 		os.Exit(exitCode(err))
 	}
 }

@@ -19,6 +19,7 @@ func verdictConfig(cfg *config.Config) (*verdict.Config, error) {
 	}{
 		{"antivirus.action", av.Action, &vc.Virus.Action},
 		{"antivirus.limits_action", av.LimitsAction, &vc.Limits.Action},
+		{"antivirus.encrypted_action", av.EncryptedAction, &vc.Encrypted.Action},
 	} {
 		if x.in == "" {
 			continue

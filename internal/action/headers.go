@@ -12,6 +12,7 @@ import (
 
 	"mailwall/internal/envelope"
 	"mailwall/internal/scan"
+	"mailwall/internal/smtp"
 	"mailwall/internal/verdict"
 )
 
@@ -135,7 +136,10 @@ func ScanHeaders(v verdict.Verdict, rep *scan.Report) []scan.HeaderField {
 		out = append(out, scan.HeaderField{Name: "X-Mailwall-Unscanned",
 			Value: "not scanned by " + strings.Join(v.Unscanned, ", ") + " (scanner failed)"})
 	}
-	if v.Action == verdict.Tag && !hasHeader(rep, "X-Spam-Flag") {
+	if v.Action == verdict.Tag && (v.Reason == smtp.ReasonLimitsExceeded || v.Reason == smtp.ReasonEncrypted) {
+		out = append(out, scan.HeaderField{Name: "X-Virus-Status", Value: "Heuristic " + v.Detail})
+	}
+	if v.Spam && !hasHeader(rep, "X-Spam-Flag") {
 		out = append(out, scan.HeaderField{Name: "X-Spam-Flag", Value: "YES"})
 	}
 	return out

@@ -45,7 +45,7 @@ func TestHeaders(t *testing.T) {
 		t.Fatalf("Received = %q\nwant       %q", rcv, want)
 	}
 	rep := &scan.Report{Results: []*scan.Result{{Headers: []scan.HeaderField{{Name: "X-Virus-Scanned", Value: "mailwall"}}}}}
-	got := string(Headers(rcv, verdict.Verdict{Action: verdict.Tag, Unscanned: []string{"SPAM"}}, rep, "mailwall"))
+	got := string(Headers(rcv, verdict.Verdict{Action: verdict.Tag, Spam: true, Unscanned: []string{"SPAM"}}, rep, "mailwall"))
 	for _, w := range []string{"Received: from client.test", "X-Virus-Scanned: mailwall\r\n", "X-Mailwall-Unscanned: not scanned by SPAM", "X-Spam-Flag: YES\r\n"} {
 		if !strings.Contains(got, w) {
 			t.Errorf("missing %q in\n%s", w, got)

@@ -28,6 +28,7 @@ const (
 	ReasonAmbiguousMIME  = "ambiguous_mime"
 	ReasonEarlyTalker    = "early_talker"
 	ReasonLimitsExceeded = "limits_exceeded"
+	ReasonEncrypted      = "encrypted"
 )
 
 // Common replies. Callers copy them with Wrap or WithText.

@@ -66,6 +66,7 @@ type Rule struct {
 type Config struct {
 	Virus       Rule            // on CLAM_VIRUS; default Reject 554 5.7.1
 	Limits      Rule            // on CLAM_LIMITS (Heuristics.Limits.Exceeded...); default Accept
+	Encrypted   Rule            // on CLAM_ENCRYPTED (Heuristics.Encrypted...); default Accept
 	FailDefault Rule            // on any <NAME>_FAIL; default TempFail 451 4.7.1
 	Fail        map[string]Rule // per scanner name (without _FAIL)
 	Rules       map[string]Rule // forced action per rule symbol
@@ -77,8 +78,9 @@ type Config struct {
 
 // Symbols used by the scanners that the verdict knows by name.
 const (
-	SymVirus  = "CLAM_VIRUS"
-	SymLimits = "CLAM_LIMITS"
+	SymVirus     = "CLAM_VIRUS"
+	SymLimits    = "CLAM_LIMITS"
+	SymEncrypted = "CLAM_ENCRYPTED"
 )
 
 // Verdict is the decision.
@@ -126,9 +128,15 @@ func Decide(cfg *Config, rep *scan.Report) Verdict {
 		return v.with(r, r.Action, smtp.ReasonRule, sym,
 			550, smtp.EnhancedCode{5, 7, 1}, "Message rejected by policy")
 	}
-	if f, ok := rep.Has(SymLimits); ok && cfg.Limits.Action > Accept {
-		return v.with(cfg.Limits, cfg.Limits.Action, smtp.ReasonLimitsExceeded, f.Detail,
-			554, smtp.EnhancedCode{5, 7, 1}, "Message could not be fully scanned: "+f.Detail)
+	for _, h := range []struct {
+		sym    string
+		rule   Rule
+		reason string
+	}{{SymLimits, cfg.Limits, smtp.ReasonLimitsExceeded}, {SymEncrypted, cfg.Encrypted, smtp.ReasonEncrypted}} {
+		if f, ok := rep.Has(h.sym); ok && h.rule.Action > Accept {
+			return v.with(h.rule, h.rule.Action, h.reason, f.Detail,
+				554, smtp.EnhancedCode{5, 7, 1}, "Message could not be fully scanned: "+f.Detail)
+		}
 	}
 	switch {
 	case cfg.RejectScore > 0 && score >= cfg.RejectScore:

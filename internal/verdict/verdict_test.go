@@ -50,6 +50,8 @@ func TestDecide(t *testing.T) {
 			report(findings(scan.Finding{Symbol: "A"}, scan.Finding{Symbol: "B"})), Discard, 0, "", false, 0},
 		{"limits accepted by default", Config{}, report(limits), Accept, 0, "", false, 0},
 		{"limits reject", Config{Limits: Rule{Action: Reject}}, report(limits), Reject, 554, "Message could not be fully scanned: Heuristics.Limits.Exceeded.MaxRecursion", false, 0},
+		{"encrypted tagged", Config{Encrypted: Rule{Action: Tag}}, report(findings(scan.Finding{Symbol: SymEncrypted, Detail: "Heuristics.Encrypted.Zip"})), Tag, 0, "", false, 0},
+		{"encrypted reject", Config{Encrypted: Rule{Action: Reject}}, report(findings(scan.Finding{Symbol: SymEncrypted, Detail: "Heuristics.Encrypted.Zip"})), Reject, 554, "Message could not be fully scanned: Heuristics.Encrypted.Zip", false, 0},
 		{"reply text cannot inject lines", Config{Rules: map[string]Rule{"X": {Action: Reject, Text: "bad\r\n250 ok"}}},
 			report(findings(scan.Finding{Symbol: "X"})), Reject, 550, "bad  250 ok", false, 0},
 	}
