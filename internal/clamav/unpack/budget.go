@@ -189,3 +189,7 @@ func recoverLib(name string, fn func() error) (err error) {
 	}()
 	return fn()
 }
+
+// errorsIsLimit reports a limit error: decoders of members keep going past
+// a corrupt member but never past a limit.
+func errorsIsLimit(err error) bool { return errors.Is(err, ErrLimit) }

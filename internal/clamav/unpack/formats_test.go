@@ -172,11 +172,8 @@ func seedCorpus(t testing.TB) map[string][]byte {
 		"b.uu":     []byte("begin 644 a\n#86)C\n`\nend\n"),
 		"b.binhex": []byte("(This file must be converted with BinHex 4.0)\n:!!!:"),
 	}
-	paths, _ := filepath.Glob(filepath.Join(testfilesDir, "clam.*"))
+	paths, _ := filepath.Glob(filepath.Join(testfilesDir, "clam*"))
 	for _, p := range paths {
-		if strings.HasSuffix(p, ".exe") {
-			continue
-		}
 		if d, err := os.ReadFile(p); err == nil && len(d) < 64<<10 {
 			m[filepath.Base(p)] = d
 		}

@@ -45,6 +45,7 @@ func FuzzSZDD(f *testing.F)   { fuzzKind(f, KindSZDD) }
 func FuzzTNEF(f *testing.F)   { fuzzKind(f, KindTNEF) }
 func FuzzSIS(f *testing.F)    { fuzzKind(f, KindSIS) }
 func FuzzUPX(f *testing.F)    { fuzzKind(f, KindUPX) }
+func FuzzPE(f *testing.F)     { fuzzKind(f, KindPE) }
 
 func FuzzDetect(f *testing.F) {
 	for name, d := range seedCorpus(f) {

@@ -93,5 +93,5 @@ var mustFind = []string{
 	"clam.d64.zip", "clam.exe", "clam.exe.binhex", "clam.exe.bz2", "clam.exe.html", "clam.exe.mbox.base64",
 	"clam.exe.mbox.uu", "clam.exe.rtf", "clam.exe.szdd", "clam.impl.zip", "clam.mail", "clam.newc.cpio",
 	"clam.odc.cpio", "clam.ole.doc", "clam.pdf", "clam.ppt", "clam.sis", "clam.tar.gz", "clam.tnef",
-	"clam.zip", "clam_cache_emax.tgz", "clam-upx.exe", "clam-fsg.exe", "clam_IScab_ext.exe",
+	"clam.zip", "clam_cache_emax.tgz", "clam-upx.exe", "clam-fsg.exe", "clam_IScab_ext.exe", "clam-nsis.exe",
 }
