@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"mailwall/internal/bayes"
 	"mailwall/internal/config"
 	"mailwall/internal/deliver"
 	"mailwall/internal/gateway"
@@ -26,7 +27,9 @@ import (
 	"mailwall/internal/scan"
 	"mailwall/internal/scan/spam"
 	"mailwall/internal/smtpd"
+	"mailwall/internal/spamd"
 	"mailwall/internal/spool"
+	"mailwall/internal/store"
 	"mailwall/internal/web"
 )
 
@@ -41,6 +44,9 @@ type app struct {
 	quar  *quarantine.Store
 	// policyState: rate-limit and throttling counters, kept across reloads.
 	policyState *policy.State
+	// bayes and its state store, when spam.use_bayes is on.
+	bayes *bayes.Classifier
+	state store.Store
 	// spam is the spam engine in use, for the spamd listener.
 	spam      atomic.Pointer[spam.Engine]
 	deliverer *deliver.Deliverer
@@ -109,6 +115,11 @@ func newApp(cfg *config.Config, logger *slog.Logger) (*app, error) {
 	}
 	if a.virus, a.av, err = newVirusScanners(cfg, logger); err != nil {
 		q.Close()
+		return nil, err
+	}
+	if a.bayes, a.state, err = openBayes(cfg, logger); err != nil {
+		q.Close()
+		a.av.Close()
 		return nil, err
 	}
 	gw, err := a.buildGateway(cfg)
@@ -203,7 +214,11 @@ func (a *app) start(ctx context.Context, errc chan<- error) error {
 			}
 		}()
 	}
-	if err := startSpamd(a.qctx, a.cfg.Spam.SpamdListen, &a.spam, a.log); err != nil {
+	var learner spamd.Learner
+	if a.bayes != nil && a.cfg.Spam.SpamdAllowTell {
+		learner = bayesLearner{a.bayes}
+	}
+	if err := startSpamd(a.qctx, a.cfg.Spam.SpamdListen, &a.spam, learner, a.log); err != nil {
 		return err
 	}
 	a.av.SetShutdown(func() { syscall.Kill(os.Getpid(), syscall.SIGTERM) }) // clamd SHUTDOWN drains like SIGTERM
@@ -277,6 +292,9 @@ func (a *app) close() {
 	}
 	if a.deliverer != nil {
 		a.deliverer.Close() // idle cached connections to next hops
+	}
+	if a.state != nil {
+		a.state.Close()
 	}
 	a.mu.Lock()
 	for _, c := range a.closers {

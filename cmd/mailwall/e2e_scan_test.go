@@ -104,3 +104,38 @@ func TestSpamdListenerWithSpamc(t *testing.T) {
 		}
 	}
 }
+
+// TestSpamdTellTrainsBayes: with Bayes on and TELL allowed, `spamc -L
+// spam` trains the gateway's classifier; the same message again changes
+// nothing.
+func TestSpamdTellTrainsBayes(t *testing.T) {
+	rules := "/usr/share/spamassassin"
+	if _, err := os.Stat(filepath.Join(rules, "50_scores.cf")); err != nil {
+		t.Skip("SpamAssassin's stock rules are not installed (bash scripts/install-deps.sh installs them)")
+	}
+	spamc, err := exec.LookPath("spamc")
+	if err != nil {
+		t.Skip("spamc not installed (bash scripts/install-deps.sh installs it)")
+	}
+	dir := t.TempDir()
+	sink := smtptest.NewSink(t)
+	spamdAddr := freeAddr(t)
+	startGateway(t, dir, baseConfig(dir, sink.Addr, `spam:
+  rules_dir: `+rules+`
+  site_rules_dir: ""
+  use_bayes: true
+  dns_tests: false
+  spamd_listen: ["`+spamdAddr+`"]
+  spamd_allow_tell: true
+`))
+	host, port, _ := net.SplitHostPort(spamdAddr)
+	msg := smtptest.Msg("a@client.test", "u@example.test", "cheap pills", "Buy cheap pills now, limited offer!")
+	for _, want := range []string{"Message successfully un/learned", "Message was already un/learned"} {
+		cmd := exec.Command(spamc, "-d", host, "-p", port, "-L", "spam")
+		cmd.Stdin = strings.NewReader(msg)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("spamc -L spam: %v %q, want %q", err, out, want)
+		}
+	}
+}

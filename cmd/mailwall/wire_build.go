@@ -81,6 +81,9 @@ func (a *app) buildScanners(cfg *config.Config) ([]scan.Scanner, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sp != nil && a.bayes != nil {
+		sp.Bayes = bayesHook{a.bayes}
+	}
 	a.spam.Store(sp) // the spamd listener follows reloads
 	if sp != nil {
 		out = append(out, sp)

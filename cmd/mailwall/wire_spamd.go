@@ -43,11 +43,11 @@ func (c spamdChecker) Check(ctx context.Context, msg []byte, user string) (*spam
 
 // startSpamd serves the spamd protocol on every spam.spamd_listen address
 // until ctx ends.
-func startSpamd(ctx context.Context, addrs []string, cur *atomic.Pointer[spam.Engine], log *slog.Logger) error {
+func startSpamd(ctx context.Context, addrs []string, cur *atomic.Pointer[spam.Engine], l spamd.Learner, log *slog.Logger) error {
 	if len(addrs) == 0 {
 		return nil
 	}
-	srv := spamd.NewServer(spamdChecker{cur: cur}, nil, spamd.Options{Logger: log})
+	srv := spamd.NewServer(spamdChecker{cur: cur}, l, spamd.Options{Logger: log})
 	for _, a := range addrs {
 		l, err := listen(a)
 		if err != nil {
