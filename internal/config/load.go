@@ -200,3 +200,7 @@ func (v *validator) line(path string) int {
 	}
 	return line
 }
+
+// Marshal returns the effective configuration as YAML (defaults filled
+// in), for `mailwall lint --print`.
+func (c *Config) Marshal() ([]byte, error) { return yaml.Marshal(c) }
