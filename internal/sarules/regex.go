@@ -127,8 +127,8 @@ func (r *Regex) Count(s, l1 string, max int) int {
 	}
 	n, from := 0, 0
 	for n < max && from <= len(s) {
-		st, e, _ := btFindFirst(r.root, r.ncap, s, from, r.first)
-		if st < 0 {
+		st, e, aborted := btFindFirst(r.root, r.ncap, s, from, r.first)
+		if st < 0 || aborted {
 			break
 		}
 		n++
