@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -179,4 +180,21 @@ func seedCorpus(t testing.TB) map[string][]byte {
 		}
 	}
 	return m
+}
+
+// TestVBADecompress decodes a hand-made chunk: literals a, b, c then a
+// copy token at n=3 (4 offset bits: offset-1=2, length-3=3 -> 0x2003).
+func TestVBADecompress(t *testing.T) {
+	chunk := []byte{0x08, 'a', 'b', 'c', 0x03, 0x20}
+	in := append([]byte{0x01}, 0, 0)
+	binary.LittleEndian.PutUint16(in[1:], uint16(len(chunk)+2-3)|0xb000)
+	in = append(in, chunk...)
+	out, err := vbaDecompress(in, 1<<20)
+	if err != nil || string(out) != "abcabcabc" {
+		t.Fatalf("got %q, %v", out, err)
+	}
+	// Truncated and garbage containers end without panic.
+	for i := range in {
+		vbaDecompress(in[:i], 1<<20)
+	}
 }

@@ -20,7 +20,8 @@ import (
 // (4096) live in the mini stream (the root entry's chain) in 64-byte mini
 // sectors chained by the mini FAT. Every stream is a member; embedded
 // packager objects (\x01Ole10Native) also yield their file, PowerPoint
-// streams their compressed embedded objects (ppt.go). Chains are walked at
+// streams their compressed embedded objects (ppt.go), VBA module streams
+// their decompressed source (vba.go). Chains are walked at
 // most as many steps as there are sectors, so loops end.
 
 var errOLE2 = errors.New("ole2: corrupt")
@@ -169,6 +170,9 @@ func extractOLE2(ctx context.Context, data []byte, x *run) error {
 			return err
 		}
 		if err := x.oleEmbedded(ctx, e.name, b); err != nil {
+			return err
+		}
+		if err := x.vbaSource(ctx, e.name, b); err != nil {
 			return err
 		}
 	}
