@@ -9,7 +9,7 @@ var evalFuncs map[string]evalFunc
 
 func init() {
 	evalFuncs = map[string]evalFunc{}
-	for _, m := range []map[string]evalFunc{headerEvals, bodyEvals, mimeEvals, htmlEvals, netEvals, freemailEvals, relayEvals, recipEvals} {
+	for _, m := range []map[string]evalFunc{headerEvals, bodyEvals, mimeEvals, htmlEvals, netEvals, freemailEvals, relayEvals, recipEvals, forgedEvals} {
 		for k, v := range m {
 			evalFuncs[k] = v
 		}
