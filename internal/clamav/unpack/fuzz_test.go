@@ -73,3 +73,9 @@ func FuzzImplode(f *testing.F) {
 		x.read(context.Background(), newExploder(bytesReader(data), flags, 1<<20), -1)
 	})
 }
+
+// FuzzVBA drives the MS-OVBA decompressor directly.
+func FuzzVBA(f *testing.F) {
+	f.Add([]byte{0x01, 0x05, 0xb0, 0x08, 'a', 'b', 'c', 0x03, 0x20})
+	f.Fuzz(func(t *testing.T, data []byte) { vbaDecompress(data, 1<<20) })
+}

@@ -3,6 +3,7 @@ package unpack
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"testing"
@@ -127,4 +128,39 @@ func TestEncryptedZipMember(t *testing.T) {
 	if err != nil || len(got) != 1 || !got[0].Encrypted || got[0].Data != nil {
 		t.Fatalf("got %+v, %v; want one encrypted member", got, err)
 	}
+}
+
+// TestEICARThroughEncodings walks nested containers the way the engine
+// does and checks the payload surfaces: zip in zip in tar.gz, a MIME
+// attachment, uuencode in mail, a data: URI inside a zip.
+func TestEICARThroughEncodings(t *testing.T) {
+	inner := makeZip(t, 8, file{"eicar.com", payload})
+	tgz := makeGzip(t, makeTar(t, file{"outer.zip", makeZip(t, 8, file{"inner.zip", inner})}))
+	b64 := base64.StdEncoding.EncodeToString(payload)
+	mime := []byte("From: a@b\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n" +
+		"Content-Type: application/zip\nContent-Transfer-Encoding: base64\n\n" +
+		base64.StdEncoding.EncodeToString(inner) + "\n--b--\n")
+	html := makeZip(t, 8, file{"x.html", []byte(`<html><a href="data:;base64,` + b64 + `">`)})
+	for name, data := range map[string][]byte{"tgz": tgz, "mime": mime, "html-in-zip": html} {
+		if !walkFinds(t, data, payload, 0) {
+			t.Errorf("%s: payload not reached", name)
+		}
+	}
+}
+
+func walkFinds(t *testing.T, data, want []byte, depth int) bool {
+	t.Helper()
+	if bytes.Equal(data, want) {
+		return true
+	}
+	k := Detect(data, "")
+	if k == KindNone || depth > 17 {
+		return false
+	}
+	found := false
+	Extract(context.Background(), k, data, bigBudget(), func(e Entry) error {
+		found = found || walkFinds(t, e.Data, want, depth+1)
+		return nil
+	})
+	return found
 }
