@@ -2,6 +2,8 @@ package sarules
 
 import (
 	"context"
+	"math"
+	"os"
 	"strings"
 	"testing"
 )
@@ -111,4 +113,29 @@ func FuzzMessage(f *testing.F) {
 		m := NewMessage(raw)
 		_ = m.HeaderGet("subject")
 	})
+}
+
+// TestSampleMessages: the sample messages shipped with SpamAssassin score
+// as spamassassin -L -t scores them (4.0.1: 1000.0 and 0.0).
+func TestSampleMessages(t *testing.T) {
+	rs := loadStock(t)
+	tests := []struct {
+		file  string
+		score float64
+		tests string
+	}{
+		{"/usr/share/doc/spamassassin/examples/sample-spam.txt", 1000, "GTUBE,NO_RECEIVED,NO_RELAYS"},
+		{"/usr/share/doc/spamassassin/examples/sample-nonspam.txt", 0, ""},
+	}
+	for _, tt := range tests {
+		raw, err := os.ReadFile(tt.file)
+		if err != nil {
+			t.Logf("skip %s: %v", tt.file, err)
+			continue
+		}
+		res := rs.Check(context.Background(), NewMessage(raw), CheckOptions{Local: true})
+		if math.Abs(res.Score-tt.score) > 0.1 || strings.Join(res.Tests(), ",") != tt.tests {
+			t.Errorf("%s: score %.1f tests %v, want %.1f %s", tt.file, res.Score, res.Tests(), tt.score, tt.tests)
+		}
+	}
 }
