@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,12 +21,11 @@ func NewResolver(servers []string) *net.Resolver {
 	if len(servers) == 0 {
 		return net.DefaultResolver
 	}
-	var next int
+	var next atomic.Uint32 // Dial runs concurrently (A and AAAA at once)
 	return &net.Resolver{
 		PreferGo: true,
 		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			s := servers[next%len(servers)]
-			next++
+			s := servers[int(next.Add(1)-1)%len(servers)]
 			var d net.Dialer
 			return d.DialContext(ctx, network, s)
 		},
