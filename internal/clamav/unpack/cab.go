@@ -121,6 +121,9 @@ func (x *run) cabFolder(ctx context.Context, data []byte, fo cabFolder, index, d
 	if x.b.maxScanSize > 0 && need > x.b.maxScanSize {
 		return &LimitError{Limit: "MaxScanSize", Detail: "cab folder"}
 	}
+	if x.b.maxScanSize <= 0 && need > x.fileCap() { // no scan cap: a folder is held to a member's
+		return &LimitError{Limit: "MaxFileSize", Detail: "cab folder"}
+	}
 	method := fo.method & 0x0f
 	if method == 2 || method > 3 {
 		return fmt.Errorf("cab folder %d: compression %d (Quantum) unsupported", index, method)

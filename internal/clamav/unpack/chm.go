@@ -181,8 +181,8 @@ func (x *run) chmSection1(ctx context.Context, byName map[string]chmEntry, secti
 		window *= 0x8000
 	}
 	total := le.Uint64(reset[16:])
-	if total > uint64(x.fileCap()) && x.b.maxScanSize > 0 && total > uint64(x.b.maxScanSize) {
-		return nil, &LimitError{Limit: "MaxScanSize", Detail: "chm lzx section"}
+	if total > uint64(x.fileCap()) { // the section is decoded whole, so it is held to one member's cap
+		return nil, &LimitError{Limit: "MaxFileSize", Detail: "chm lzx section"}
 	}
 	return x.lzxDecode(ctx, comp, window, resetInterval, int64(total))
 }

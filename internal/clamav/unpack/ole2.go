@@ -21,8 +21,9 @@ import (
 // sectors chained by the mini FAT. Every stream is a member; embedded
 // packager objects (\x01Ole10Native) also yield their file, PowerPoint
 // streams their compressed embedded objects (ppt.go), VBA module streams
-// their decompressed source (vba.go). Chains are walked at
-// most as many steps as there are sectors, so loops end.
+// their decompressed source (vba.go). Chains are walked at most as many
+// steps as the file has sectors, so a looping chain yields no more than the
+// file's size.
 
 var errOLE2 = errors.New("ole2: corrupt")
 
@@ -52,7 +53,8 @@ func (o *ole2) sector(n uint32) []byte {
 // chain concatenates a FAT chain from start, at most limit bytes.
 func (o *ole2) chain(start uint32, limit int64) []byte {
 	var out []byte
-	for n, steps := start, 0; n < uint32(len(o.fat)) && steps <= len(o.fat) && int64(len(out)) < limit; steps++ {
+	maxSteps := len(o.d) >> o.shift // a chain longer than the file has sectors is a loop
+	for n, steps := start, 0; n < uint32(len(o.fat)) && steps <= maxSteps && int64(len(out)) < limit; steps++ {
 		s := o.sector(n)
 		if s == nil {
 			break
@@ -66,7 +68,8 @@ func (o *ole2) chain(start uint32, limit int64) []byte {
 func (o *ole2) miniChain(start uint32, size int64) []byte {
 	var out []byte
 	ms := int64(1) << o.miniShift
-	for n, steps := start, 0; n < uint32(len(o.mfat)) && steps <= len(o.mfat) && int64(len(out)) < size; steps++ {
+	maxSteps := len(o.ministream) >> o.miniShift
+	for n, steps := start, 0; n < uint32(len(o.mfat)) && steps <= maxSteps && int64(len(out)) < size; steps++ {
 		off := int64(n) * ms
 		if off+ms > int64(len(o.ministream)) {
 			break
