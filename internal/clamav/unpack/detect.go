@@ -3,6 +3,7 @@ package unpack
 import (
 	"bytes"
 	"encoding/binary"
+	"path"
 	"strconv"
 	"strings"
 )
@@ -14,7 +15,9 @@ import (
 // KiB, as readers accept junk before it). Text formats are sniffed from
 // content: mail needs two or more RFC 5322 header lines at the top, HTML a
 // tag near the start, uuencode a "begin NNN name" line. The file name is a
-// hint only where content is ambiguous (a tar without ustar magic).
+// hint only when the content says nothing (nameHint). A PE file is "upx"
+// when it has UPX0/UPX1 sections, else "pe" (a container of embedded
+// executables and NSIS data).
 
 var magics = []struct {
 	magic string
@@ -52,7 +55,7 @@ func Detect(head []byte, name string) Kind {
 	switch {
 	case isSIS(head):
 		return KindSIS
-	case isTar(head, name):
+	case isTar(head):
 		return KindTar
 	case bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
 		return KindPDF
@@ -64,7 +67,18 @@ func Detect(head []byte, name string) Kind {
 	if i := bytes.Index(head, []byte("(This file must be converted with BinHex")); i >= 0 && i < 512 {
 		return KindBinhex
 	}
-	return sniffText(head)
+	if k := sniffText(head); k != KindNone {
+		return k
+	}
+	return nameHint[strings.ToLower(path.Ext(name))]
+}
+
+// nameHint is consulted only when the content is not recognised: text
+// formats whose first lines may not show what they are.
+var nameHint = map[string]Kind{
+	".eml": KindMail, ".mbox": KindMail, ".mbx": KindMail,
+	".htm": KindHTML, ".html": KindHTML, ".hta": KindHTML,
+	".uu": KindUU, ".uue": KindUU, ".hqx": KindBinhex,
 }
 
 // isSIS matches the EPOC installer header: UID2 0x1000006D (EPOC release 3-5)
@@ -77,16 +91,15 @@ func isSIS(h []byte) bool {
 	return uid3 == 0x10000419 && (uid2 == 0x1000006d || uid2 == 0x10003a12)
 }
 
-// isTar accepts "ustar" magic, or (v7 archives, usually named .tar) a
-// header whose checksum adds up.
-func isTar(h []byte, name string) bool {
+// isTar accepts "ustar" magic, or (v7 archives) a header whose checksum
+// adds up.
+func isTar(h []byte) bool {
 	if len(h) < 512 || h[0] == 0 {
 		return false
 	}
 	if string(h[257:262]) == "ustar" {
 		return true
 	}
-	_ = name
 	var sum int64
 	for i, c := range h[:512] {
 		if i >= 148 && i < 156 {

@@ -131,6 +131,9 @@ func TestDetect(t *testing.T) {
 	if got := Detect(makeTar(t, file{"a", []byte("a")}), "x.tar"); got != KindTar {
 		t.Errorf("tar: %q", got)
 	}
+	if got := Detect([]byte("just text"), "note.EML"); got != KindMail {
+		t.Errorf("name hint: %q", got)
+	}
 }
 
 // TestCorruptInputs truncates and flips bytes in every sample and built
