@@ -139,3 +139,18 @@ func TestSampleMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestKoreanSubject: an EUC-KR encoded-word Subject is decoded to UTF-8
+// before header rules see it (광고 = "advertisement").
+func TestKoreanSubject(t *testing.T) {
+	rs, diags := LoadText(`header KR_AD Subject =~ /\xea\xb4\x91\s*\xea\xb3\xa0/` + "\nscore KR_AD 20\n")
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	// "광고" in EUC-KR is B1 A4 B0 ED
+	msg := "Subject: =?euc-kr?B?saSw7Q==?= sale\n\nhello\n"
+	res := rs.Check(context.Background(), NewMessage([]byte(msg)), CheckOptions{Local: true})
+	if got := strings.Join(res.Tests(), ","); got != "KR_AD" {
+		t.Errorf("tests %q, want KR_AD (subject %q)", got, NewMessage([]byte(msg)).HeaderGet("subject"))
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"strings"
+
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 // # MIME walk
@@ -274,11 +276,37 @@ func parseEncodedWord(s string) (string, string, bool) {
 	}
 	text := p[2][:end]
 	rest := p[2][end+2:]
+	var raw []byte
 	switch p[1] {
 	case "b", "B":
-		return string(decodeBase64([]byte(text))), rest, true
+		raw = decodeBase64([]byte(text))
 	case "q", "Q":
-		return string(decodeQP([]byte(strings.ReplaceAll(text, "_", " ")))), rest, true
+		raw = decodeQP([]byte(strings.ReplaceAll(text, "_", " ")))
+	default:
+		return "", "", false
 	}
-	return "", "", false
+	return toUTF8(p[0], raw), rest, true
+}
+
+// toUTF8 converts text in charset cs to UTF-8, as SpamAssassin does for
+// encoded-words (EUC-KR, ISO-2022-JP, windows-1251, ...). An unknown
+// charset or undecodable text keeps its octets.
+func toUTF8(cs string, b []byte) string {
+	cs = strings.ToLower(strings.TrimSpace(cs))
+	if i := strings.IndexByte(cs, '*'); i >= 0 { // RFC 2231 language suffix
+		cs = cs[:i]
+	}
+	switch cs {
+	case "", "us-ascii", "utf-8", "utf8":
+		return string(b)
+	}
+	enc, err := htmlindex.Get(cs)
+	if err != nil {
+		return string(b)
+	}
+	out, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return string(b)
+	}
+	return string(out)
 }
