@@ -268,9 +268,16 @@ var (
 // findURIs returns the URIs written out in plain text; bare mail addresses
 // count as mailto: URIs, as in SpamAssassin's URI list.
 func findURIs(text string) []string {
-	uris := reTextURI.FindAllString(text, -1)
-	for _, a := range reTextMail.FindAllString(text, -1) {
-		uris = append(uris, "mailto:"+a)
+	var uris []string
+	// Cheap prefilters: most paragraphs hold neither.
+	low := strings.ToLower(text)
+	if strings.Contains(low, "://") || strings.Contains(low, "www.") || strings.Contains(low, "mailto:") {
+		uris = reTextURI.FindAllString(text, -1)
+	}
+	if strings.IndexByte(text, '@') >= 0 {
+		for _, a := range reTextMail.FindAllString(text, -1) {
+			uris = append(uris, "mailto:"+a)
+		}
 	}
 	return uris
 }

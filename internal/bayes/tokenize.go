@@ -48,9 +48,8 @@ const (
 )
 
 var (
-	reEllipsis  = regexp.MustCompile(`(\w)(\.{3,6})(\w)`)
-	reDashes    = regexp.MustCompile(`(\w)(-{2,6})(\w)`)
-	reTitleCase = regexp.MustCompile(`(?:^|\.\s+)([A-Z])([^A-Z]+)(?:\s|$)`)
+	reEllipsis = regexp.MustCompile(`(\w)(\.{3,6})(\w)`)
+	reDashes   = regexp.MustCompile(`(\w)(-{2,6})(\w)`)
 )
 
 // keepByte reports whether an ASCII byte survives the first pass.
@@ -110,25 +109,83 @@ func cleanLine(s string) string {
 }
 
 // lowerTitleCase lower-cases a capital that starts the line or follows a
-// full stop, when the rest of the run has no capital (SpamAssassin's
-// IGNORE_TITLE_CASE substitution; the ". " it matched becomes one space).
+// full stop, when the rest of the run has no capital. It is SpamAssassin's
+// IGNORE_TITLE_CASE substitution
+//
+//	s/(?:^|\.\s+)([A-Z])([^A-Z]+)(?:\s|$)/ ' '.lc($1).$2.' ' /ge
+//
+// (the ". " it matched becomes one space), written out by hand because it
+// runs on every paragraph; TestLowerTitleCaseMatchesRegexp holds it to the
+// regex.
 func lowerTitleCase(s string) string {
-	idx := reTitleCase.FindAllStringSubmatchIndex(s, -1)
-	if idx == nil {
-		return s
-	}
 	var b strings.Builder
 	last := 0
-	for _, m := range idx {
-		b.WriteString(s[last:m[0]])
+	for i := 0; i < len(s); i++ {
+		var u int // position of the capital
+		switch {
+		case i == 0 && isUpper(s[0]):
+			u = 0
+		case s[i] == '.':
+			j := i + 1
+			for j < len(s) && isRegexpSpace(s[j]) {
+				j++
+			}
+			if j == i+1 || j >= len(s) || !isUpper(s[j]) {
+				continue
+			}
+			u = j
+		default:
+			continue
+		}
+		k, stop, ok := titleRunEnd(s, u)
+		if !ok {
+			continue
+		}
+		if last == 0 {
+			b.Grow(len(s) + 8)
+		}
+		b.WriteString(s[last:i])
 		b.WriteByte(' ')
-		b.WriteByte(s[m[2]] + 'a' - 'A')
-		b.WriteString(s[m[4]:m[5]])
+		b.WriteByte(s[u] + 'a' - 'A')
+		b.WriteString(s[u+1 : k])
 		b.WriteByte(' ')
-		last = m[1]
+		last = stop
+		i = stop - 1
+	}
+	if last == 0 {
+		return s
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// titleRunEnd matches ([^A-Z]+)(?:\s|$) after the capital at u, greedily
+// and backtracking as a regex engine would: k is where [^A-Z]+ ends, stop
+// where the match ends.
+func titleRunEnd(s string, u int) (k, stop int, ok bool) {
+	e := u + 1
+	for e < len(s) && !isUpper(s[e]) {
+		e++
+	}
+	if e == u+1 {
+		return 0, 0, false // [^A-Z]+ needs one byte
+	}
+	if e == len(s) {
+		return e, e, true // $ after the whole run
+	}
+	for k := e - 1; k >= u+2; k-- {
+		if isRegexpSpace(s[k]) {
+			return k, k + 1, true
+		}
+	}
+	return 0, 0, false
+}
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// isRegexpSpace is Go's \s (Perl's without \v, which cleanLine removes).
+func isRegexpSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
 }
 
 func trimPunct(s string) string {
