@@ -32,10 +32,8 @@ var headerEvals = map[string]evalFunc{
 	"check_relays_unparseable": func(p *pms, r *Rule, a []string) int {
 		return btoi(p.relays().unparseable > 0)
 	},
-	"subject_is_all_caps":             subjectAllCaps,
-	"check_illegal_chars":             checkIllegalChars,
-	"check_for_forged_received_trail": func(p *pms, r *Rule, a []string) int { return 0 },
-	"check_from_in_list":              func(p *pms, r *Rule, a []string) int { return 0 },
+	"subject_is_all_caps": subjectAllCaps,
+	"check_illegal_chars": checkIllegalChars,
 	"check_from_in_welcomelist": func(p *pms, r *Rule, a []string) int {
 		return btoi(addrInList(p.get("From:addr").s, p.rs.welcomeFrom))
 	},
