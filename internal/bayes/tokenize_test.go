@@ -349,3 +349,28 @@ func TestDecodeQP(t *testing.T) {
 		}
 	}
 }
+
+func TestAutoLearn(t *testing.T) {
+	tests := []struct {
+		name        string
+		a           AutoLearn
+		in          AutoLearnInput
+		learn, spam bool
+	}{
+		{"clear ham", AutoLearn{}, AutoLearnInput{Points: -1}, true, false},
+		{"gray zone", AutoLearn{}, AutoLearnInput{Points: 5, IsSpam: true}, false, false},
+		{"clear spam", AutoLearn{}, AutoLearnInput{Points: 15, HeadPoints: 4, BodyPoints: 8, IsSpam: true}, true, true},
+		{"spam without header points", AutoLearn{}, AutoLearnInput{Points: 15, HeadPoints: 1, BodyPoints: 14, IsSpam: true}, false, false},
+		{"forced spam", AutoLearn{}, AutoLearnInput{Points: 15, BodyPoints: 15, IsSpam: true, Force: true}, true, true},
+		{"bayes disagrees with spam", AutoLearn{}, AutoLearnInput{Points: 15, HeadPoints: 4, BodyPoints: 8, LearnedPoints: -1.9, IsSpam: true}, false, false},
+		{"ham but verdict spam (whitelist off)", AutoLearn{}, AutoLearnInput{Points: 0, IsSpam: true}, false, false},
+		{"on error: bayes knew", AutoLearn{OnError: true}, AutoLearnInput{Points: -2, BayesRules: []string{"BAYES_00"}}, false, false},
+		{"custom thresholds", AutoLearn{HamThreshold: -1, SpamThreshold: 8}, AutoLearnInput{Points: 0}, false, false},
+	}
+	for _, tt := range tests {
+		learn, spam := tt.a.Decide(tt.in)
+		if learn != tt.learn || spam != tt.spam {
+			t.Errorf("%s: Decide = %v, %v; want %v, %v", tt.name, learn, spam, tt.learn, tt.spam)
+		}
+	}
+}
