@@ -5,10 +5,13 @@ import (
 	"strings"
 )
 
-// MaxPartBytes bounds the decoded bytes of one part that body and rawbody
-// rules see (SpamAssassin's body_part_scan_size default is 50000; rawbody
-// 500000: one bound for both keeps every rule's input small).
-const MaxPartBytes = 500_000
+// MaxPartBytes and MaxRawPartBytes bound the decoded bytes of one part
+// that body and rawbody rules see: SpamAssassin's body_part_scan_size and
+// rawbody_part_scan_size defaults.
+const (
+	MaxPartBytes    = 50_000
+	MaxRawPartBytes = 500_000
+)
 
 // maxDepth and maxParts bound the MIME walk.
 const (

@@ -58,22 +58,24 @@ func (p *Part) rendered() (string, bool) {
 	return "", false
 }
 
-// truncatePart cuts s near MaxPartBytes at a newline (or '>' for raw, or a
-// space) within 1 KiB after the limit, as SpamAssassin does.
+// truncatePart cuts s near the scan size (MaxPartBytes, MaxRawPartBytes
+// for raw) at a newline (or '>' for raw, or a space) within 1 KiB after
+// the limit, as SpamAssassin does.
 func truncatePart(s string, raw bool) string {
-	if len(s) <= MaxPartBytes {
+	limit := MaxPartBytes
+	seps := "\n "
+	if raw {
+		limit, seps = MaxRawPartBytes, "\n> "
+	}
+	if len(s) <= limit {
 		return s
 	}
-	seps := " "
-	if raw {
-		seps = ">" + seps
-	}
-	for _, sep := range "\n" + seps {
-		if i := strings.IndexRune(s[MaxPartBytes:], sep); i >= 0 && i <= 1024 {
-			return s[:MaxPartBytes+i+1]
+	for _, sep := range seps {
+		if i := strings.IndexRune(s[limit:], sep); i >= 0 && i <= 1024 {
+			return s[:limit+i+1]
 		}
 	}
-	return s[:MaxPartBytes]
+	return s[:limit]
 }
 
 var (
