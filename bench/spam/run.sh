@@ -34,7 +34,10 @@
 # turn on the full sample (after WARM untimed messages), so load on a shared
 # machine hits them alike. Daemons are stopped by PID on exit. Last line:
 #   spam: mailwall X msg/s, spamd Y msg/s, rspamd Z msg/s; mailwall/spamd A, mailwall/rspamd B
-#         (N msgs, C clients, median of R runs); mailwall p50 latency L ms ...
+#         (N msgs, C clients, median of R runs); mailwall latency one at a time p50 L ms, p95 M ms,
+#         p50 K ms at C in flight
+# Lines before it (stderr) give each round, each engine's unloaded latency, how many
+# corpus spam/ham messages each flagged, and the RSS of each daemon with its children.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 NCPU="$(nproc)"
@@ -49,6 +52,7 @@ CORPUS_DIR="${CORPUS_DIR:-${MAILWALL_CACHE:-$HOME/.cache/mailwall}/npm/node_modu
 KEEP_WORK=1
 if [ -z "${WORK:-}" ]; then WORK="$(mktemp -d "${TMPDIR:-/tmp}/spam-bench.XXXXXX")"; KEEP_WORK=0; fi
 mkdir -p "$WORK"
+chmod 755 "$WORK" # spamd children and rspamd workers run as their own users and read their configs here
 SA_RULES=/usr/share/spamassassin
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
@@ -57,7 +61,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b+0 == 0) print "n/a"; else printf "%.2f", a/b }'; }
 field() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<< " $2"; }
 port_busy() { (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
-hwm_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2> /dev/null || echo "?"; }
+tree_rss_mb() { ps -o rss= -p "$1" --ppid "$1" 2> /dev/null | awk '{s+=$1} END{printf "%.0f", s/1024}'; } # pid + children, now
 has() { [[ " $ENGINES " == *" $1 "* ]]; }
 
 PIDS=()
@@ -248,7 +252,7 @@ for e in $ENGINES; do
   # shellcheck disable=SC2086
   MED[$e]=$(median ${RATES[$e]})
   pid=""; case $e in mailwall) pid=$MW_PID ;; spamd) pid=$SA_PID ;; rspamd) pid=$RS_PID ;; esac
-  log "$e: rates ${RATES[$e]}msg/s; one at a time ${LAT[$e]}; loaded p50 ${P50[$e]}ms; flagged ${FLAGS[$e]}; main process peak rss $(hwm_mb "$pid") MB"
+  log "$e: rates ${RATES[$e]}msg/s; one at a time ${LAT[$e]}; loaded p50 ${P50[$e]}ms; flagged ${FLAGS[$e]}; rss $(tree_rss_mb "$pid") MB (main process and children, after the rounds)"
 done
 line="spam:"
 for e in mailwall spamd rspamd; do has "$e" && line+=" $e ${MED[$e]} msg/s,"; done
