@@ -34,6 +34,7 @@ func runLoad(args []string) error {
 	clients := fs.Int("c", 4, "requests in flight")
 	warm := fs.Int("warm", 0, "untimed requests first (from the start of the list)")
 	timeout := fs.Duration("timeout", 120*time.Second, "per request")
+	passes := fs.Int("passes", 1, "send the list this many times in the timed pass")
 	fs.Parse(args)
 	if *addr == "" || *listFile == "" || *clients < 1 {
 		return fmt.Errorf("load: -addr, -list and -c >= 1 are required")
@@ -49,8 +50,12 @@ func runLoad(args []string) error {
 	if *warm > 0 {
 		pass(check, msgs[:min(*warm, len(msgs))], *clients, *timeout)
 	}
+	all := msgs
+	for range *passes - 1 {
+		all = append(all, msgs...)
+	}
 	start := time.Now()
-	res := pass(check, msgs, *clients, *timeout)
+	res := pass(check, all, *clients, *timeout)
 	secs := time.Since(start).Seconds()
 	report(names, res, secs)
 	return nil
@@ -183,6 +188,9 @@ func report(names []string, res []result, secs float64) {
 		}
 		ok++
 		durs = append(durs, r.dur)
+		if i >= len(names) {
+			continue // a later pass: flagged counts are of the first
+		}
 		if strings.HasPrefix(names[i], "spam") {
 			spamN++
 			if r.spam {

@@ -2,7 +2,7 @@
 // engine with parallel clients, for bench/spam/run.sh.
 //
 //	spamload corpus -src DIR -out DIR -n 1000 -max 512000
-//	spamload load -proto spamd|rspamd -addr 127.0.0.1:PORT -list FILE -c 4 -warm 20
+//	spamload load -proto spamd|rspamd -addr 127.0.0.1:PORT -list FILE -c 4 -warm 20 -passes 1
 //	spamload dns -listen 127.0.0.1:PORT      (answers every query SERVFAIL)
 //
 // # Output of load
@@ -15,7 +15,8 @@
 // p50/p95 are per-request latencies seen by the client (connect to last
 // reply byte, so they include queueing inside the server); spam=A/B is how
 // many of the B messages from the corpus' spam folders were flagged, ham=C/D
-// how many of the D ham messages were (false positives).
+// how many of the D ham messages were (false positives), counted on the
+// first pass over the list.
 package main
 
 import (
