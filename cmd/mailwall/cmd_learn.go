@@ -55,6 +55,9 @@ default is state.db in the configured data directory.`,
 // defaultStoreURL is the embedded state store of a configuration; serve
 // opens the same file so that learn and the gateway share one database.
 func defaultStoreURL(cfg *config.Config) string {
+	if cfg.Store != "" {
+		return cfg.Store
+	}
 	return "bbolt://" + filepath.Join(cfg.DataDir, "state.db")
 }
 

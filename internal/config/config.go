@@ -23,6 +23,10 @@ type Config struct {
 	RelayDomains []string `yaml:"relay_domains"`
 	// TrustedNetworks may relay to any domain.
 	TrustedNetworks []string `yaml:"trusted_networks"`
+	// Store is the shared state store (Bayes tokens): "" = the embedded
+	// bbolt file <data_dir>/state.db; "redis://host:port/db" shares it
+	// between several nodes.
+	Store string `yaml:"store"`
 
 	SMTP      SMTP      `yaml:"smtp"`
 	Routes    []Route   `yaml:"routes"`

@@ -15,6 +15,9 @@ func (c *Config) validate(v *validator) {
 	if c.DataDir == "" {
 		v.errorf("data_dir", "must not be empty")
 	}
+	if c.Store != "" && !strings.HasPrefix(c.Store, "redis://") && !strings.HasPrefix(c.Store, "rediss://") && !strings.HasPrefix(c.Store, "bbolt://") {
+		v.errorf("store", "want redis://host:port/db or bbolt:///path, not %q", c.Store)
+	}
 	for i, n := range c.TrustedNetworks {
 		if _, err := ParsePrefix(n); err != nil {
 			v.errorf(fmt.Sprintf("trusted_networks.%d", i), "%v", err)
