@@ -315,7 +315,6 @@ func listenLocal(t testing.TB) net.Listener {
 
 func listenOn(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
 
-
 // eicar is the EICAR anti-virus test file.
 const eicar = `X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*`
 
