@@ -36,8 +36,10 @@
 # turn on the full sample (after WARM untimed messages), so load on a shared
 # machine hits them alike. Daemons are stopped by PID on exit. Last line:
 #   spam: mailwall X msg/s, spamd Y msg/s, rspamd Z msg/s; mailwall/spamd A, mailwall/rspamd B
-#         (N msgs, C clients, median of R runs); mailwall latency one at a time p50 L ms, p95 M ms,
-#         p50 K ms at C in flight
+#         (N msgs, C clients, median of R runs); per daemon CPU-second: mailwall P, spamd Q,
+#         rspamd S msgs; mailwall latency one at a time p50 L ms, p95 M ms, p50 K ms at C in flight
+# msg/s is wall-clock throughput; messages per CPU-second of the daemon (its process tree) is
+# the steadier figure when other work shares the machine.
 # Lines before it (stderr) give each round, each engine's unloaded latency, how many
 # corpus spam/ham messages each flagged, and the RSS of each daemon with its children.
 set -euo pipefail
@@ -65,6 +67,18 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b+0 == 0) print "n/a"; else printf
 field() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" <<< " $2"; }
 port_busy() { (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
 tree_rss_mb() { ps -o rss= -p "$1" --ppid "$1" 2> /dev/null | awk '{s+=$1} END{printf "%.0f", s/1024}'; } # pid + children, now
+# tree_cpu_ticks PID: user+system CPU of PID and its children, plus what their exited children
+# used (cutime/cstime: spamd replaces a child after --max-conn-per-child requests), in clock ticks.
+# /proc/PID/stat: comm (field 2) may hold spaces, so fields are counted after its ")".
+tree_cpu_ticks() {
+  local p t=0 f
+  for p in $1 $(ps -o pid= --ppid "$1" 2> /dev/null); do
+    f=$(sed 's/.*) //' "/proc/$p/stat" 2> /dev/null) || continue
+    t=$((t + $(awk '{print $12 + $13 + $14 + $15}' <<< "$f")))
+  done
+  echo "$t"
+}
+HZ=$(getconf CLK_TCK)
 has() { [[ " $ENGINES " == *" $1 "* ]]; }
 
 PIDS=()
@@ -230,10 +244,15 @@ spread "$WARM" > "$WORK/warm.lst"
 for e in $ENGINES; do # warm-up: the first scans in each child/worker are slower
   "$WORK/spamload" load -proto "${PROTO[$e]}" -addr "${ADDR[$e]}" -list "$WORK/warm.lst" -c "$CLIENTS" > /dev/null || true
 done
+declare -A PIDOF=([mailwall]="${MW_PID:-}" [spamd]="${SA_PID:-}" [rspamd]="${RS_PID:-}") PERCPU
 for ((r = 1; r <= RUNS; r++)); do
   for e in $ENGINES; do
+    c0=$(tree_cpu_ticks "${PIDOF[$e]}")
     out=$("$WORK/spamload" load -proto "${PROTO[$e]}" -addr "${ADDR[$e]}" -list "$LIST" -c "$CLIENTS" -timeout 300s -passes "${PASSES[$e]}")
-    log "round $r $e: $out"
+    c1=$(tree_cpu_ticks "${PIDOF[$e]}")
+    mpc=$(awk -v n="$(field ok "$out")" -v t=$((c1 - c0)) -v hz="$HZ" 'BEGIN{ if (t > 0) printf "%.1f", n * hz / t; else print "nan" }')
+    PERCPU[$e]+="$mpc "
+    log "round $r $e: $out msgs_per_cpu_s=$mpc"
     [ "$(field errors "$out")" = 0 ] || log "round $r $e: some messages were not answered (rate counts answered ones)"
     RATES[$e]+="$(field rate "$out") "; P50[$e]+="$(field p50_ms "$out") "
     FLAGS[$e]="spam $(field spam "$out") ham $(field ham "$out")"
@@ -254,8 +273,8 @@ declare -A MED
 for e in $ENGINES; do
   # shellcheck disable=SC2086
   MED[$e]=$(median ${RATES[$e]})
-  pid=""; case $e in mailwall) pid=$MW_PID ;; spamd) pid=$SA_PID ;; rspamd) pid=$RS_PID ;; esac
-  log "$e: rates ${RATES[$e]}msg/s; one at a time ${LAT[$e]}; loaded p50 ${P50[$e]}ms; flagged ${FLAGS[$e]}; rss $(tree_rss_mb "$pid") MB (main process and children, after the rounds)"
+  pid="${PIDOF[$e]}"
+  log "$e: rates ${RATES[$e]}msg/s; msgs per daemon CPU-second ${PERCPU[$e]}; one at a time ${LAT[$e]}; loaded p50 ${P50[$e]}ms; flagged ${FLAGS[$e]}; rss $(tree_rss_mb "$pid") MB (main process and children, after the rounds)"
 done
 line="spam:"
 for e in mailwall spamd rspamd; do has "$e" && line+=" $e ${MED[$e]} msg/s,"; done
@@ -263,6 +282,10 @@ line="${line%,};"
 for e in spamd rspamd; do has mailwall && has "$e" && line+=" mailwall/$e $(ratio "${MED[mailwall]}" "${MED[$e]}"),"; done
 pl=""; for e in $ENGINES; do [ "${PASSES[$e]}" = 1 ] || pl+=", $e sent ${PASSES[$e]}x per run"; done
 line="${line%,} ($NMSG msgs$pl, $CLIENTS clients, median of $RUNS runs)"
+line+="; per daemon CPU-second:"
+# shellcheck disable=SC2086
+for e in mailwall spamd rspamd; do has "$e" && line+=" $e $(median ${PERCPU[$e]}),"; done
+line="${line%,} msgs"
 # shellcheck disable=SC2086
 has mailwall && line+="; mailwall latency one at a time ${LAT[mailwall]}, p50 $(median ${P50[mailwall]}) ms at $CLIENTS in flight"
 echo "$line"
