@@ -13,6 +13,7 @@ SESSIONS="${SESSIONS:-20}"; MSGS="${MSGS:-2000}"; SIZE="${SIZE:-10240}"; RUNS="$
 BASE="${PORT_BASE:-22500}"
 PF_PORT=$BASE; MW_PORT=$((BASE + 1)); SINK_PORT=$((BASE + 2)); MW_WEB=$((BASE + 3))
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/mailwall-relay-bench.XXXXXX")"
+chmod 755 "$WORK"   # Postfix daemons (user postfix) must reach their directories
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -61,6 +62,7 @@ smtp_host_lookup = native
 smtpd_tls_security_level = none
 smtp_tls_security_level = none
 maillog_file = $WORK/pf/maillog
+maillog_file_prefixes = $WORK
 message_size_limit = 52428800
 default_process_limit = 100
 CF
@@ -86,7 +88,8 @@ scache    unix  - - n -  1 scache
 postlog   unix-dgram n - n - 1 postlogd
 CF
 postfix -c "$WORK/pf/etc" set-permissions >/dev/null 2>&1 || true
-postfix -c "$WORK/pf/etc" start >/dev/null 2>&1 || { log "postfix start failed"; exit 1; }
+touch "$WORK/pf/maillog"
+if ! out=$(postfix -c "$WORK/pf/etc" start 2>&1); then log "postfix start failed: $out $(tail -3 "$WORK/pf/maillog" 2>/dev/null)"; exit 1; fi
 wait_port $PF_PORT || { log "postfix did not listen"; exit 1; }
 
 # --- mailwall
@@ -106,6 +109,10 @@ web:
 log:
   level: warn
   mail_log: $WORK/mw.log
+antivirus:
+  enabled: false
+spam:
+  enabled: false
 CF
 "$WORK/mailwall" serve --config "$WORK/mailwall.yaml" >/dev/null 2>"$WORK/mw.err" & MW_PID=$!; PIDS+=($MW_PID)
 wait_port $MW_PORT || { log "mailwall did not start: $(tail -3 "$WORK/mw.err")"; exit 1; }
