@@ -2,10 +2,10 @@ package unpack
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/klauspost/compress/flate"
 	"io"
 
 	"github.com/ulikunitz/xz/lzma"

@@ -2,11 +2,11 @@ package unpack
 
 import (
 	"bytes"
-	"compress/flate"
 	"compress/zlib"
 	"context"
 	"encoding/ascii85"
 	"fmt"
+	"github.com/klauspost/compress/flate"
 	"io"
 	"regexp"
 )

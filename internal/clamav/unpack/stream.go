@@ -3,9 +3,9 @@ package unpack
 import (
 	"bytes"
 	"compress/bzip2"
-	"compress/gzip"
 	"context"
 	"fmt"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/ulikunitz/xz"
 )

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/flate"
 	"io"
 	"sort"
 
@@ -47,6 +48,7 @@ func extractZip(ctx context.Context, data []byte, x *run) error {
 	if err := zipOverlap(zr.File); err != nil {
 		return err
 	}
+	zr.RegisterDecompressor(zip.Deflate, flate.NewReader) // klauspost's inflate: ~2x the stdlib's
 	zr.RegisterDecompressor(zipMethodDeflate64, func(r io.Reader) io.ReadCloser { return newInflater(r, true) })
 	zr.RegisterDecompressor(zipMethodBzip2, func(r io.Reader) io.ReadCloser { return io.NopCloser(bzip2.NewReader(r)) })
 	for _, f := range zr.File {

@@ -3,10 +3,10 @@ package unpack
 import (
 	"bytes"
 	"compress/bzip2"
-	"compress/flate"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/klauspost/compress/flate"
 	"io"
 )
 
