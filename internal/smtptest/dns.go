@@ -4,6 +4,7 @@
 package smtptest
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -54,17 +55,11 @@ func StartDNS(t testing.TB, records []string) *DNS {
 			t.Fatalf("fake DNS: %v", err)
 		}
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	pc, ln, err := listenUDPTCP()
 	if err != nil {
 		t.Fatalf("fake DNS: %v", err)
 	}
-	addr := pc.LocalAddr().String()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		pc.Close()
-		t.Fatalf("fake DNS: tcp on %s: %v", addr, err)
-	}
-	d.Addr = addr
+	d.Addr = pc.LocalAddr().String()
 	udp := &dns.Server{PacketConn: pc, Handler: d}
 	tcp := &dns.Server{Listener: ln, Handler: d}
 	var wg sync.WaitGroup
@@ -143,4 +138,24 @@ func (d *DNS) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	m.Answer = ans
 	_ = w.WriteMsg(m)
+}
+
+// listenUDPTCP opens UDP and TCP on the same free 127.0.0.1 port. The
+// kernel picks the UDP port; that port may be taken for TCP by someone
+// else, so a few ports are tried.
+func listenUDPTCP() (net.PacketConn, net.Listener, error) {
+	var last error
+	for i := 0; i < 20; i++ {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, err
+		}
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, ln, nil
+		}
+		pc.Close()
+		last = err
+	}
+	return nil, nil, fmt.Errorf("no port free for both UDP and TCP: %w", last)
 }
