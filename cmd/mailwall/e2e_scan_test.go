@@ -64,25 +64,7 @@ spam:
 // TestSpamdListenerWithSpamc: Debian's spamc against serve's spamd
 // listener: GTUBE is spam (exit 1 with -c), a clean message is not.
 func TestSpamdListenerWithSpamc(t *testing.T) {
-	rules := "/usr/share/spamassassin"
-	if _, err := os.Stat(filepath.Join(rules, "50_scores.cf")); err != nil {
-		t.Skip("SpamAssassin's stock rules are not installed (bash scripts/install-deps.sh installs them)")
-	}
-	spamc, err := exec.LookPath("spamc")
-	if err != nil {
-		t.Skip("spamc not installed (bash scripts/install-deps.sh installs it)")
-	}
-	dir := t.TempDir()
-	sink := smtptest.NewSink(t)
-	spamdAddr := freeAddr(t)
-	startGateway(t, dir, baseConfig(dir, sink.Addr, `spam:
-  rules_dir: `+rules+`
-  site_rules_dir: ""
-  use_bayes: false
-  dns_tests: false
-  spamd_listen: ["`+spamdAddr+`"]
-`))
-	host, port, _ := net.SplitHostPort(spamdAddr)
+	spamc, host, port := startSpamdGateway(t, "  use_bayes: false\n")
 	gtube := smtptest.Msg("a@client.test", "u@example.test", "spam", "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X")
 	for _, tt := range []struct {
 		msg    string
@@ -109,6 +91,23 @@ func TestSpamdListenerWithSpamc(t *testing.T) {
 // spam` trains the gateway's classifier; the same message again changes
 // nothing.
 func TestSpamdTellTrainsBayes(t *testing.T) {
+	spamc, host, port := startSpamdGateway(t, "  use_bayes: true\n  spamd_allow_tell: true\n")
+	msg := smtptest.Msg("a@client.test", "u@example.test", "cheap pills", "Buy cheap pills now, limited offer!")
+	for _, want := range []string{"Message successfully un/learned", "Message was already un/learned"} {
+		cmd := exec.Command(spamc, "-d", host, "-p", port, "-L", "spam")
+		cmd.Stdin = strings.NewReader(msg)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("spamc -L spam: %v %q, want %q", err, out, want)
+		}
+	}
+}
+
+// startSpamdGateway starts serve with the stock rules and a spamd listener
+// (extra lines go into the spam section) and returns the spamc binary and
+// the listener's host and port. It skips without the rules or spamc.
+func startSpamdGateway(t *testing.T, extra string) (spamc, host, port string) {
+	t.Helper()
 	rules := "/usr/share/spamassassin"
 	if _, err := os.Stat(filepath.Join(rules, "50_scores.cf")); err != nil {
 		t.Skip("SpamAssassin's stock rules are not installed (bash scripts/install-deps.sh installs them)")
@@ -119,23 +118,9 @@ func TestSpamdTellTrainsBayes(t *testing.T) {
 	}
 	dir := t.TempDir()
 	sink := smtptest.NewSink(t)
-	spamdAddr := freeAddr(t)
-	startGateway(t, dir, baseConfig(dir, sink.Addr, `spam:
-  rules_dir: `+rules+`
-  site_rules_dir: ""
-  use_bayes: true
-  dns_tests: false
-  spamd_listen: ["`+spamdAddr+`"]
-  spamd_allow_tell: true
-`))
-	host, port, _ := net.SplitHostPort(spamdAddr)
-	msg := smtptest.Msg("a@client.test", "u@example.test", "cheap pills", "Buy cheap pills now, limited offer!")
-	for _, want := range []string{"Message successfully un/learned", "Message was already un/learned"} {
-		cmd := exec.Command(spamc, "-d", host, "-p", port, "-L", "spam")
-		cmd.Stdin = strings.NewReader(msg)
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), want) {
-			t.Errorf("spamc -L spam: %v %q, want %q", err, out, want)
-		}
-	}
+	addr := freeAddr(t)
+	startGateway(t, dir, baseConfig(dir, sink.Addr, "spam:\n  rules_dir: "+rules+
+		"\n  site_rules_dir: \"\"\n  dns_tests: false\n  spamd_listen: [\""+addr+"\"]\n"+extra))
+	host, port, _ = net.SplitHostPort(addr)
+	return spamc, host, port
 }
