@@ -58,17 +58,7 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A transfer cut mid-DATA: never acknowledged, must never be delivered.
-	cut := smtptest.Dial(t, g.SMTP)
-	cut.Run(`
-		c <- 220 *
-		c -> EHLO cut.test
-		c <- 250 *
-		c -> MAIL FROM:<sender@client.test>
-		c <- 250 *
-		c -> RCPT TO:<user@example.test>
-		c <- 250 *
-		c -> DATA
-		c <- 354 *`)
+	cut := openData(t, g.SMTP, "sender@client.test")
 	cut.Send("Subject: crash CUT\r\n\r\nhalf a message\r\n")
 	g.kill() // SIGKILL with the cut transfer open
 

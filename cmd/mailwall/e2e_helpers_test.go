@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"mailwall/internal/smtptest"
 )
 
 // The end-to-end tests build the real binary once and run it as a child
@@ -329,4 +331,29 @@ func avDB(t testing.TB, dir string) string {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// openData connects to addr and runs EHLO, MAIL FROM:<from>, RCPT
+// TO:<user@example.test> and DATA up to the 354, for tests that then send
+// the message body themselves (malformed on purpose, or cut short).
+func openData(t testing.TB, addr, from string) *smtptest.Client {
+	t.Helper()
+	c := smtptest.Dial(t, addr)
+	c.Run(`
+		c <- 220 *
+		c -> EHLO client.test
+		c <- 250 *
+		c -> MAIL FROM:<` + from + `>
+		c <- 250 *
+		c -> RCPT TO:<user@example.test>
+		c <- 250 *
+		c -> DATA
+		c <- 354 *`)
+	return c
+}
+
+// withSMTP adds lines (e.g. "bare_lf: normalize") to baseConfig's smtp
+// section.
+func withSMTP(cfg string, lines ...string) string {
+	return strings.Replace(cfg, "  min_free_bytes: 1\n", "  min_free_bytes: 1\n  "+strings.Join(lines, "\n  ")+"\n", 1)
 }

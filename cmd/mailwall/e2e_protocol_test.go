@@ -21,17 +21,7 @@ func TestSmuggling(t *testing.T) {
 	forms := []string{"\n.\r\n", "\n.\n", "\r.\r\n", "\r\n.\r", "\r\n.\n", "\n.\x00\r\n"}
 	for _, form := range forms {
 		t.Run(fmt.Sprintf("%q", form), func(t *testing.T) {
-			c := smtptest.Dial(t, g.SMTP)
-			c.Run(`
-				c <- 220 *
-				c -> EHLO attacker.test
-				c <- 250 *
-				c -> MAIL FROM:<a@attacker.test>
-				c <- 250 *
-				c -> RCPT TO:<user@example.test>
-				c <- 250 *
-				c -> DATA
-				c <- 354 *`)
+			c := openData(t, g.SMTP, "a@attacker.test")
 			c.Send("Subject: first\r\n\r\nfirst" + form +
 				"MAIL FROM:<admin@example.test>\r\nRCPT TO:<victim@example.test>\r\nDATA\r\nSubject: smuggled\r\n\r\nsmuggled\r\n.\r\n")
 			c.Expect("550 5.5.2 *")
@@ -62,19 +52,9 @@ func TestSmuggling(t *testing.T) {
 func TestSmugglingNormalized(t *testing.T) {
 	dir := t.TempDir()
 	sink := smtptest.NewSink(t)
-	cfg := strings.Replace(baseConfig(dir, sink.Addr, ""), "  min_free_bytes: 1\n", "  min_free_bytes: 1\n  bare_lf: normalize\n", 1)
+	cfg := withSMTP(baseConfig(dir, sink.Addr, ""), "bare_lf: normalize")
 	g := startGateway(t, dir, cfg)
-	c := smtptest.Dial(t, g.SMTP)
-	c.Run(`
-		c <- 220 *
-		c -> EHLO attacker.test
-		c <- 250 *
-		c -> MAIL FROM:<a@attacker.test>
-		c <- 250 *
-		c -> RCPT TO:<user@example.test>
-		c <- 250 *
-		c -> DATA
-		c <- 354 *`)
+	c := openData(t, g.SMTP, "a@attacker.test")
 	c.Send("Subject: first\r\n\r\nfirst\n.\nMAIL FROM:<admin@example.test>\r\nRCPT TO:<victim@example.test>\r\nDATA\r\nsmuggled\r\n.\r\n")
 	c.Expect("250 2.0.0 Ok: queued as *")
 	waitMessages(t, sink, 1, 30*time.Second)
@@ -195,7 +175,7 @@ func TestHTTPOnSMTPPortDropped(t *testing.T) {
 func TestLimits(t *testing.T) {
 	dir := t.TempDir()
 	sink := smtptest.NewSink(t)
-	cfg := strings.Replace(baseConfig(dir, sink.Addr, ""), "  min_free_bytes: 1\n", "  min_free_bytes: 1\n  max_recipients: 2\n  max_message_size: 1000\n", 1)
+	cfg := withSMTP(baseConfig(dir, sink.Addr, ""), "max_recipients: 2", "max_message_size: 1000")
 	g := startGateway(t, dir, cfg)
 	c := smtptest.Dial(t, g.SMTP)
 	c.Run(`
@@ -237,7 +217,7 @@ func TestLimits(t *testing.T) {
 func TestSlowClientDropped(t *testing.T) {
 	dir := t.TempDir()
 	sink := smtptest.NewSink(t)
-	cfg := strings.Replace(baseConfig(dir, sink.Addr, ""), "  min_free_bytes: 1\n", "  min_free_bytes: 1\n  command_timeout: 1s\n", 1)
+	cfg := withSMTP(baseConfig(dir, sink.Addr, ""), "command_timeout: 1s")
 	g := startGateway(t, dir, cfg)
 	slow := smtptest.Dial(t, g.SMTP)
 	slow.Expect("220 *")
