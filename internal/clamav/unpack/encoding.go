@@ -8,38 +8,73 @@ import "bytes"
 // belong to the alphabet instead of failing, since a scanner must see what a
 // forgiving client would decode.
 
+// b64Junk and b64Pad mark the bytes of b64Value that are not digits.
+const (
+	b64Junk = 0xff
+	b64Pad  = 0xfe
+)
+
+// b64Value maps a byte to its base64 digit value (standard and URL
+// alphabets), b64Pad for '=' and b64Junk for anything else.
+var b64Value = func() (t [256]byte) {
+	for c := range t {
+		t[c] = b64Junk
+	}
+	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" {
+		t[c] = byte(i)
+	}
+	t['-'], t['_'], t['='] = 62, 63, b64Pad
+	return t
+}()
+
 // decodeBase64Lenient decodes RFC 4648 base64 (standard or URL alphabet),
 // ignoring whitespace and junk, stopping at padding.
+//
+// Whole groups of four digits are decoded straight through a table; a
+// group broken by a line end or junk falls back to one digit at a time
+// until the accumulator is empty again, so the output is that of the
+// digit-by-digit decoder whatever the input.
 func decodeBase64Lenient(in []byte) []byte {
-	out := make([]byte, 0, len(in)*3/4)
+	out := make([]byte, len(in)*3/4+3)
+	j := 0
 	var acc uint32
 	n := 0
-	for _, c := range in {
-		var v byte
-		switch {
-		case c >= 'A' && c <= 'Z':
-			v = c - 'A'
-		case c >= 'a' && c <= 'z':
-			v = c - 'a' + 26
-		case c >= '0' && c <= '9':
-			v = c - '0' + 52
-		case c == '+' || c == '-':
-			v = 62
-		case c == '/' || c == '_':
-			v = 63
-		case c == '=':
-			return flushBase64(out, acc, n)
-		default:
+	for i := 0; i < len(in); {
+		if n == 0 {
+			// Fast path: runs of complete quads.
+			for i+4 <= len(in) {
+				a, b, c, d := b64Value[in[i]], b64Value[in[i+1]], b64Value[in[i+2]], b64Value[in[i+3]]
+				if a|b|c|d >= 64 {
+					break
+				}
+				v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(d)
+				o := out[j : j+3 : j+3]
+				o[0], o[1], o[2] = byte(v>>16), byte(v>>8), byte(v)
+				i += 4
+				j += 3
+			}
+			if i >= len(in) {
+				break
+			}
+		}
+		v := b64Value[in[i]]
+		i++
+		switch v {
+		case b64Junk:
 			continue
+		case b64Pad:
+			return flushBase64(out[:j], acc, n)
 		}
 		acc = acc<<6 | uint32(v)
 		n++
 		if n == 4 {
-			out = append(out, byte(acc>>16), byte(acc>>8), byte(acc))
+			o := out[j : j+3 : j+3]
+			o[0], o[1], o[2] = byte(acc>>16), byte(acc>>8), byte(acc)
+			j += 3
 			acc, n = 0, 0
 		}
 	}
-	return flushBase64(out, acc, n)
+	return flushBase64(out[:j], acc, n)
 }
 
 func flushBase64(out []byte, acc uint32, n int) []byte {

@@ -1,0 +1,95 @@
+package unpack
+
+import (
+	"bytes"
+	"encoding/base64"
+	"math/rand"
+	"testing"
+)
+
+// refBase64 is the digit-by-digit lenient decoder decodeBase64Lenient must
+// agree with on every input.
+func refBase64(in []byte) []byte {
+	var out []byte
+	var acc uint32
+	n := 0
+	for _, c := range in {
+		var v byte
+		switch {
+		case c >= 'A' && c <= 'Z':
+			v = c - 'A'
+		case c >= 'a' && c <= 'z':
+			v = c - 'a' + 26
+		case c >= '0' && c <= '9':
+			v = c - '0' + 52
+		case c == '+' || c == '-':
+			v = 62
+		case c == '/' || c == '_':
+			v = 63
+		case c == '=':
+			return flushBase64(out, acc, n)
+		default:
+			continue
+		}
+		acc = acc<<6 | uint32(v)
+		n++
+		if n == 4 {
+			out = append(out, byte(acc>>16), byte(acc>>8), byte(acc))
+			acc, n = 0, 0
+		}
+	}
+	return flushBase64(out, acc, n)
+}
+
+func TestDecodeBase64LenientMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	alphabet := []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_= \r\n\t.!\x00\xff")
+	cases := [][]byte{nil, []byte(""), []byte("="), []byte("QQ"), []byte("QUI"), []byte("QUJD"), []byte("QU\nJD=junk"), []byte("Q=UJD")}
+	for i := 0; i < 2000; i++ {
+		b := make([]byte, r.Intn(200))
+		for k := range b {
+			if r.Intn(8) == 0 {
+				b[k] = alphabet[r.Intn(len(alphabet))]
+			} else {
+				b[k] = alphabet[r.Intn(64)]
+			}
+		}
+		cases = append(cases, b)
+	}
+	payload := make([]byte, 5000)
+	r.Read(payload)
+	enc := base64.StdEncoding.EncodeToString(payload)
+	var lines bytes.Buffer
+	for len(enc) > 76 {
+		lines.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	lines.WriteString(enc + "\r\n")
+	cases = append(cases, lines.Bytes())
+	for i, c := range cases {
+		got, want := decodeBase64Lenient(c), refBase64(c)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("case %d %q: got %x, want %x", i, c, got, want)
+		}
+	}
+	if got := decodeBase64Lenient(lines.Bytes()); !bytes.Equal(got, payload) {
+		t.Fatalf("wrapped base64 does not round-trip")
+	}
+}
+
+func BenchmarkDecodeBase64Lenient(b *testing.B) {
+	payload := make([]byte, 1<<20)
+	rand.New(rand.NewSource(1)).Read(payload)
+	enc := base64.StdEncoding.EncodeToString(payload)
+	var lines bytes.Buffer
+	for len(enc) > 76 {
+		lines.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	lines.WriteString(enc)
+	in := lines.Bytes()
+	b.SetBytes(int64(len(in)))
+	for i := 0; i < b.N; i++ {
+		decodeBase64Lenient(in)
+	}
+}
