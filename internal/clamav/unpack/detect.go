@@ -16,7 +16,8 @@ import (
 // content: mail needs two or more RFC 5322 header lines at the top, HTML a
 // tag near the start, uuencode a "begin NNN name" line. The file name is a
 // hint only when the content says nothing (nameHint). A PE file is "upx"
-// when it has UPX0/UPX1 sections, else "pe" (a container of embedded
+// when it has UPX0/UPX1 sections, the packer's kind when its layout and
+// entry point say so (pepack.go), else "pe" (a container of embedded
 // executables and NSIS data).
 
 var magics = []struct {
@@ -59,10 +60,8 @@ func Detect(head []byte, name string) Kind {
 		return KindTar
 	case bytes.Contains(head[:min(len(head), 1024)], []byte("%PDF-")):
 		return KindPDF
-	case isUPX(head):
-		return KindUPX
-	case peImageSize(head) > 0 || len(head) >= 0x40 && string(head[:2]) == "MZ" && isPEHeader(head):
-		return KindPE
+	case isUPX(head) || peImageSize(head) > 0 || len(head) >= 0x40 && string(head[:2]) == "MZ" && isPEHeader(head):
+		return peKind(head)
 	}
 	if i := bytes.Index(head, []byte("(This file must be converted with BinHex")); i >= 0 && i < 512 {
 		return KindBinhex
@@ -127,6 +126,9 @@ var mailHeaders = []string{"from:", "to:", "subject:", "received:", "return-path
 // sniffText classifies text files: mail (mbox "From " line or leading
 // header lines), HTML, uuencode.
 func sniffText(h []byte) Kind {
+	if foldSafe(h) {
+		return sniffTextASCII(h)
+	}
 	lines := strings.SplitN(string(h), "\n", 16)
 	headers := 0
 	for i, l := range lines {
@@ -163,5 +165,7 @@ func sniffText(h []byte) Kind {
 // isPEHeader reports "PE\0\0" at e_lfanew within head.
 func isPEHeader(h []byte) bool {
 	pe := int(binary.LittleEndian.Uint32(h[0x3c:]))
-	return pe >= 0x40 && pe+4 <= len(h) && string(h[pe:pe+4]) == "PE\x00\x00"
+	// QUIRK: MEW and Upack overlap the DOS header with the PE header
+	// (e_lfanew 0x0C, 0x10).
+	return pe >= 4 && pe+4 <= len(h) && string(h[pe:pe+4]) == "PE\x00\x00"
 }

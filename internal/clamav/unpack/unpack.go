@@ -54,6 +54,8 @@ const (
 	KindTNEF   Kind = "tnef"
 	KindSIS    Kind = "sis"
 	KindUPX    Kind = "upx"
+	KindPetite Kind = "petite"
+	KindMEW    Kind = "mew"
 	KindPE     Kind = "pe" // any other PE file: a container of embedded executables
 )
 
@@ -114,6 +116,10 @@ func lookup(k Kind) extractor {
 		return extractChm
 	case KindUPX:
 		return extractUPX
+	case KindPetite:
+		return extractPetite
+	case KindMEW:
+		return extractMEW
 	case KindPE:
 		return extractPE
 	}

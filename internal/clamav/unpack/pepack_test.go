@@ -1,0 +1,45 @@
+package unpack
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// testPacked checks that Debian's clamav-testfiles sample of a packer is
+// recognised as kind and that unpacking it reaches clam.exe.
+func testPacked(t *testing.T, file string, kind Kind) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(testfilesDir, file))
+	if err != nil {
+		t.Skip("clamav-testfiles not installed (scripts/install-deps.sh): ", err)
+	}
+	if got := Detect(data[:min(len(data), 4096)], file); got != kind {
+		t.Fatalf("Detect(%s) = %q, want %q", file, got, kind)
+	}
+	var trail []string
+	if !findClam(t, data, file, 0, &trail) {
+		t.Errorf("%s: clam.exe not reached: %v", file, trail)
+	}
+}
+
+func TestPetite(t *testing.T) { testPacked(t, "clam-petite.exe", KindPetite) }
+func TestMEW(t *testing.T)    { testPacked(t, "clam-mew.exe", KindMEW) }
+
+// TestPackedTruncated cuts every packer sample at many lengths: each cut
+// must fail or succeed cleanly, never panic.
+func TestPackedTruncated(t *testing.T) {
+	for _, file := range []string{"clam-petite.exe", "clam-mew.exe"} {
+		data, err := os.ReadFile(filepath.Join(testfilesDir, file))
+		if err != nil {
+			t.Skip("clamav-testfiles not installed (scripts/install-deps.sh): ", err)
+		}
+		kind := Detect(data, file)
+		for n := 0; n < len(data); n += 7 {
+			fuzzOne(t, kind, data[:n])
+		}
+	}
+}
+
+func FuzzPetite(f *testing.F) { fuzzKind(f, KindPetite) }
+func FuzzMEW(f *testing.F)    { fuzzKind(f, KindMEW) }
