@@ -226,3 +226,122 @@ func decodeUU(d []byte) ([]byte, string, int) {
 	}
 	return out, name, off
 }
+
+// # ASCII case folding without copies
+//
+// Markers (tags, header names, "data:") are looked for case-insensitively.
+// Lower-casing a whole input for that costs a copy of it, and Unicode
+// lower-casing (bytes.ToLower) turns only two non-ASCII characters into
+// ASCII: U+0130 (to 'i') and U+212A KELVIN SIGN (to 'k'). Where neither
+// occurs, ASCII folding in place finds exactly the same ASCII markers.
+
+// foldSafe reports whether b holds neither U+0130 nor U+212A, so that
+// ASCII folding matches what bytes.ToLower would.
+func foldSafe(b []byte) bool {
+	return !bytes.Contains(b, []byte("\xc4\xb0")) && !bytes.Contains(b, []byte("\xe2\x84\xaa"))
+}
+
+// lowerASCII maps A-Z to a-z and every other byte to itself.
+var lowerASCII = func() (t [256]byte) {
+	for c := range t {
+		t[c] = byte(c)
+		if c >= 'A' && c <= 'Z' {
+			t[c] = byte(c) + 32
+		}
+	}
+	return t
+}()
+
+// hasPrefixFold reports whether b starts with lower (lower-case ASCII),
+// ignoring ASCII case.
+func hasPrefixFold(b []byte, lower string) bool {
+	if len(b) < len(lower) {
+		return false
+	}
+	for i := 0; i < len(lower); i++ {
+		if lowerASCII[b[i]] != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// indexFold returns the index of the first occurrence of lower (non-empty
+// lower-case ASCII) in b ignoring ASCII case, or -1. It jumps between
+// occurrences of the needle's first non-letter byte when there is one.
+func indexFold(b []byte, lower string) int {
+	k := 0
+	for k < len(lower) && lower[k] >= 'a' && lower[k] <= 'z' {
+		k++
+	}
+	if k == len(lower) { // letters only: try both cases of the first one
+		for i := 0; i+len(lower) <= len(b); i++ {
+			if lowerASCII[b[i]] == lower[0] && hasPrefixFold(b[i:], lower) {
+				return i
+			}
+		}
+		return -1
+	}
+	for off := k; off < len(b); {
+		j := bytes.IndexByte(b[off:], lower[k])
+		if j < 0 {
+			return -1
+		}
+		start := off + j - k
+		if start+len(lower) > len(b) {
+			return -1
+		}
+		if start >= 0 && hasPrefixFold(b[start:], lower) {
+			return start
+		}
+		off += j + 1
+	}
+	return -1
+}
+
+// htmlSniffTags mark HTML for sniffText.
+var htmlSniffTags = []string{"<html", "<!doctype html", "<head", "<body", "<script", "<a href", "<img", "<iframe", "<object"}
+
+// sniffTextASCII is sniffText for a head that foldSafe accepts: the same
+// decisions by ASCII folding in place, without lower-cased copies. Like
+// strings.SplitN(h, "\n", 16) it looks at 15 lines and the rest as a 16th.
+func sniffTextASCII(h []byte) Kind {
+	headers := 0
+	rest := h
+	for i := 0; i < 16; i++ {
+		line := rest
+		last := true
+		if j := bytes.IndexByte(rest, '\n'); j >= 0 && i < 15 {
+			line, rest, last = rest[:j], rest[j+1:], false
+		}
+		line = bytes.TrimRight(line, "\r")
+		if i == 0 && hasPrefixFold(line, "from ") {
+			headers++
+		} else if len(line) == 0 {
+			break
+		} else {
+			for _, p := range mailHeaders {
+				if hasPrefixFold(line, p) {
+					headers++
+					break
+				}
+			}
+		}
+		if last {
+			break
+		}
+	}
+	if headers >= 2 {
+		return KindMail
+	}
+	head := h[:min(len(h), 1024)]
+	for _, tag := range htmlSniffTags {
+		if indexFold(head, tag) >= 0 {
+			return KindHTML
+		}
+	}
+	if findUUBegin(h) >= 0 {
+		return KindUU
+	}
+	return KindNone
+}

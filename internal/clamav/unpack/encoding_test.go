@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"math/rand"
+	"strings"
 	"testing"
 )
 
@@ -91,5 +92,70 @@ func BenchmarkDecodeBase64Lenient(b *testing.B) {
 	b.SetBytes(int64(len(in)))
 	for i := 0; i < b.N; i++ {
 		decodeBase64Lenient(in)
+	}
+}
+
+// refSniffText is sniffText by Unicode lower-casing, the way it reads
+// when foldSafe refuses a head.
+func refSniffText(h []byte) Kind {
+	lines := strings.SplitN(string(h), "\n", 16)
+	headers := 0
+	for i, l := range lines {
+		ll := strings.ToLower(strings.TrimRight(l, "\r"))
+		if i == 0 && strings.HasPrefix(ll, "from ") {
+			headers++
+			continue
+		}
+		if ll == "" {
+			break
+		}
+		for _, p := range mailHeaders {
+			if strings.HasPrefix(ll, p) {
+				headers++
+				break
+			}
+		}
+	}
+	if headers >= 2 {
+		return KindMail
+	}
+	lower := bytes.ToLower(h[:min(len(h), 1024)])
+	for _, tag := range htmlSniffTags {
+		if bytes.Contains(lower, []byte(tag)) {
+			return KindHTML
+		}
+	}
+	if findUUBegin(h) >= 0 {
+		return KindUU
+	}
+	return KindNone
+}
+
+func TestFoldingMatchesLowerCasing(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	pieces := []string{"From ", "from:", "TO: x", "Subject: y", "X-Y: z", "\n", "\r\n", "\n\n", "<HTML>", "<a HREF=", "<IfRaMe",
+		"data:", "DATA:", "DaTa:text/plain;BASE64,QUJD", "begin 644 f\n", "\xc3\xa9", "\xff", "\xc4\xb0", "\xe2\x84\xaa", "<", "<<", "ht", "ml", " ", "a"}
+	for i := 0; i < 3000; i++ {
+		var b bytes.Buffer
+		for k := r.Intn(40); k > 0; k-- {
+			b.WriteString(pieces[r.Intn(len(pieces))])
+		}
+		if r.Intn(4) == 0 {
+			b.Write(bytes.Repeat([]byte("x"), 1000+r.Intn(40)))
+			b.WriteString(pieces[r.Intn(len(pieces))])
+		}
+		h := b.Bytes()
+		if got, want := sniffText(h), refSniffText(h); got != want {
+			t.Fatalf("sniffText(%q) = %v, want %v", h, got, want)
+		}
+		if !foldSafe(h) {
+			continue
+		}
+		for _, n := range []string{"data:", "<html", "<a href", "x", "ml"} {
+			ascii := !bytes.ContainsFunc(h, func(r rune) bool { return r >= 0x80 })
+			if got, want := indexFold(h, n), bytes.Index(bytes.ToLower(h), []byte(n)); ascii && got != want || (got < 0) != (want < 0) {
+				t.Fatalf("indexFold(%q, %q) = %d, want %d", h, n, got, want)
+			}
+		}
 	}
 }

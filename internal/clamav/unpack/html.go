@@ -14,15 +14,16 @@ import (
 // quote, whitespace, ')' or '>'. Script blobs and the page text itself are
 // left to the engine's HTML normalisation.
 func extractHTML(ctx context.Context, data []byte, x *run) error {
-	lower := bytes.ToLower(data)
+	// "data:" holds no letter that a non-ASCII character lower-cases to,
+	// so ASCII folding in place finds what a lower-cased copy would.
 	for off := 0; ; {
-		i := bytes.Index(lower[off:], []byte("data:"))
+		i := indexFold(data[off:], "data:")
 		if i < 0 {
 			return nil
 		}
 		start := off + i + len("data:")
 		end := start
-		for end < len(data) && !bytes.ContainsRune([]byte("\"' \t\r\n)>"), rune(data[end])) {
+		for end < len(data) && !dataURIEnd[data[end]] {
 			end++
 		}
 		off = end
@@ -31,7 +32,7 @@ func extractHTML(ctx context.Context, data []byte, x *run) error {
 			continue
 		}
 		var out []byte
-		if bytes.HasSuffix(bytes.ToLower(meta), []byte(";base64")) {
+		if len(meta) >= len(";base64") && hasPrefixFold(meta[len(meta)-len(";base64"):], ";base64") {
 			out = decodeBase64Lenient(payload)
 		} else if s, err := url.PathUnescape(string(payload)); err == nil {
 			out = []byte(s)
@@ -43,3 +44,6 @@ func extractHTML(ctx context.Context, data []byte, x *run) error {
 		}
 	}
 }
+
+// dataURIEnd marks the bytes that end a data: URI.
+var dataURIEnd = [256]bool{'"': true, '\'': true, ' ': true, '\t': true, '\r': true, '\n': true, ')': true, '>': true}
