@@ -15,12 +15,16 @@ import (
 // alignment, as the Windows loader does), whichever is further, capped at
 // the data available. A PE file as such is a container of these (kind
 // "pe"); UPX images are searched the same way after unpacking. A PE
-// that is an NSIS installer also yields its blocks (nsis.go).
+// that is an NSIS installer also yields its blocks (nsis.go), a compiled
+// AutoIt script its files (autoit.go).
 
 // peCarveMax bounds how many embedded executables one file yields.
 const peCarveMax = 64
 
 func extractPE(ctx context.Context, data []byte, x *run) error {
+	if err := x.autoit(ctx, data); err != nil {
+		return err
+	}
 	if err := x.nsis(ctx, data); err != nil {
 		return err
 	}

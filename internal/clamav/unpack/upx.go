@@ -19,6 +19,9 @@ import (
 // PE header is not rebuilt; executables embedded in the image are carved
 // out (pecarve.go).
 func extractUPX(ctx context.Context, data []byte, x *run) error {
+	if err := x.autoit(ctx, data); err != nil { // Aut2Exe's stub is UPX-packed
+		return err
+	}
 	pe, err := parsePE(data)
 	if err != nil {
 		return err
