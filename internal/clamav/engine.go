@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"mailwall/internal/clamav/unpack"
@@ -97,11 +98,52 @@ func (e *Engine) ScanReader(ctx context.Context, r io.Reader, name string) (*Res
 	if limit <= 0 {
 		limit = 1<<63 - 2
 	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	bp := readPool.Get().(*[]byte)
+	defer putReadBuf(bp)
+	b, err := readAllInto((*bp)[:0], r, limit+1)
+	*bp = b
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: read: %w", name, err)
 	}
 	return e.ScanBytes(ctx, b, name)
+}
+
+// Input buffers are reused between scans: a scan's members alias its
+// input only until ScanBytes returns, and nothing of them is kept in the
+// Result. Buffers above maxPooledRead are left to the garbage collector.
+const maxPooledRead = 4 << 20
+
+var readPool = sync.Pool{New: func() any { return new([]byte) }}
+
+func putReadBuf(bp *[]byte) {
+	if cap(*bp) <= maxPooledRead {
+		*bp = (*bp)[:0]
+		readPool.Put(bp)
+	}
+}
+
+// readAllInto appends r's bytes to b up to max bytes in all, like
+// io.ReadAll(io.LimitReader(r, max)) without its garbage when b is big
+// enough already.
+func readAllInto(b []byte, r io.Reader, max int64) ([]byte, error) {
+	for int64(len(b)) < max {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // let append pick the growth
+		}
+		room := cap(b) - len(b)
+		if rem := max - int64(len(b)); int64(room) > rem {
+			room = int(rem)
+		}
+		n, err := r.Read(b[len(b) : len(b)+room])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // ScanFile scans the file at path.
@@ -124,8 +166,13 @@ func (e *Engine) ScanFile(ctx context.Context, path string) (*Result, error) {
 		// Mapping refused (some file systems): read it instead.
 	}
 	if fits {
-		// Read a regular file in one exact allocation.
-		b := make([]byte, n)
+		// Read a regular file into a pooled buffer of at least its size.
+		bp := readPool.Get().(*[]byte)
+		defer putReadBuf(bp)
+		if int64(cap(*bp)) < n {
+			*bp = make([]byte, n)
+		}
+		b := (*bp)[:n]
 		if _, err := io.ReadFull(f, b); err != nil {
 			return nil, fmt.Errorf("scan %s: read: %w", path, err)
 		}

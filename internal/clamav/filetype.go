@@ -111,6 +111,23 @@ var htmlMarks = [][]byte{
 }
 
 func isHTML(head []byte) bool {
+	if foldSafe(head) {
+		// Every mark starts with '<': look only where one is.
+		for off := 0; off < len(head); {
+			i := bytes.IndexByte(head[off:], '<')
+			if i < 0 {
+				return false
+			}
+			off += i
+			for _, m := range htmlMarks {
+				if hasPrefixFold(head[off:], m) {
+					return true
+				}
+			}
+			off++
+		}
+		return false
+	}
 	l := bytes.ToLower(head)
 	for _, m := range htmlMarks {
 		if bytes.Contains(l, m) {
@@ -136,4 +153,26 @@ func isText(head []byte) bool {
 		}
 	}
 	return odd*16 <= len(head)
+}
+
+// foldSafe reports whether b holds neither U+0130 nor U+212A, the only
+// non-ASCII characters Unicode lower-casing (bytes.ToLower) turns into
+// ASCII letters; elsewhere ASCII folding in place finds the same ASCII
+// marks as a lower-cased copy.
+func foldSafe(b []byte) bool {
+	return !bytes.Contains(b, []byte("\xc4\xb0")) && !bytes.Contains(b, []byte("\xe2\x84\xaa"))
+}
+
+// hasPrefixFold reports whether b starts with lower (lower-case ASCII)
+// ignoring ASCII case.
+func hasPrefixFold(b, lower []byte) bool {
+	if len(b) < len(lower) {
+		return false
+	}
+	for i, c := range lower {
+		if textClass[b[i]] != c && b[i] != c {
+			return false
+		}
+	}
+	return true
 }
