@@ -45,6 +45,8 @@ func packerKind(d []byte) Kind {
 		return KindPetite
 	case mewStub(f) >= 0:
 		return KindMEW
+	case isWWPack(f):
+		return KindWWPack
 	}
 	return KindNone
 }

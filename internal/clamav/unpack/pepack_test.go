@@ -25,11 +25,12 @@ func testPacked(t *testing.T, file string, kind Kind) {
 
 func TestPetite(t *testing.T) { testPacked(t, "clam-petite.exe", KindPetite) }
 func TestMEW(t *testing.T)    { testPacked(t, "clam-mew.exe", KindMEW) }
+func TestWWPack(t *testing.T) { testPacked(t, "clam-wwpack.exe", KindWWPack) }
 
 // TestPackedTruncated cuts every packer sample at many lengths: each cut
 // must fail or succeed cleanly, never panic.
 func TestPackedTruncated(t *testing.T) {
-	for _, file := range []string{"clam-petite.exe", "clam-mew.exe"} {
+	for _, file := range []string{"clam-petite.exe", "clam-mew.exe", "clam-wwpack.exe"} {
 		data, err := os.ReadFile(filepath.Join(testfilesDir, file))
 		if err != nil {
 			t.Skip("clamav-testfiles not installed (scripts/install-deps.sh): ", err)
@@ -43,3 +44,4 @@ func TestPackedTruncated(t *testing.T) {
 
 func FuzzPetite(f *testing.F) { fuzzKind(f, KindPetite) }
 func FuzzMEW(f *testing.F)    { fuzzKind(f, KindMEW) }
+func FuzzWWPack(f *testing.F) { fuzzKind(f, KindWWPack) }

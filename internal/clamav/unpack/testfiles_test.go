@@ -95,5 +95,5 @@ var mustFind = []string{
 	"clam.exe.mbox.uu", "clam.exe.rtf", "clam.exe.szdd", "clam.impl.zip", "clam.mail", "clam.newc.cpio",
 	"clam.odc.cpio", "clam.ole.doc", "clam.pdf", "clam.ppt", "clam.sis", "clam.tar.gz", "clam.tnef",
 	"clam.zip", "clam_cache_emax.tgz", "clam-upx.exe", "clam-fsg.exe", "clam_IScab_ext.exe", "clam-nsis.exe",
-	"clam-petite.exe", "clam-mew.exe", "clam.ea05.exe", "clam.ea06.exe",
+	"clam-petite.exe", "clam-mew.exe", "clam-wwpack.exe", "clam.ea05.exe", "clam.ea06.exe",
 }

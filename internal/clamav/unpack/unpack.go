@@ -56,6 +56,7 @@ const (
 	KindUPX    Kind = "upx"
 	KindPetite Kind = "petite"
 	KindMEW    Kind = "mew"
+	KindWWPack Kind = "wwpack"
 	KindPE     Kind = "pe" // any other PE file: a container of embedded executables
 )
 
@@ -120,6 +121,8 @@ func lookup(k Kind) extractor {
 		return extractPetite
 	case KindMEW:
 		return extractMEW
+	case KindWWPack:
+		return extractWWPack
 	case KindPE:
 		return extractPE
 	}
