@@ -16,13 +16,17 @@ import (
 // the data available. A PE file as such is a container of these (kind
 // "pe"); UPX images are searched the same way after unpacking. A PE
 // that is an NSIS installer also yields its blocks (nsis.go), a compiled
-// AutoIt script its files (autoit.go).
+// AutoIt script its files (autoit.go), an InstallShield setup its files
+// (ishield.go).
 
 // peCarveMax bounds how many embedded executables one file yields.
 const peCarveMax = 64
 
 func extractPE(ctx context.Context, data []byte, x *run) error {
 	if err := x.autoit(ctx, data); err != nil {
+		return err
+	}
+	if err := x.ishield(ctx, data); err != nil {
 		return err
 	}
 	if err := x.nsis(ctx, data); err != nil {

@@ -87,13 +87,14 @@ func joinNames(n []string) string {
 
 // mustFind are the samples known to work (the 28 container and encoding
 // files of the acceptance list, UPX, the PE packers of pepack.go, two
-// droppers carrying clam.exe as an embedded PE and the AutoIt scripts);
-// the test guards them.
+// droppers carrying clam.exe as an embedded PE, the AutoIt scripts and
+// the InstallShield setups); the test guards them.
 var mustFind = []string{
 	"clam.7z", "clam.arj", "clam.bin-be.cpio", "clam.bin-le.cpio", "clam.bz2.zip", "clam.cab", "clam.chm",
 	"clam.d64.zip", "clam.exe", "clam.exe.binhex", "clam.exe.bz2", "clam.exe.html", "clam.exe.mbox.base64",
 	"clam.exe.mbox.uu", "clam.exe.rtf", "clam.exe.szdd", "clam.impl.zip", "clam.mail", "clam.newc.cpio",
 	"clam.odc.cpio", "clam.ole.doc", "clam.pdf", "clam.ppt", "clam.sis", "clam.tar.gz", "clam.tnef",
 	"clam.zip", "clam_cache_emax.tgz", "clam-upx.exe", "clam-fsg.exe", "clam_IScab_ext.exe", "clam-nsis.exe",
-	"clam-petite.exe", "clam-mew.exe", "clam-wwpack.exe", "clam.ea05.exe", "clam.ea06.exe",
+	"clam-petite.exe", "clam-mew.exe", "clam-wwpack.exe", "clam-yc.exe", "clam.ea05.exe", "clam.ea06.exe",
+	"clam_IScab_int.exe", "clam_ISmsi_ext.exe", "clam_ISmsi_int.exe",
 }
