@@ -24,6 +24,7 @@ type peFile struct {
 	d        []byte
 	ep, base uint32
 	sections []peSection
+	lfanew   int // offset of "PE\0\0"
 }
 
 func parsePE(d []byte) (*peFile, error) {
@@ -41,7 +42,7 @@ func parsePE(d []byte) (*peFile, error) {
 	if opt+32 > len(d) {
 		return nil, errPE
 	}
-	f := &peFile{d: d, ep: le.Uint32(d[opt+16:]), base: le.Uint32(d[opt+28:])}
+	f := &peFile{d: d, ep: le.Uint32(d[opt+16:]), base: le.Uint32(d[opt+28:]), lfanew: pe}
 	sh := opt + optSize
 	for i := 0; i < nsec && i < 96; i++ {
 		s := sh + 40*i

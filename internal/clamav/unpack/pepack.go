@@ -48,6 +48,9 @@ func packerKind(d []byte) Kind {
 	case isWWPack(f):
 		return KindWWPack
 	}
+	if _, _, ok := ycStub(f); ok {
+		return KindYC
+	}
 	return KindNone
 }
 

@@ -57,6 +57,7 @@ const (
 	KindPetite Kind = "petite"
 	KindMEW    Kind = "mew"
 	KindWWPack Kind = "wwpack"
+	KindYC     Kind = "yc"
 	KindPE     Kind = "pe" // any other PE file: a container of embedded executables
 )
 
@@ -123,6 +124,8 @@ func lookup(k Kind) extractor {
 		return extractMEW
 	case KindWWPack:
 		return extractWWPack
+	case KindYC:
+		return extractYC
 	case KindPE:
 		return extractPE
 	}
