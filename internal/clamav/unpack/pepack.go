@@ -51,6 +51,9 @@ func packerKind(d []byte) Kind {
 	if _, _, ok := ycStub(f); ok {
 		return KindYC
 	}
+	if _, ok := aspackVer(f); ok {
+		return KindASPack
+	}
 	return KindNone
 }
 

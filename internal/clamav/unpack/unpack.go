@@ -58,6 +58,7 @@ const (
 	KindMEW    Kind = "mew"
 	KindWWPack Kind = "wwpack"
 	KindYC     Kind = "yc"
+	KindASPack Kind = "aspack"
 	KindPE     Kind = "pe" // any other PE file: a container of embedded executables
 )
 
@@ -126,6 +127,8 @@ func lookup(k Kind) extractor {
 		return extractWWPack
 	case KindYC:
 		return extractYC
+	case KindASPack:
+		return extractASPack
 	case KindPE:
 		return extractPE
 	}
