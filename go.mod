@@ -3,9 +3,11 @@ module mailwall
 go 1.26.0
 
 require (
+	blitiri.com.ar/go/spf v1.5.1
 	github.com/bodgit/sevenzip v1.6.1
 	github.com/d--j/go-milter v0.10.2
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
+	github.com/emersion/go-msgauth v0.7.0
 	github.com/emersion/go-smtp v0.24.0
 	github.com/miekg/dns v1.1.68
 	github.com/nwaples/rardecode/v2 v2.2.0

@@ -9,32 +9,34 @@ import (
 // each entry is a few hundred bytes, so 100,000 entries stay under ~30 MB.
 const maxCacheEntries = 100_000
 
-type entry struct {
-	res     Result
+type entry[V any] struct {
+	res     V
 	err     error
 	expires time.Time
 }
 
-// cache maps a query name to its answer until the TTL runs out.
-type cache struct {
+// cache maps a query name to its answer until the TTL runs out. V is a
+// list look-up's Result or a record look-up's records.
+type cache[V any] struct {
 	mu  sync.Mutex
 	max int
-	m   map[string]entry
+	m   map[string]entry[V]
 }
 
-func newCache(max int) *cache { return &cache{max: max, m: map[string]entry{}} }
+func newCache[V any](max int) *cache[V] { return &cache[V]{max: max, m: map[string]entry[V]{}} }
 
-func (c *cache) get(k string, now time.Time) (Result, error, bool) {
+func (c *cache[V]) get(k string, now time.Time) (V, error, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[k]
 	if !ok || now.After(e.expires) {
-		return Result{}, nil, false
+		var zero V
+		return zero, nil, false
 	}
 	return e.res, e.err, true
 }
 
-func (c *cache) put(k string, res Result, err error, expires time.Time) {
+func (c *cache[V]) put(k string, res V, err error, expires time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= c.max {
@@ -51,5 +53,5 @@ func (c *cache) put(k string, res Result, err error, expires time.Time) {
 			delete(c.m, k)
 		}
 	}
-	c.m[k] = entry{res: res, err: err, expires: expires}
+	c.m[k] = entry[V]{res: res, err: err, expires: expires}
 }

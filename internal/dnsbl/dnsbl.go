@@ -67,7 +67,8 @@ func (r Result) Has(code netip.Addr) bool {
 type Resolver struct {
 	servers []string
 	timeout time.Duration
-	cache   *cache
+	cache   *cache[Result]
+	records *cache[[]dns.RR]   // LookupA, LookupTXT, ... (records.go)
 	flight  singleflight.Group // one query per name at a time
 }
 
@@ -85,7 +86,7 @@ func New(servers []string, timeout time.Duration) *Resolver {
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
-	return &Resolver{servers: servers, timeout: timeout, cache: newCache(maxCacheEntries)}
+	return &Resolver{servers: servers, timeout: timeout, cache: newCache[Result](maxCacheEntries), records: newCache[[]dns.RR](maxCacheEntries)}
 }
 
 func netJoin(host, port string) string {

@@ -114,14 +114,14 @@ func TestLookupZonesParallel(t *testing.T) {
 }
 
 func TestNoServers(t *testing.T) {
-	r := &Resolver{timeout: time.Second, cache: newCache(10)}
+	r := &Resolver{timeout: time.Second, cache: newCache[Result](10)}
 	if _, err := r.Lookup(context.Background(), netip.MustParseAddr("192.0.2.1"), "z.test"); !errors.Is(err, ErrNoServers) {
 		t.Errorf("err = %v, want ErrNoServers", err)
 	}
 }
 
 func TestCacheBounded(t *testing.T) {
-	c := newCache(10)
+	c := newCache[Result](10)
 	exp := time.Now().Add(time.Hour)
 	for i := range 100 {
 		c.put(string(rune('a'+i)), Result{}, nil, exp)

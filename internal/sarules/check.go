@@ -28,6 +28,13 @@ type CheckOptions struct {
 	Local bool
 	Bayes BayesHook
 	DNS   DNSHook
+	// DNSTimeout bounds all network look-ups of one Check (they run in
+	// parallel); zero = 10 s. Rules whose answers are late do not hit.
+	DNSTimeout time.Duration
+	// Envelope is the SMTP envelope, when the caller knows it (SPF, DMARC,
+	// _SENDERDOMAIN_); nil = taken from the Received and Return-Path
+	// headers as SpamAssassin does.
+	Envelope *Envelope
 	// Now is the time date tests compare against; zero = time.Now().
 	Now time.Time
 }
@@ -84,6 +91,7 @@ type pms struct {
 
 	relayCache *relayInfo
 	mimeCache  *mimeStats
+	net        *netState // network look-ups (eval_net.go)
 }
 
 // subjectText is one string rules match, with its latin1 form for the Go
@@ -151,6 +159,8 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	p.raw = subjects(m.rawbody)
 	p.uris = subjects(m.uris)
 	p.full = newSubject(string(m.Raw))
+	p.startNet()
+	defer p.stopNet()
 	res := &Result{Required: rs.RequiredScore, ScoreSet: p.set, rs: rs, m: m}
 	p.res = res
 	if p.set&2 != 0 {

@@ -16,7 +16,7 @@ var implementedPlugins = map[string]bool{
 	"ImageInfo": true, "VBounce": true, "WelcomeListSubject": true,
 	"AutoLearnThreshold": true, "HTTPSMismatch": true, "URIDetail": true,
 	"Bayes": true, "DNSEval": true, "URIDNSBL": true, "AskDNS": true,
-	"HashBL": true, "DKIM": true, "SPF": true, "DMARC": true,
+	"HashBL": true, "DKIM": true, "SPF": true, "DMARC": true, "Dmarc": true,
 	"Pyzor": true, "Razor2": true, "SpamCop": true,
 }
 

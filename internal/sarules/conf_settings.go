@@ -24,8 +24,8 @@ func init() {
 	dns_block_rule dns_local_ports_avoid enlist_addrlist enlist_uri_host fns_check
 	fns_ignore_dkim fns_ignore_headers ok_languages ok_locales
 	originating_ip_headers report_contact require_version reuse test unsafe_report
-	clear_unsafe_report_template uridnsbl_skip_domain uridnssub urirhssub urirhsbl uridnsbl
-	url_shortener url_shortener_get util_rb_tld askdns
+	clear_unsafe_report_template
+	url_shortener url_shortener_get
 	loadplugin tryplugin skip_rbl_checks dns_available use_razor2 use_pyzor use_dcc
 	bayes_path bayes_file_mode lock_method use_auto_welcomelist use_auto_whitelist
 	auto_welcomelist_factor dns_server envelope_sender_header score_set
@@ -93,7 +93,7 @@ func (p *parser) setting(key, value string) bool {
 		}
 		rs.ReportSafe = n
 	default:
-		return p.headerSetting(key, value) || p.listSetting(key, value)
+		return p.headerSetting(key, value) || p.listSetting(key, value) || p.netSetting(key, value)
 	}
 	return true
 }

@@ -9,7 +9,8 @@ var evalFuncs map[string]evalFunc
 
 func init() {
 	evalFuncs = map[string]evalFunc{}
-	for _, m := range []map[string]evalFunc{headerEvals, bodyEvals, mimeEvals, htmlEvals, netEvals, freemailEvals, relayEvals, recipEvals, forgedEvals} {
+	for _, m := range []map[string]evalFunc{headerEvals, bodyEvals, mimeEvals, htmlEvals, netEvals, freemailEvals, relayEvals, recipEvals, forgedEvals,
+		dnsblEvals, uriblEvals, askdnsEvals, authEvals} {
 		for k, v := range m {
 			evalFuncs[k] = v
 		}

@@ -97,10 +97,5 @@ var relayEvals = map[string]evalFunc{
 		}
 		return btoi(abs(diff(rcvd)) >= fudge)
 	},
-	// Signatures are not verified (no key look-ups); like SpamAssassin
-	// without DNS, nothing is "dependable" and no signature is valid.
-	"check_dkim_dependable": func(p *pms, r *Rule, a []string) int { return 0 },
-	"check_dkim_signed": func(p *pms, r *Rule, a []string) int {
-		return btoi(p.get("DKIM-Signature").ok)
-	},
+	// DKIM evals: eval_auth_rules.go.
 }

@@ -94,6 +94,7 @@ type Ruleset struct {
 	freemailDomains map[string]bool
 	freemailGlobs   []string
 	tld2, tld3      map[string]bool
+	net             netConf // uridnsbl, askdns, ... (conf_net.go)
 
 	unknown      map[string]int
 	missingEvals map[string]int
