@@ -9,8 +9,9 @@ import (
 )
 
 // BenchmarkCheckCorpus scores the agreement sample (MAILWALL_SA_CORPUS)
-// with the stock rules, on all cores; it reports messages/s and the
-// median time per message of a sequential pass.
+// with the stock rules, on all cores; it reports messages/s, and the
+// median and mean time per message of a sequential pass after a warm-up
+// pass (the lazy DFAs fill their caches on first use).
 func BenchmarkCheckCorpus(b *testing.B) {
 	if os.Getenv("MAILWALL_SA_CORPUS") == "" {
 		b.Skip("MAILWALL_SA_CORPUS not set")
@@ -26,11 +27,16 @@ func BenchmarkCheckCorpus(b *testing.B) {
 	}
 	rs := loadStock(b)
 	ctx := context.Background()
+	for _, raw := range msgs {
+		rs.Check(ctx, NewMessage(raw), CheckOptions{Local: true})
+	}
 	var durs []time.Duration
+	var total time.Duration
 	for _, raw := range msgs {
 		st := time.Now()
 		rs.Check(ctx, NewMessage(raw), CheckOptions{Local: true})
 		durs = append(durs, time.Since(st))
+		total += durs[len(durs)-1]
 	}
 	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
 	b.ResetTimer()
@@ -44,6 +50,7 @@ func BenchmarkCheckCorpus(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 	b.ReportMetric(float64(durs[len(durs)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(len(durs)), "mean-ms")
 }
 
 // BenchmarkCheckGTUBE scores a small message with the stock rules.

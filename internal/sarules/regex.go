@@ -12,6 +12,7 @@ type Regex struct {
 	root   *node
 	ncap   int
 	re     *regexp.Regexp // nil: backtracking matcher
+	dfa    *dfa           // nil: too large; see # Lazy DFA
 	first  *byteSet       // first-byte set for the backtracking matcher, nil if nullable
 	// lits: at least one of these (lower-case) strings occurs in every
 	// subject the regex matches; nil means no such set is known.
@@ -84,7 +85,7 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("regex %s: %w", src, err)
 	}
-	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root)}
+	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root), dfa: newDFA(root)}
 	if fs, null := firstSet(root); !null {
 		r.first = &fs
 	}
@@ -103,6 +104,11 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 // latin1String(s), passed in so callers convert each subject once; "" lets
 // Match convert.
 func (r *Regex) Match(s, l1 string) bool {
+	if r.dfa != nil {
+		if m := r.dfa.match(s); !m || r.dfa.exact {
+			return m
+		}
+	}
 	if r.re != nil {
 		if l1 == "" {
 			l1 = latin1String(s)
@@ -118,6 +124,9 @@ func (r *Regex) Match(s, l1 string) bool {
 func (r *Regex) Count(s, l1 string, max int) int {
 	if max <= 0 {
 		max = 1 << 20
+	}
+	if r.dfa != nil && !r.dfa.match(s) {
+		return 0
 	}
 	if r.re != nil {
 		if l1 == "" {
@@ -138,79 +147,6 @@ func (r *Regex) Count(s, l1 string, max int) int {
 		from = e
 	}
 	return n
-}
-
-// maxLits bounds the alternatives kept for the prefilter.
-const maxLits = 24
-
-// requiredLits returns strings (lower-cased) one of which must occur in any
-// match of n, or nil if unknown.
-func requiredLits(n *node) []string {
-	switch n.kind {
-	case nLit:
-		return []string{asciiLower(string(n.lit))}
-	case nGroup, nAtomic:
-		return requiredLits(n.subs[0])
-	case nRepeat:
-		if n.min >= 1 {
-			return requiredLits(n.subs[0])
-		}
-	case nConcat:
-		var best []string
-		for _, s := range n.subs {
-			l := requiredLits(s)
-			if l != nil && litScore(l) > litScore(best) {
-				best = l
-			}
-		}
-		return best
-	case nAlt:
-		var all []string
-		for _, s := range n.subs {
-			l := requiredLits(s)
-			if l == nil {
-				return nil
-			}
-			all = append(all, l...)
-			if len(all) > maxLits {
-				return nil
-			}
-		}
-		return all
-	case nLook:
-		if !n.neg && !n.behind {
-			return requiredLits(n.subs[0])
-		}
-	}
-	return nil
-}
-
-// litScore rates a literal set: its shortest member, worth 0 below 3 bytes.
-func litScore(l []string) int {
-	if l == nil {
-		return 0
-	}
-	short := 1 << 30
-	for _, s := range l {
-		short = min(short, len(s))
-	}
-	if short < 3 {
-		return 0
-	}
-	return short
-}
-
-// mayMatch reports whether lower (the lower-cased subject) can match.
-func (r *Regex) mayMatch(lower string) bool {
-	if litScore(r.lits) == 0 {
-		return true
-	}
-	for _, l := range r.lits {
-		if strings.Contains(lower, l) {
-			return true
-		}
-	}
-	return false
 }
 
 // asciiLower lower-cases ASCII letters only, leaving other octets alone

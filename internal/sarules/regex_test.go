@@ -94,9 +94,16 @@ func TestRequiredLiterals(t *testing.T) {
 		want string
 	}{
 		{`/viagra/i`, "viagra"},
-		{`/\bfree (?:money|cash)\b/`, "free "},
-		{`/(?:money|cash) now/`, "money|cash"},
+		{`/\bfree (?:money|cash)\b/`, "free money|free cash"},
+		{`/(?:money|cash) now/`, "money now|cash now"},
 		{`/a|b/`, ""},
+		{`/Copy (?:and|\+|\&) paste/i`, "copy and paste|copy + paste|copy & paste"},
+		{`/\bexpl[o0]it\b/`, "expl0it|exploit"},
+		{`/mal+ware/`, "lware"},
+		{`/(?:pay\sme|I\swant)/i`, "pay|want"},
+		{`/x(?:abc)?y/`, ""},
+		{`/(?:abc)?defg/`, "abcdefg|defg"},
+		{`/ab(\w)\1cde/`, "cde"},
 	}
 	for _, tt := range tests {
 		re, _ := CompileRegex(tt.re)
@@ -111,7 +118,7 @@ func TestRequiredLiterals(t *testing.T) {
 }
 
 func FuzzRegex(f *testing.F) {
-	for _, s := range []string{`/a+b/`, `/(?<=x)y/i`, `/[\x00-\xff]{2,}/s`, `/(\w)\1/`, `/(?i)a(?-i)b/x`, `/\Qa.\E+/`} {
+	for _, s := range []string{`/\bfoo$/`, `/^a\Z/m`, `/\Bx\b(?=y)/`, `/(?:ab|cd)e{2}f?/i`, `/x(?:abc)+y\b/`, `/a+b/`, `/(?<=x)y/i`, `/[\x00-\xff]{2,}/s`, `/(\w)\1/`, `/(?i)a(?-i)b/x`, `/\Qa.\E+/`} {
 		f.Add(s, "xaab yy")
 	}
 	f.Fuzz(func(t *testing.T, src, subject string) {
@@ -120,6 +127,18 @@ func FuzzRegex(f *testing.F) {
 			return
 		}
 		a := re.Match(subject, "")
+		if a && !re.mayMatch(asciiLower(subject)) {
+			t.Errorf("%s on %q: prefilter %q rejects a match", src, subject, re.lits)
+		}
+		if re.dfa != nil {
+			// the DFA agrees with the backtracking matcher when exact,
+			// and never rejects its matches when relaxed
+			st, _, aborted := btFind(re.root, re.ncap, subject, 0)
+			d := re.dfa.match(subject)
+			if !aborted && (re.dfa.exact && d != (st >= 0) || !d && st >= 0) {
+				t.Errorf("%s on %q: dfa=%v (exact %v) bt=%v", src, subject, d, re.dfa.exact, st >= 0)
+			}
+		}
 		if re.re != nil {
 			// the backtracking matcher must agree with the Go engine
 			st, _, aborted := btFind(re.root, re.ncap, subject, 0)

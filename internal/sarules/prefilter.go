@@ -1,0 +1,268 @@
+package sarules
+
+import "strings"
+
+// # Literal prefilter
+//
+// litInfo describes the strings a regex node can match, in lower case (the
+// prefilter searches the ASCII-lower-cased subject, so case never matters):
+//
+//	exact  every string the node matches is one of these (nil: unknown)
+//	pre    every match starts with one of these (nil: unknown)
+//	suf    every match ends with one of these (nil: unknown)
+//	req    every match contains one of these (nil: unknown)
+//	small  like req, the smallest such set found with litScore > 0: an
+//	       alternation falls back to the union of its branches' small
+//	       sets when their best sets together are too many
+//
+// Sets are bounded by maxLits; a set that would grow past it is dropped
+// (unknown), which only weakens the prefilter. Zero-width assertions match
+// "" and so join their neighbours: /\bfree\s/ has exact pieces "free".
+type litInfo struct {
+	exact, pre, suf, req, small []string
+}
+
+// maxLits bounds the alternatives kept per literal set (the multi-literal
+// scan makes large sets cheap); maxCross bounds a concatenation's product,
+// so long exact strings stop multiplying and one good piece is kept.
+const (
+	maxLits  = 256
+	maxCross = 16
+)
+
+// maxClassLits: a class of at most this many (lower-cased) bytes is
+// expanded into one-byte strings, so /expl[o0]it/ yields two literals.
+const maxClassLits = 3
+
+// requiredLits returns strings (lower-cased) one of which must occur in any
+// match of n, or nil if no useful set is known.
+func requiredLits(n *node) []string {
+	in := litsOf(n)
+	best := bestLits(in.req, in.exact, in.pre, in.suf, in.small)
+	if litScore(best) == 0 {
+		return nil
+	}
+	return best
+}
+
+func litsOf(n *node) litInfo {
+	switch n.kind {
+	case nLit:
+		return exactInfo([]string{asciiLower(string(n.lit))})
+	case nClass:
+		var set []string
+		var seen byteSet
+		for c := 0; c < 256; c++ {
+			if !n.set.has(byte(c)) {
+				continue
+			}
+			l := byte(c)
+			if l >= 'A' && l <= 'Z' {
+				l += 32
+			}
+			if seen.has(l) {
+				continue
+			}
+			seen.add(l)
+			if len(set) == maxClassLits {
+				return litInfo{}
+			}
+			set = append(set, string([]byte{l}))
+		}
+		return exactInfo(set)
+	case nBOL, nEOL, nBOT, nEOT, nEOTNL, nWordB, nNonWordB, nLook:
+		return exactInfo([]string{""})
+	case nGroup, nAtomic:
+		return litsOf(n.subs[0])
+	case nConcat:
+		return concatLits(n.subs)
+	case nAlt:
+		return altLits(n.subs)
+	case nRepeat:
+		return repeatLits(n)
+	}
+	return litInfo{} // backreferences
+}
+
+func exactInfo(set []string) litInfo {
+	return litInfo{exact: set, pre: set, suf: set, req: set, small: smallLits(set)}
+}
+
+func concatLits(subs []*node) litInfo {
+	cur := exactInfo([]string{""})
+	for _, s := range subs {
+		x := litsOf(s)
+		if cur.exact != nil && x.exact != nil {
+			if e := cross(cur.exact, x.exact); e != nil {
+				cur = exactInfo(e)
+				continue
+			}
+		}
+		var next litInfo
+		if cur.exact != nil {
+			next.pre = crossOr(cur.exact, x.pre, cur.exact)
+		} else {
+			next.pre = cur.pre
+		}
+		if x.exact != nil {
+			next.suf = crossOr(cur.suf, x.exact, x.exact)
+		} else {
+			next.suf = x.suf
+		}
+		mid := cross(cur.suf, x.pre)
+		next.req = bestLits(cur.req, x.req, mid, next.pre, next.suf)
+		next.small = smallLits(cur.small, x.small, mid, next.pre, next.suf)
+		cur = next
+	}
+	return cur
+}
+
+func altLits(subs []*node) litInfo {
+	var out litInfo
+	for i, s := range subs {
+		x := litsOf(s)
+		if i == 0 {
+			out = x
+			out.req = bestLits(x.req, x.exact)
+			continue
+		}
+		out.exact = union(out.exact, x.exact)
+		out.pre = union(out.pre, x.pre)
+		out.suf = union(out.suf, x.suf)
+		out.req = union(out.req, bestLits(x.req, x.exact))
+		out.small = union(out.small, x.small)
+	}
+	if out.exact != nil {
+		out.pre, out.suf = out.exact, out.exact
+	}
+	// an alternative's best set may be weaker than the union of prefixes
+	out.req = bestLits(out.req, out.exact, out.pre, out.suf, out.small)
+	out.small = smallLits(out.small, out.exact, out.pre, out.suf, out.req)
+	return out
+}
+
+func repeatLits(n *node) litInfo {
+	x := litsOf(n.subs[0])
+	if n.min == 0 {
+		if n.max == 1 && x.exact != nil {
+			return exactInfo(union(x.exact, []string{""}))
+		}
+		return litInfo{pre: union(x.pre, []string{""}), suf: union(x.suf, []string{""})}
+	}
+	if x.exact != nil && n.min == n.max {
+		e := []string{""}
+		for i := 0; i < n.min && e != nil; i++ {
+			e = cross(e, x.exact)
+		}
+		if e != nil {
+			return exactInfo(e)
+		}
+	}
+	return litInfo{pre: x.pre, suf: x.suf, req: bestLits(x.req, x.exact), small: x.small}
+}
+
+// cross returns every a+b, nil if either is unknown or the product is too
+// large.
+func cross(a, b []string) []string {
+	if a == nil || b == nil || len(a)*len(b) > maxCross {
+		return nil
+	}
+	out := make([]string, 0, len(a)*len(b))
+	for _, x := range a {
+		for _, y := range b {
+			out = append(out, x+y)
+		}
+	}
+	return dedupe(out)
+}
+
+// crossOr is cross(a, b), or fallback when that is unknown.
+func crossOr(a, b, fallback []string) []string {
+	if c := cross(a, b); c != nil {
+		return c
+	}
+	return fallback
+}
+
+func union(a, b []string) []string {
+	if a == nil || b == nil || len(a)+len(b) > maxLits {
+		return nil
+	}
+	return dedupe(append(append([]string(nil), a...), b...))
+}
+
+func dedupe(l []string) []string {
+	out := l[:0]
+	for i, s := range l {
+		dup := false
+		for _, t := range l[:i] {
+			if s == t {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// bestLits returns the set with the highest litScore (the first on ties;
+// nil when all are nil).
+func bestLits(sets ...[]string) []string {
+	var best []string
+	bs := -1
+	for _, s := range sets {
+		if s == nil {
+			continue
+		}
+		if sc := litScore(s); sc > bs {
+			best, bs = s, sc
+		}
+	}
+	return best
+}
+
+// smallLits returns the set with the fewest members among those with a
+// positive litScore (the better scored on ties), nil if there is none.
+func smallLits(sets ...[]string) []string {
+	var best []string
+	for _, s := range sets {
+		if litScore(s) == 0 {
+			continue
+		}
+		if best == nil || len(s) < len(best) || len(s) == len(best) && litScore(s) > litScore(best) {
+			best = s
+		}
+	}
+	return best
+}
+
+// litScore rates a literal set: its shortest member, worth 0 below 3 bytes.
+func litScore(l []string) int {
+	if l == nil {
+		return 0
+	}
+	short := 1 << 30
+	for _, s := range l {
+		short = min(short, len(s))
+	}
+	if short < 3 {
+		return 0
+	}
+	return short
+}
+
+// mayMatch reports whether lower (the lower-cased subject) can match.
+func (r *Regex) mayMatch(lower string) bool {
+	if r.lits == nil {
+		return true
+	}
+	for _, l := range r.lits {
+		if strings.Contains(lower, l) {
+			return true
+		}
+	}
+	return false
+}

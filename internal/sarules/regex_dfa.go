@@ -1,0 +1,381 @@
+package sarules
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// # Lazy DFA
+//
+// Most rules only ask "does it match anywhere?". The parse tree is compiled
+// to a byte-level Thompson NFA, and a DFA over it is built lazily while
+// matching: each DFA state is a set of NFA positions plus what the previous
+// byte was (start of text, newline, word byte, other), which is all that
+// ^ $ \A \z \Z \b \B need besides the next byte. Transitions are cached per
+// byte class, so after warm-up a match costs one table load per byte.
+//
+// Features the DFA cannot express are relaxed into a superset: lookaround
+// matches the empty string, a backreference matches any text, atomic
+// groups and possessive quantifiers backtrack freely. Such a DFA is not
+// exact (dfa.exact false): "no match" is final, "match" is confirmed by
+// the backtracking matcher. A Perl $ (end, or before a final newline) is a
+// zero-width assertion here, as in Perl.
+//
+// The DFA is shared by concurrent Checks: transitions are published with
+// atomic pointers, new states are built under a mutex. When a regex has
+// built dfaMaxStates states the cache is dropped and rebuilding starts
+// over, bounding memory.
+
+const (
+	dfaMaxInsts  = 60_000 // larger NFAs (huge counted repeats) keep the old engines
+	dfaMaxStates = 4_000
+)
+
+type dfaOp uint8
+
+const (
+	opByte   dfaOp = iota // consume a byte in set, go to out
+	opSplit               // go to out and out1
+	opAssert              // zero-width check (kind), go to out
+	opNop                 // go to out
+	opMatch
+)
+
+type dfaInst struct {
+	op   dfaOp
+	kind nodeKind // opAssert
+	set  *byteSet // opByte
+	out  int32
+	out1 int32
+}
+
+// previous-byte contexts
+const (
+	ctxBOT uint8 = iota
+	ctxNL
+	ctxWord
+	ctxOther
+	nCtx
+)
+
+type dfaState struct {
+	pcs  []int32
+	ctx  uint8
+	next []atomic.Pointer[dfaState] // by byte class
+	eot  atomic.Int32               // match at end of text: 0 unknown, 1 no, 2 yes
+}
+
+type dfa struct {
+	insts   []dfaInst
+	start   int32
+	exact   bool
+	eotnl   bool // uses \Z / non-/m $: the last byte needs a look at "is it last"
+	classes [256]uint8
+	nclass  int
+
+	mu      sync.Mutex
+	states  map[string]*dfaState
+	init    [nCtx]atomic.Pointer[dfaState]
+	matched *dfaState // sentinel: a match was found
+}
+
+// newDFA compiles n; nil if the NFA would be too large.
+func newDFA(n *node) *dfa {
+	b := &dfaBuilder{exact: true}
+	match := b.emit(dfaInst{op: opMatch})
+	start := b.compile(n, match)
+	if b.tooBig {
+		return nil
+	}
+	d := &dfa{insts: b.insts, start: start, exact: b.exact, eotnl: b.eotnl, matched: &dfaState{}}
+	d.computeClasses()
+	d.states = map[string]*dfaState{}
+	return d
+}
+
+type dfaBuilder struct {
+	insts  []dfaInst
+	exact  bool
+	eotnl  bool
+	tooBig bool
+}
+
+func (b *dfaBuilder) emit(in dfaInst) int32 {
+	if len(b.insts) >= dfaMaxInsts {
+		b.tooBig = true
+		return 0
+	}
+	b.insts = append(b.insts, in)
+	return int32(len(b.insts) - 1)
+}
+
+// compile emits n followed by the code at next and returns its entry.
+func (b *dfaBuilder) compile(n *node, next int32) int32 {
+	if b.tooBig {
+		return 0
+	}
+	switch n.kind {
+	case nLit:
+		for i := len(n.lit) - 1; i >= 0; i-- {
+			var s byteSet
+			c := n.lit[i]
+			s.add(c)
+			if n.fold && isASCIILetter(c) {
+				s.add(c ^ 0x20)
+			}
+			next = b.emit(dfaInst{op: opByte, set: &s, out: next})
+		}
+		return next
+	case nClass:
+		return b.emit(dfaInst{op: opByte, set: n.set, out: next})
+	case nBOL, nEOL, nBOT, nEOT, nEOTNL, nWordB, nNonWordB:
+		if n.kind == nEOTNL {
+			b.eotnl = true
+		}
+		return b.emit(dfaInst{op: opAssert, kind: n.kind, out: next})
+	case nGroup:
+		return b.compile(n.subs[0], next)
+	case nAtomic:
+		b.exact = false
+		return b.compile(n.subs[0], next)
+	case nLook:
+		b.exact = false
+		return b.emit(dfaInst{op: opNop, out: next})
+	case nBackref:
+		b.exact = false
+		return b.star(&node{kind: nClass, set: &setAll}, next)
+	case nConcat:
+		for i := len(n.subs) - 1; i >= 0; i-- {
+			next = b.compile(n.subs[i], next)
+		}
+		return next
+	case nAlt:
+		entry := b.compile(n.subs[len(n.subs)-1], next)
+		for i := len(n.subs) - 2; i >= 0; i-- {
+			e := b.compile(n.subs[i], next)
+			entry = b.emit(dfaInst{op: opSplit, out: e, out1: entry})
+		}
+		return entry
+	case nRepeat:
+		if n.poss {
+			b.exact = false
+		}
+		sub := n.subs[0]
+		if n.max == -1 {
+			next = b.star(sub, next)
+		} else {
+			for i := n.min; i < n.max && !b.tooBig; i++ {
+				e := b.compile(sub, next)
+				next = b.emit(dfaInst{op: opSplit, out: e, out1: next})
+			}
+		}
+		for i := 0; i < n.min && !b.tooBig; i++ {
+			next = b.compile(sub, next)
+		}
+		return next
+	}
+	b.tooBig = true
+	return 0
+}
+
+// star emits sub* followed by next.
+func (b *dfaBuilder) star(sub *node, next int32) int32 {
+	loop := b.emit(dfaInst{op: opSplit, out1: next})
+	body := b.compile(sub, loop)
+	if !b.tooBig {
+		b.insts[loop].out = body
+	}
+	return loop
+}
+
+var setAll = func() (s byteSet) { s.invert(); return }()
+
+// computeClasses partitions the bytes so that bytes in one class are
+// alike for every set in the program, for \b and for newline.
+func (d *dfa) computeClasses() {
+	var id [256]int
+	n := 1
+	refine := func(s *byteSet) {
+		remap := map[[2]int]int{}
+		next := 0
+		for c := 0; c < 256; c++ {
+			k := [2]int{id[c], btoi(s.has(byte(c)))}
+			v, ok := remap[k]
+			if !ok {
+				v = next
+				next++
+				remap[k] = v
+			}
+			id[c] = v
+		}
+		n = next
+	}
+	var nl byteSet
+	nl.add('\n')
+	refine(&setWord)
+	refine(&nl)
+	seen := map[*byteSet]bool{}
+	for _, in := range d.insts {
+		if in.op == opByte && !seen[in.set] {
+			seen[in.set] = true
+			refine(in.set)
+		}
+	}
+	for c := 0; c < 256; c++ {
+		d.classes[c] = uint8(id[c])
+	}
+	d.nclass = n
+}
+
+// match reports whether the regex (or its relaxation, see exact) matches
+// somewhere in s.
+func (d *dfa) match(s string) bool {
+	st := d.initial(ctxBOT)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		var nx *dfaState
+		if d.eotnl && c == '\n' && i == len(s)-1 {
+			nx = d.step(st, c, true, false)
+		} else if nx = st.next[d.classes[c]].Load(); nx == nil {
+			nx = d.step(st, c, false, true)
+		}
+		if nx == d.matched {
+			return true
+		}
+		st = nx
+	}
+	switch st.eot.Load() {
+	case 1:
+		return false
+	case 2:
+		return true
+	}
+	m := d.closure(st, -1, true, nil)
+	if m {
+		st.eot.Store(2)
+	} else {
+		st.eot.Store(1)
+	}
+	return m
+}
+
+func (d *dfa) initial(ctx uint8) *dfaState {
+	if st := d.init[ctx].Load(); st != nil {
+		return st
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st := d.intern(nil, ctx)
+	d.init[ctx].Store(st)
+	return st
+}
+
+// intern returns the state for (pcs, ctx); d.mu is held.
+func (d *dfa) intern(pcs []int32, ctx uint8) *dfaState {
+	key := make([]byte, 0, 1+4*len(pcs))
+	key = append(key, ctx)
+	for _, pc := range pcs {
+		key = append(key, byte(pc), byte(pc>>8), byte(pc>>16), byte(pc>>24))
+	}
+	if st, ok := d.states[string(key)]; ok {
+		return st
+	}
+	if len(d.states) >= dfaMaxStates {
+		// drop the cache; states already handed out stay valid
+		d.states = map[string]*dfaState{}
+		for i := range d.init {
+			d.init[i].Store(nil)
+		}
+	}
+	st := &dfaState{pcs: pcs, ctx: ctx, next: make([]atomic.Pointer[dfaState], d.nclass)}
+	d.states[string(key)] = st
+	return st
+}
+
+// step returns the state after st reads c; last reports that c is the
+// final byte of the subject (for \Z), cache whether to store the result.
+func (d *dfa) step(st *dfaState, c byte, last, cache bool) *dfaState {
+	var pcs []int32
+	if d.closure(st, int(c), last, &pcs) {
+		if cache {
+			st.next[d.classes[c]].Store(d.matched)
+		}
+		return d.matched
+	}
+	ctx := ctxOther
+	switch {
+	case c == '\n':
+		ctx = ctxNL
+	case isWordByte(c):
+		ctx = ctxWord
+	}
+	d.mu.Lock()
+	nx := d.intern(pcs, ctx)
+	d.mu.Unlock()
+	if cache {
+		st.next[d.classes[c]].Store(nx)
+	}
+	return nx
+}
+
+// closure follows the empty moves from st's positions and the start
+// (unanchored search) given the next byte c (-1: end of text). It reports
+// whether a match is reached; otherwise *out receives the sorted
+// positions after consuming c.
+func (d *dfa) closure(st *dfaState, c int, last bool, out *[]int32) bool {
+	seen := make([]bool, len(d.insts))
+	stack := make([]int32, 0, len(st.pcs)+8)
+	stack = append(stack, d.start)
+	stack = append(stack, st.pcs...)
+	var nextPCs []int32
+	prevWord := st.ctx == ctxWord
+	nextWord := c >= 0 && isWordByte(byte(c))
+	for len(stack) > 0 {
+		pc := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[pc] {
+			continue
+		}
+		seen[pc] = true
+		in := &d.insts[pc]
+		switch in.op {
+		case opMatch:
+			return true
+		case opNop:
+			stack = append(stack, in.out)
+		case opSplit:
+			stack = append(stack, in.out1, in.out)
+		case opAssert:
+			ok := false
+			switch in.kind {
+			case nBOL:
+				ok = st.ctx == ctxBOT || st.ctx == ctxNL
+			case nEOL:
+				ok = c < 0 || c == '\n'
+			case nBOT:
+				ok = st.ctx == ctxBOT
+			case nEOT:
+				ok = c < 0
+			case nEOTNL:
+				ok = c < 0 || c == '\n' && last
+			case nWordB:
+				ok = prevWord != nextWord
+			case nNonWordB:
+				ok = prevWord == nextWord
+			}
+			if ok {
+				stack = append(stack, in.out)
+			}
+		case opByte:
+			if c >= 0 && in.set.has(byte(c)) {
+				nextPCs = append(nextPCs, in.out)
+			}
+		}
+	}
+	if out != nil {
+		slices.Sort(nextPCs)
+		*out = slices.Compact(nextPCs)
+	}
+	return false
+}
