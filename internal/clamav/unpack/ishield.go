@@ -239,19 +239,22 @@ func isString(hdr []byte, off int64) string {
 }
 
 // isChunks reads a cabinet stream: u16-length-prefixed raw deflate
-// chunks, each inflated on its own.
+// chunks, each inflated on its own by one reused decompressor.
 type isChunks struct {
-	rest []byte
-	cur  io.ReadCloser
+	rest   []byte
+	src    bytes.Reader
+	fr     io.ReadCloser
+	active bool
 }
 
 func (r *isChunks) Read(p []byte) (int, error) {
 	for {
-		if r.cur != nil {
-			n, err := r.cur.Read(p)
-			if err == io.EOF {
-				r.cur.Close()
-				r.cur = nil
+		if r.active {
+			n, err := r.fr.Read(p)
+			// QUIRK: a chunk may lack a final block; ClamAV takes what
+			// it inflated and goes on with the next chunk, so do we.
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				r.active = false
 				if n > 0 {
 					return n, nil
 				}
@@ -270,8 +273,14 @@ func (r *isChunks) Read(p []byte) (int, error) {
 		if n > len(r.rest) {
 			return 0, fmt.Errorf("ishield: chunk of %d bytes past the stream", n)
 		}
-		r.cur = flate.NewReader(bytes.NewReader(r.rest[:n]))
+		r.src.Reset(r.rest[:n])
 		r.rest = r.rest[n:]
+		if r.fr == nil {
+			r.fr = flate.NewReader(&r.src)
+		} else if err := r.fr.(flate.Resetter).Reset(&r.src, nil); err != nil {
+			return 0, err
+		}
+		r.active = true
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -128,6 +129,24 @@ func TestIShieldSetupCab(t *testing.T) {
 	got, _ = isMembers(t, func(x *run) error { return x.isSetup(context.Background(), bad) }, bigBudget())
 	if len(got) != 3 || got[1].Name != "data1.hdr" || got[2].Name != "data1.cab" {
 		t.Fatalf("bad header: %d members", len(got))
+	}
+}
+
+// TestIShieldChunkWithoutFinalBlock: a chunk that stops after a sync
+// flush ends that chunk, not the stream.
+func TestIShieldChunkWithoutFinalBlock(t *testing.T) {
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.BestCompression)
+	w.Write([]byte("first "))
+	w.Flush()
+	var stream []byte
+	for _, c := range [][]byte{buf.Bytes(), isRawDeflate(t, []byte("second"))} {
+		stream = binary.LittleEndian.AppendUint16(stream, uint16(len(c)))
+		stream = append(stream, c...)
+	}
+	out, err := io.ReadAll(&isChunks{rest: stream})
+	if err != nil || string(out) != "first second" {
+		t.Fatalf("got %q, %v", out, err)
 	}
 }
 
