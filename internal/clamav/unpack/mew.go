@@ -94,10 +94,11 @@ func extractMEW(ctx context.Context, data []byte, x *run) error {
 		if n == mewMaxStreams || d < 0 || d >= int64(len(img)) || s >= int64(len(img)) {
 			return fmt.Errorf("mew: stream %d outside image: %w", n, errMEW)
 		}
-		end, err := aplibInflate(img, s, d)
+		used, err := aplibInflate(img[s:], img[d:])
 		if err != nil {
 			return fmt.Errorf("mew: stream %d: %w", n, err)
 		}
+		end := s + int64(used)
 		var ok bool
 		if next, ok = u32(img, end); !ok {
 			return fmt.Errorf("mew: chain outside image: %w", errMEW)
@@ -107,13 +108,13 @@ func extractMEW(ctx context.Context, data []byte, x *run) error {
 	return x.emitImage(ctx, "mew-image", img)
 }
 
-// aplibInflate decodes the aPLib stream at s of buf to d of buf (matches
-// reach back no further than d) and returns where the stream ended.
-func aplibInflate(buf []byte, s, d int64) (int64, error) {
+// aplibInflate decodes the aPLib stream at the start of src into dst
+// (matches reach back no further than dst[0]) and returns how much of src
+// it used. src and dst may share memory, as MEW's do.
+func aplibInflate(src, dst []byte) (int, error) {
 	errAP := fmt.Errorf("aplib: corrupt stream: %w", errMEW)
-	start := d
-	n := int64(len(buf))
-	if s >= n || d >= n {
+	var s, d int
+	if len(src) == 0 || len(dst) == 0 {
 		return 0, errAP
 	}
 	var tag byte = 0x80
@@ -121,10 +122,10 @@ func aplibInflate(buf []byte, s, d int64) (int64, error) {
 		old := tag
 		tag <<= 1
 		if old&0x7f == 0 {
-			if s >= n {
+			if s >= len(src) {
 				return 0, false
 			}
-			old = buf[s]
+			old = src[s]
 			tag = old<<1 | 1
 			s++
 		}
@@ -143,8 +144,8 @@ func aplibInflate(buf []byte, s, d int64) (int64, error) {
 			}
 		}
 	}
-	buf[d] = buf[s]
-	d, s = d+1, s+1
+	dst[0] = src[0]
+	d, s = 1, 1
 	var back, length, oldback uint32
 	lostbit := uint32(1)
 	for {
@@ -153,10 +154,10 @@ func aplibInflate(buf []byte, s, d int64) (int64, error) {
 			return 0, errAP
 		}
 		if b == 0 { // literal
-			if s >= n || d >= n {
+			if s >= len(src) || d >= len(dst) {
 				return 0, errAP
 			}
-			buf[d] = buf[s]
+			dst[d] = src[s]
 			d, s = d+1, s+1
 			lostbit = 1
 			continue
@@ -175,10 +176,10 @@ func aplibInflate(buf []byte, s, d int64) (int64, error) {
 				}
 				back = oldback
 			} else {
-				if s >= n || length >= 1<<23 {
+				if s >= len(src) || length >= 1<<23 {
 					return 0, errAP
 				}
-				back = uint32(buf[s]) + (length-1)<<8
+				back = uint32(src[s]) + (length-1)<<8
 				s++
 				if length, ok = gamma(); !ok {
 					return 0, errAP
@@ -209,19 +210,19 @@ func aplibInflate(buf []byte, s, d int64) (int64, error) {
 			back &= 0xff
 			lostbit = 1
 			if back == 0 {
-				if d >= n {
+				if d >= len(dst) {
 					return 0, errAP
 				}
-				buf[d] = 0
+				dst[d] = 0
 				d++
 				continue
 			}
 			length = 1
 		} else { // 7-bit distance, 2-3 bytes, or the end
-			if s >= n {
+			if s >= len(src) {
 				return 0, errAP
 			}
-			length, back = 2+uint32(buf[s]&1), uint32(buf[s]>>1)
+			length, back = 2+uint32(src[s]&1), uint32(src[s]>>1)
 			s++
 			if back == 0 {
 				return s, nil
@@ -229,11 +230,11 @@ func aplibInflate(buf []byte, s, d int64) (int64, error) {
 			oldback = back
 			lostbit = 0
 		}
-		if int64(back) > d-start || d+int64(length) > n {
+		if int(back) > d || int64(d)+int64(length) > int64(len(dst)) {
 			return 0, errAP
 		}
 		for range length {
-			buf[d] = buf[d-int64(back)]
+			dst[d] = dst[d-int(back)]
 			d++
 		}
 	}

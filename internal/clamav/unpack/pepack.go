@@ -54,6 +54,9 @@ func packerKind(d []byte) Kind {
 	if _, ok := aspackVer(f); ok {
 		return KindASPack
 	}
+	if isPESpin(f) {
+		return KindPESpin
+	}
 	return KindNone
 }
 

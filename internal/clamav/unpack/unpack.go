@@ -59,6 +59,7 @@ const (
 	KindWWPack Kind = "wwpack"
 	KindYC     Kind = "yc"
 	KindASPack Kind = "aspack"
+	KindPESpin Kind = "pespin"
 	KindPE     Kind = "pe" // any other PE file: a container of embedded executables
 )
 
@@ -129,6 +130,8 @@ func lookup(k Kind) extractor {
 		return extractYC
 	case KindASPack:
 		return extractASPack
+	case KindPESpin:
+		return extractPESpin
 	case KindPE:
 		return extractPE
 	}
