@@ -17,8 +17,9 @@ import (
 func newCheckCmd() *cobra.Command {
 	var rulesDir, siteDir, prefs string
 	var local, exitCode bool
+	var dnsServers []string
 	cmd := &cobra.Command{
-		Use:   "check [--rules DIR] [-L|--local] [FILE|-]",
+		Use:   "check [--rules DIR] [-L|--local] [--dns-server HOST:PORT] [FILE|-]",
 		Short: "score one RFC 5322 message, print it with a report like spamassassin -t",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -31,7 +32,11 @@ func newCheckCmd() *cobra.Command {
 				return &exitError{code: 2, err: err}
 			}
 			m := sarules.NewMessage(raw)
-			res := rs.Check(context.Background(), m, sarules.CheckOptions{Local: local})
+			opts, err := checkNetOptions(cmd, local, dnsServers)
+			if err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			res := rs.Check(context.Background(), m, opts)
 			w := cmd.OutOrStdout()
 			writeChecked(w, m, res)
 			fmt.Fprint(w, res.Report())
@@ -45,6 +50,7 @@ func newCheckCmd() *cobra.Command {
 	cmd.Flags().StringVar(&siteDir, "site", "", "site rules directory (*.cf and local.cf), read after --rules")
 	cmd.Flags().StringVar(&prefs, "prefs", "", "per-user preferences file, read last")
 	cmd.Flags().BoolVarP(&local, "local", "L", false, "local tests only: no network tests (spamassassin -L)")
+	cmd.Flags().StringSliceVar(&dnsServers, "dns-server", nil, "DNS server HOST:PORT for network tests (repeatable; default: dns.servers of --config, else /etc/resolv.conf)")
 	cmd.Flags().BoolVarP(&exitCode, "exit-code", "e", false, "exit 1 when the message is spam")
 	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"mailwall/internal/config"
+	"mailwall/internal/dnsbl"
 	"mailwall/internal/scan/spam"
 	"mailwall/internal/smtp"
 	"mailwall/internal/verdict"
@@ -36,7 +37,11 @@ func newSpamScanner(cfg *config.Config, log *slog.Logger) (*spam.Engine, error) 
 	if err != nil {
 		return nil, fmt.Errorf("spam rules: %w", err)
 	}
-	e := &spam.Engine{Rules: rs, Local: !sc.DNSTests, MaxBytes: sc.MaxBodyBytes}
+	e := &spam.Engine{Rules: rs, Local: !sc.DNSTests, MaxBytes: sc.MaxBodyBytes, DNSTimeout: sc.DNSTimeout}
+	if sc.DNSTests {
+		// one resolver per pipeline: its cache serves every message
+		e.DNS = dnsbl.New(cfg.DNS.Servers, cfg.DNS.Timeout)
+	}
 	for _, n := range sc.SkipNetworks {
 		p, err := config.ParsePrefix(n)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 )
 
 // Spam configures the SpamAssassin-compatible spam engine (internal/sarules)
@@ -41,8 +42,12 @@ type Spam struct {
 	SpamdListen []string `yaml:"spamd_listen"`
 	// SpamdAllowTell lets spamd clients train Bayes (TELL).
 	SpamdAllowTell bool `yaml:"spamd_allow_tell"`
-	// DNSTests enables network rules (DNSBL, URIBL); off = spamassassin -L.
+	// DNSTests enables network rules (DNSBL, URIBL, AskDNS, DKIM, SPF,
+	// DMARC), asking dns.servers; off = spamassassin -L.
 	DNSTests bool `yaml:"dns_tests"`
+	// DNSTimeout bounds all network look-ups for one message (they run in
+	// parallel); answers that come later do not count.
+	DNSTimeout time.Duration `yaml:"dns_timeout"`
 	// MaxBodyBytes: larger messages are not spam-checked.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 }
@@ -65,7 +70,8 @@ func (c *Spam) setDefaults() {
 	c.UseBayes = true
 	c.BayesAutoLearn = true
 	c.DNSTests = true
-	c.MaxBodyBytes = 512 << 10 // spamc's default -s limit
+	c.DNSTimeout = 10 * time.Second // below SpamAssassin's rbl_timeout (15 s): the SMTP client waits
+	c.MaxBodyBytes = 512 << 10      // spamc's default -s limit
 }
 
 func (c *Spam) validate(v *validator) {
@@ -102,6 +108,9 @@ func (c *Spam) validate(v *validator) {
 				v.errorf(fmt.Sprintf("spam.skip_networks.%d", i), "not a network: %v", err)
 			}
 		}
+	}
+	if c.DNSTimeout < 0 {
+		v.errorf("spam.dns_timeout", "must not be negative")
 	}
 	if c.MaxBodyBytes <= 0 {
 		v.errorf("spam.max_body_bytes", "must be positive")

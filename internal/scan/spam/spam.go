@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"time"
 
 	"mailwall/internal/sarules"
 	"mailwall/internal/scan"
@@ -28,6 +29,9 @@ type Engine struct {
 	// Bayes and DNS are optional hooks for the engine.
 	Bayes sarules.BayesHook
 	DNS   sarules.DNSHook
+	// DNSTimeout bounds the network rules' look-ups of one message
+	// (0 = the engine's default).
+	DNSTimeout time.Duration
 }
 
 var _ scan.Scanner = (*Engine)(nil)
@@ -51,7 +55,12 @@ func (e *Engine) Scan(ctx context.Context, t *scan.Task) (*scan.Result, error) {
 			m.Rcpts = append(m.Rcpts, r.String())
 		}
 	}
-	res := e.Rules.Check(ctx, m, sarules.CheckOptions{Local: e.Local, Bayes: e.Bayes, DNS: e.DNS})
+	o := sarules.CheckOptions{Local: e.Local, Bayes: e.Bayes, DNS: e.DNS, DNSTimeout: e.DNSTimeout}
+	if t.Conn != nil && t.Env != nil {
+		// SPF and DMARC check the real envelope, not what headers claim
+		o.Envelope = &sarules.Envelope{IP: t.Conn.IP(), Helo: t.Conn.Helo, MailFrom: t.Env.From.String()}
+	}
+	res := e.Rules.Check(ctx, m, o)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("spam: %w", err)
 	}
