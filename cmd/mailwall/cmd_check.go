@@ -37,9 +37,11 @@ func newCheckCmd() *cobra.Command {
 				return &exitError{code: 2, err: err}
 			}
 			res := rs.Check(context.Background(), m, opts)
+			// as spamassassin -t: the rewritten message (report_safe of
+			// the rule files), then the report
 			w := cmd.OutOrStdout()
-			writeChecked(w, m, res)
-			fmt.Fprint(w, res.Report())
+			w.Write(res.Rewrite(raw))
+			fmt.Fprint(w, res.FullReport())
 			if exitCode && res.IsSpam {
 				return &exitError{code: 1}
 			}

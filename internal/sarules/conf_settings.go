@@ -14,8 +14,7 @@ func errf(format string, args ...any) error { return fmt.Errorf(format, args...)
 var ignoredDirectives = map[string]bool{}
 
 func init() {
-	for _, d := range strings.Fields(`adsp_override asn_lookup bayes_auto_learn
-	bayes_auto_learn_threshold_nonspam bayes_auto_learn_threshold_spam bayes_ignore_header
+	for _, d := range strings.Fields(`adsp_override asn_lookup bayes_ignore_header
 	bayes_stopword_de bayes_stopword_dk bayes_stopword_en bayes_stopword_es bayes_stopword_fi
 	bayes_stopword_fr bayes_stopword_gr bayes_stopword_hu bayes_stopword_it bayes_stopword_nl
 	bayes_stopword_no bayes_stopword_pt bayes_stopword_ru bayes_stopword_se bayes_stopword_tr
@@ -23,8 +22,7 @@ func init() {
 	def_welcomelist_from_spf def_whitelist_auth def_whitelist_from_dkim def_whitelist_from_spf
 	dns_block_rule dns_local_ports_avoid enlist_addrlist enlist_uri_host fns_check
 	fns_ignore_dkim fns_ignore_headers ok_languages ok_locales
-	originating_ip_headers report_contact require_version reuse test unsafe_report
-	clear_unsafe_report_template
+	originating_ip_headers require_version reuse test
 	url_shortener url_shortener_get
 	loadplugin tryplugin skip_rbl_checks dns_available use_razor2 use_pyzor use_dcc
 	bayes_path bayes_file_mode lock_method use_auto_welcomelist use_auto_whitelist
@@ -92,6 +90,7 @@ func (p *parser) setting(key, value string) bool {
 			return true
 		}
 		rs.ReportSafe = n
+		p.reportHeader()
 	default:
 		return p.headerSetting(key, value) || p.listSetting(key, value) || p.netSetting(key, value)
 	}
@@ -133,18 +132,36 @@ func (p *parser) headerSetting(key, value string) bool {
 		rs.headers = nil
 	case "rewrite_header":
 		name, text := cutWS(value)
-		if strings.EqualFold(name, "subject") {
-			rs.rewriteSubj = strings.TrimSpace(text)
+		text = strings.TrimSpace(text)
+		switch strings.ToLower(name) {
+		case "subject":
+			rs.rewriteSubj = text
+		case "from", "to":
+			// QUIRK: SpamAssassin turns the tag's parentheses into
+			// brackets: it becomes an RFC 5322 comment.
+			text = strings.NewReplacer("(", "[", ")", "]").Replace(text)
+			if strings.EqualFold(name, "from") {
+				rs.rewriteFrom = text
+			} else {
+				rs.rewriteTo = text
+			}
+		default:
+			p.diag(Error, "rewrite_header: %q is not From, Subject or To", name)
 		}
 	case "report":
-		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
-			value = value[1 : len(value)-1]
-		}
-		rs.reportTmpl = append(rs.reportTmpl, value)
+		rs.reportTmpl = append(rs.reportTmpl, unquoteTemplate(value))
 	case "clear_report_template":
 		rs.reportTmpl = nil
+	case "unsafe_report":
+		rs.unsafeTmpl = append(rs.unsafeTmpl, unquoteTemplate(value))
+	case "clear_unsafe_report_template":
+		rs.unsafeTmpl = nil
+	case "report_contact":
+		rs.reportContact = strings.TrimSpace(value)
+	case "report_hostname":
+		rs.reportHostname = strings.TrimSpace(value)
 	default:
-		return false
+		return p.autoLearnSetting(key, value)
 	}
 	return true
 }

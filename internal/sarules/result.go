@@ -2,7 +2,11 @@ package sarules
 
 import (
 	"fmt"
+	"math"
+	"os"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Version and SubVersion are reported in _VERSION_ and _SUBVERSION_; the
@@ -39,7 +43,7 @@ func (r *Result) tag(name, arg string) (string, bool) {
 		}
 		return "NO", true
 	case "SCORE", "HITS":
-		return fmt.Sprintf("%.1f", r.Score), true
+		return r.scoreTag(arg), true
 	case "REQD":
 		return fmt.Sprintf("%.1f", r.Required), true
 	case "TESTS":
@@ -57,7 +61,7 @@ func (r *Result) tag(name, arg string) (string, bool) {
 		}
 		var parts []string
 		for _, h := range r.Hits {
-			parts = append(parts, fmt.Sprintf("%s=%.3f", h.Name, h.Score))
+			parts = append(parts, h.Name+"="+perlNumber(h.Score))
 		}
 		if len(parts) == 0 {
 			return "none", true
@@ -65,12 +69,17 @@ func (r *Result) tag(name, arg string) (string, bool) {
 		return strings.Join(parts, arg), true
 	case "AUTOLEARN":
 		return r.Autolearn, true
+	case "AUTOLEARNSCORE":
+		return perlNumber(r.AutoLearnPoints().Points), true
 	case "VERSION":
 		return Version, true
 	case "SUBVERSION":
 		return SubVersion, true
 	case "BAYES":
-		return fmt.Sprintf("%.4f", r.Bayes), true
+		if !r.BayesOK {
+			return "0.5", true
+		}
+		return fmt.Sprintf("%3.4f", r.Bayes), true
 	case "STARS":
 		if arg == "" {
 			arg = "*"
@@ -79,19 +88,25 @@ func (r *Result) tag(name, arg string) (string, bool) {
 		n = max(0, min(n, 50))
 		return strings.Repeat(arg, n), true
 	case "REPORT":
-		var b strings.Builder
-		for _, h := range r.Hits {
-			fmt.Fprintf(&b, "\n\t* %4.1f %s %s", h.Score, h.Name, h.Area+h.Description)
-		}
-		return b.String(), true
+		return "\n" + r.hitLines(true), true
 	case "SUMMARY":
-		return r.summary(), true
+		return r.hitLines(false), true
 	case "HOSTNAME":
-		return "localhost", true
+		return r.hostname(), true
 	case "CONTACTADDRESS":
-		return "the administrator of that system", true
+		if r.rs == nil {
+			return "the administrator of that system", true
+		}
+		return r.rs.reportContact, true
 	case "PREVIEW":
-		return "", true
+		return r.preview(), true
+	case "DATE":
+		return rfc822Date(time.Now()), true
+	case "HEADER":
+		if arg == "" || r.m == nil {
+			return "", true
+		}
+		return r.m.HeaderGet(arg), true
 	}
 	return "", false
 }
@@ -132,17 +147,19 @@ func (r *Result) expand(s string) string {
 	}
 }
 
-// renderHeaders expands add_header for this result. Values never contain
-// CR or LF (RELIABILITY.md): line breaks become folding whitespace.
+// renderHeaders expands add_header for this result and folds the values
+// as SpamAssassin's _process_header does with fold_headers on: a value
+// with line breaks keeps them as folding ("\n\t"), a long one-line value
+// is wrapped at 79 columns after blanks and commas. Values never contain
+// CR, and every LF is followed by a tab (RELIABILITY.md).
 func (r *Result) renderHeaders() []Header {
 	var out []Header
 	for _, h := range r.rs.headers {
 		if h.when == "spam" && !r.IsSpam || h.when == "ham" && r.IsSpam {
 			continue
 		}
-		v := r.expand(h.value)
-		v = strings.NewReplacer("\r", "", "\n", "\n\t").Replace(v)
-		out = append(out, Header{Name: "X-Spam-" + h.name, Value: v})
+		name := "X-Spam-" + h.name
+		out = append(out, Header{Name: name, Value: foldValue(name, r.expand(h.value))})
 	}
 	return out
 }
@@ -154,16 +171,62 @@ func (r *Result) StatusHeader() string {
 		strings.Join(r.Tests(), ","), r.Autolearn, Version)
 }
 
-func (r *Result) summary() string {
-	var b strings.Builder
-	for i, h := range r.Hits {
-		if i > 0 {
-			b.WriteByte('\n')
+// scoreTag is _SCORE(PAD)_: one decimal, and QUIRK: a ham scoring
+// exactly the required score at one decimal shows required-0.1, so the
+// header never says "score=5.0 required=5.0" on ham (SpamAssassin bug 6419).
+func (r *Result) scoreTag(pad string) string {
+	s := fmt.Sprintf("%.1f", r.Score)
+	req := fmt.Sprintf("%.1f", r.Required)
+	sv, _ := strconv.ParseFloat(s, 64)
+	rv, _ := strconv.ParseFloat(req, 64)
+	if !r.IsSpam && sv >= rv {
+		s = perlNumber(math.Round((rv-0.1)*10) / 10)
+	}
+	if pad != "" && (strings.Trim(pad, "0") == "" || strings.Trim(pad, " ") == "") {
+		if n := len(pad) + 3 - len(s); n > 0 {
+			s = pad[:min(n, len(pad))] + s
 		}
-		desc := h.Area + h.Description
-		fmt.Fprintf(&b, "%4.1f %-22s %s", h.Score, h.Name, desc)
+	}
+	return s
+}
+
+// perlNumber formats f as Perl stringifies a number (%.15g).
+func perlNumber(f float64) string {
+	return strconv.FormatFloat(f, 'g', 15, 64)
+}
+
+// hitLines are the per-rule lines of _REPORT_ (report true) or _SUMMARY_,
+// as SpamAssassin's check_cleanup builds them: scores of 10 or more
+// without decimals, descriptions wrapped at report_wrap_width (75).
+func (r *Result) hitLines(report bool) string {
+	var b strings.Builder
+	for _, h := range r.Hits {
+		sc := fmt.Sprintf("%4.1f", h.Score)
+		if h.Score >= 10 || h.Score <= -10 {
+			sc = fmt.Sprintf("%4.0f", h.Score)
+		}
+		if report {
+			desc := wrapDesc(h.Description, 4+len(h.Name)+len(sc)+len(h.Area), "*      ")
+			fmt.Fprintf(&b, "* %s %s %s%s\n", sc, h.Name, h.Area, desc)
+		} else {
+			desc := wrapDesc(h.Description, 3+len(h.Name)+len(sc)+len(h.Area), strings.Repeat(" ", 28))
+			fmt.Fprintf(&b, "%s %-22s %s%s\n", sc, h.Name, h.Area, desc)
+		}
 	}
 	return b.String()
+}
+
+func (r *Result) summary() string { return strings.TrimSuffix(r.hitLines(false), "\n") }
+
+// hostname is _HOSTNAME_: report_hostname, else this host's name.
+func (r *Result) hostname() string {
+	if r.rs != nil && r.rs.reportHostname != "" {
+		return r.rs.reportHostname
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "localhost"
 }
 
 // Report returns the "Content analysis details" block as spamassassin -t

@@ -76,7 +76,14 @@ type Ruleset struct {
 	headers       []addHeader // add_header
 	removeHeaders []string
 	rewriteSubj   string
-	reportTmpl    []string
+	// rewriteFrom and rewriteTo are rewrite_header From/To ("" = off).
+	rewriteFrom, rewriteTo string
+	reportTmpl             []string
+	unsafeTmpl             []string // unsafe_report
+	reportContact          string   // report_contact
+	reportHostname         string   // report_hostname ("" = this host)
+	// AutoLearn is the bayes_auto_learn family of settings.
+	AutoLearn     AutoLearnSettings
 	clearedReport bool
 	// welcomelist/blocklist patterns (glob, lower case)
 	welcomeFrom, blockFrom, welcomeTo, blockTo []string
@@ -112,6 +119,8 @@ func newRuleset() *Ruleset {
 		RequiredScore: 5,
 		UseBayes:      true,
 		ReportSafe:    1,
+		reportContact: "the administrator of that system",
+		AutoLearn:     AutoLearnSettings{Enabled: true, HamThreshold: 0.1, SpamThreshold: 12},
 		replaceTags:   map[string]string{}, replaceInter: map[string]string{},
 		replacePre: map[string]string{}, replacePost: map[string]string{},
 		replaceRules:    map[string]bool{},
