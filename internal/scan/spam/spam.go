@@ -32,6 +32,18 @@ type Engine struct {
 	// DNSTimeout bounds the network rules' look-ups of one message
 	// (0 = the engine's default).
 	DNSTimeout time.Duration
+	// AutoLearn, when set, sees every finished check (Bayes auto-learning).
+	AutoLearn AutoLearner
+}
+
+// AutoLearner trains a classifier from a finished check, as
+// SpamAssassin's bayes_auto_learn: it decides from res whether m is
+// clear enough to learn, learns it or not, and records the outcome with
+// res.SetAutolearn before the headers are used. It is called from the
+// scanning goroutine, concurrently for many messages, and must return
+// within ctx; it must not keep m or res after returning.
+type AutoLearner interface {
+	AutoLearn(ctx context.Context, m *sarules.Message, res *sarules.Result)
 }
 
 var _ scan.Scanner = (*Engine)(nil)
@@ -60,11 +72,26 @@ func (e *Engine) Scan(ctx context.Context, t *scan.Task) (*scan.Result, error) {
 		// SPF and DMARC check the real envelope, not what headers claim
 		o.Envelope = &sarules.Envelope{IP: t.Conn.IP(), Helo: t.Conn.Helo, MailFrom: t.Env.From.String()}
 	}
-	res := e.Rules.Check(ctx, m, o)
+	res := e.Check(ctx, m, o)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("spam: %w", err)
 	}
 	return toResult(res), nil
+}
+
+// Check scores m with the engine's rules and auto-learns from the result.
+func (e *Engine) Check(ctx context.Context, m *sarules.Message, o sarules.CheckOptions) *sarules.Result {
+	res := e.Rules.Check(ctx, m, o)
+	if e.AutoLearn != nil && ctx.Err() == nil {
+		e.AutoLearn.AutoLearn(ctx, m, res)
+	}
+	return res
+}
+
+// Options are the check options of a message without an SMTP envelope
+// (spamd).
+func (e *Engine) Options() sarules.CheckOptions {
+	return sarules.CheckOptions{Local: e.Local, Bayes: e.Bayes, DNS: e.DNS, DNSTimeout: e.DNSTimeout}
 }
 
 func (e *Engine) skipped(t *scan.Task) bool {
