@@ -33,8 +33,8 @@ import (
 // (15-bit distance, then a length coded in growing 2/3/5/8-bit fields,
 // each all-ones field extending it); EA05 and EA06 give the flag
 // opposite meanings. Each entry is a member, the EA06 script as its token
-// stream (ClamAV decompiles it to text; that is not done here). Entries
-// that do not decode end the walk; what was decoded is emitted.
+// stream decompiled to text (autoit_script.go). Entries that do not
+// decode end the walk; what was decoded is emitted.
 
 // autoitMarker precedes "AU3!EA0" and the version digit.
 var autoitMarker = []byte("\xa3\x48\x4b\xbe\x98\x6c\x4a\xa9\x99\x4c\x53\x0a\x86\xd6\x48\x7dAU3!EA0")
@@ -146,25 +146,30 @@ func (x *run) autoitScript(ctx context.Context, d []byte) error {
 		if tag == ">>>AUTOIT SCRIPT<<<" {
 			name = "autoit-script"
 		}
-		if comp != 1 {
-			if len(body) >= 4 {
-				if err := x.putRaw(ctx, name, body); err != nil {
-					return err
-				}
+		out := body
+		if comp == 1 {
+			if len(body) < 8 || string(body[:4]) != g.dataMagic {
+				continue // another version or not ours: ClamAV skips it too
 			}
-			continue
-		}
-		if len(body) < 8 || string(body[:4]) != g.dataMagic {
-			continue // another version or not ours: ClamAV skips it too
-		}
-		out, err := x.autoitInflate(ctx, body, g.matchFlag)
-		if err != nil && errorsIsLimit(err) {
-			return err
-		}
-		if len(out) >= 4 { // a corrupt stream still yields what it decoded
-			if err := x.put(ctx, Entry{Name: name, Data: out}); err != nil {
+			var err error
+			out, err = x.autoitInflate(ctx, body, g.matchFlag) // a corrupt stream still yields what it decoded
+			if err != nil && errorsIsLimit(err) {
 				return err
 			}
+		} else if err := x.grow(int64(len(body))); err != nil {
+			return err
+		}
+		if len(out) < 4 {
+			continue
+		}
+		if g.wide && tag == ">>>AUTOIT SCRIPT<<<" {
+			out = autoitScriptText(out, x.fileCap())
+			if err := x.grow(int64(len(out))); err != nil {
+				return err
+			}
+		}
+		if err := x.put(ctx, Entry{Name: name, Data: out}); err != nil {
+			return err
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -149,8 +150,12 @@ func autoitMembers(t *testing.T, d []byte, b *Budget) ([]Entry, error) {
 func TestAutoItRoundTrip(t *testing.T) {
 	long := append(bytes.Repeat([]byte{'z'}, 1200), "tail"...)
 	for _, g := range []*autoitGen{&autoitEA05, &autoitEA06} {
+		script, text := []byte("MsgBox(0, \"hi\", \"there\")\r\n"), "MsgBox(0, \"hi\", \"there\")\r\n"
+		if g.wide {
+			script, text = autoitTokens, autoitTokensText
+		}
 		d := makeAutoIt(g,
-			autoitEntry{">>>AUTOIT SCRIPT<<<", `C:\tmp\aut1.tmp`, []byte("MsgBox(0, \"hi\", \"there\")\r\n"), true},
+			autoitEntry{">>>AUTOIT SCRIPT<<<", `C:\tmp\aut1.tmp`, script, true},
 			autoitEntry{`C:\eicar.com`, `C:\eicar.com`, payload, false},
 			autoitEntry{`C:\long.bin`, `C:\long.bin`, long, true},
 			autoitEntry{`C:\runs.bin`, `C:\runs.bin`, []byte("aaaabbbbbbbbbbbbccccccccccccccccccccccccccccccccccccccccccccccc"), true},
@@ -163,7 +168,7 @@ func TestAutoItRoundTrip(t *testing.T) {
 			name string
 			data []byte
 		}{
-			{"autoit-script", []byte("MsgBox(0, \"hi\", \"there\")\r\n")},
+			{"autoit-script", []byte(text)},
 			{`C:\eicar.com`, payload},
 			{`C:\long.bin`, long},
 			{`C:\runs.bin`, []byte("aaaabbbbbbbbbbbbccccccccccccccccccccccccccccccccccccccccccccccc")},
@@ -210,9 +215,14 @@ func TestAutoItCorrupt(t *testing.T) {
 }
 
 // TestAutoItTestfiles: clam.ea05.exe and clam.ea06.exe (UPX-packed stubs)
-// carry clam.exe as a FileInstall'd member; the EA05 script is UTF-16
-// text.
+// carry clam.exe as a FileInstall'd member; their scripts come out as
+// clamscan --leave-temps writes them (the EA05 one UTF-16 text, the EA06
+// one decompiled from tokens), compared by MD5.
 func TestAutoItTestfiles(t *testing.T) {
+	scripts := map[string]struct{ name, md5 string }{
+		"clam.ea05.exe": {`C:\DOCUME~1\acab\IMPOST~1\Temp\autD.tmp`, "144d97bc59d6944c6cf31e3fca78f432"},
+		"clam.ea06.exe": {"autoit-script", "8903cae272bf36a778c2f361ba282d42"},
+	}
 	for _, f := range []string{"clam.ea05.exe", "clam.ea06.exe"} {
 		d, err := os.ReadFile(filepath.Join(testfilesDir, f))
 		if err != nil {
@@ -222,19 +232,62 @@ func TestAutoItTestfiles(t *testing.T) {
 		if err != nil {
 			t.Logf("%s: %v", f, err)
 		}
-		found, script := false, f != "clam.ea05.exe"
+		found, script := false, false
 		for _, e := range got {
 			sum := md5.Sum(e.Data)
 			if e.Name == `C:\clam.exe` && hex.EncodeToString(sum[:]) == clamExeMD5 {
 				found = true
 			}
-			if e.Name == `C:\DOCUME~1\acab\IMPOST~1\Temp\autD.tmp` && bytes.HasPrefix(e.Data, []byte("\xff\xfe;\x00 \x00<\x00A\x00U\x00T\x002\x00E\x00X\x00E\x00")) {
+			if e.Name == scripts[f].name && hex.EncodeToString(sum[:]) == scripts[f].md5 {
 				script = true
 			}
 		}
 		if !found || !script {
 			t.Errorf("%s: clam.exe found %v, script found %v among %d members", f, found, script, len(got))
 		}
+	}
+}
+
+// autoitTokens is one EA06 script line, $a = MsgBox(0, "hi") ; the names
+// are XORed with their lengths, as Aut2Exe stores them.
+var autoitTokens = func() []byte {
+	le := binary.LittleEndian
+	name := func(op byte, s string) []byte {
+		b := le.AppendUint32([]byte{op}, uint32(len(s)))
+		for _, c := range s {
+			b = append(b, byte(c)^byte(len(s)), 0)
+		}
+		return b
+	}
+	t := le.AppendUint32(nil, 1) // lines
+	t = append(t, name(0x33, "a")...)
+	t = append(t, 0x41)
+	t = le.AppendUint32(append(t, 0x01), 249) // MSGBOX
+	t = append(t, 0x47)
+	t = le.AppendUint32(append(t, 0x05), 0)
+	t = append(t, 0x40)
+	t = append(t, name(0x36, "hi")...)
+	t = le.AppendUint64(append(t, 0x20), math.Float64bits(2.5))
+	return append(t, 0x48, 0x7f)
+}()
+
+const autoitTokensText = "$a = MSGBOX ( 0x00000000 , \"hi\" 2.5 ) \n"
+
+// TestAutoItScriptText decompiles tokens as ClamAV does and stops at an
+// unknown op or a short operand.
+func TestAutoItScriptText(t *testing.T) {
+	if got := string(autoitScriptText(autoitTokens, 1<<20)); got != autoitTokensText {
+		t.Fatalf("got %q, want %q", got, autoitTokensText)
+	}
+	if got := string(autoitScriptText(autoitTokens, 5)); got != "$a = " {
+		t.Errorf("capped: %q", got)
+	}
+	bad := append(bytes.Clone(autoitTokens[:4+7]), 0x99, 0x41)
+	if got := string(autoitScriptText(bad, 1<<20)); got != "$a " {
+		t.Errorf("unknown op: %q", got)
+	}
+	for i := range autoitTokens {
+		autoitScriptText(autoitTokens[:i], 1<<20)
 	}
 }
 
@@ -262,6 +315,16 @@ func FuzzAutoIt(f *testing.F) {
 		b := NewBudget(1<<20, 4<<20, 200, 200, time.Now().Add(2*time.Second))
 		x := &run{b: b, in: int64(len(data)), emit: func(Entry) error { return nil }}
 		x.autoit(context.Background(), data)
+	})
+}
+
+// FuzzAutoItScriptText drives the EA06 token decompiler.
+func FuzzAutoItScriptText(f *testing.F) {
+	f.Add(autoitTokens)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if out := autoitScriptText(data, 1<<16); len(out) > 1<<16 {
+			t.Fatalf("%d bytes past the cap", len(out))
+		}
 	})
 }
 
