@@ -12,10 +12,9 @@ import (
 const testfilesDir = "/usr/share/clamav-testfiles"
 
 // knownMisses are the clamav-testfiles (all found by clamscan) that the
-// engine does not detect yet: PE packers still to come. The test asserts
-// exactly this list, so a file leaves it in the commit that makes it
-// detected.
-var knownMisses = []string{"clam-upack.exe"}
+// engine does not detect yet. The test asserts exactly this list, so a
+// file leaves it in the commit that makes it detected; none is left.
+var knownMisses = []string{}
 
 // TestClamavTestfiles scans Debian's clamav-testfiles with only clam.exe's
 // MD5, as the acceptance does: everything but knownMisses is found.

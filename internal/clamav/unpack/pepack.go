@@ -57,6 +57,9 @@ func packerKind(d []byte) Kind {
 	if isPESpin(f) {
 		return KindPESpin
 	}
+	if upackEntry(f) >= 0 {
+		return KindUpack
+	}
 	return KindNone
 }
 

@@ -29,11 +29,12 @@ func TestWWPack(t *testing.T) { testPacked(t, "clam-wwpack.exe", KindWWPack) }
 func TestYC(t *testing.T)     { testPacked(t, "clam-yc.exe", KindYC) }
 func TestASPack(t *testing.T) { testPacked(t, "clam-aspack.exe", KindASPack) }
 func TestPESpin(t *testing.T) { testPacked(t, "clam-pespin.exe", KindPESpin) }
+func TestUpack(t *testing.T)  { testPacked(t, "clam-upack.exe", KindUpack) }
 
 // TestPackedTruncated cuts every packer sample at many lengths: each cut
 // must fail or succeed cleanly, never panic.
 func TestPackedTruncated(t *testing.T) {
-	for _, file := range []string{"clam-petite.exe", "clam-mew.exe", "clam-wwpack.exe", "clam-yc.exe", "clam-aspack.exe", "clam-pespin.exe"} {
+	for _, file := range []string{"clam-petite.exe", "clam-mew.exe", "clam-wwpack.exe", "clam-yc.exe", "clam-aspack.exe", "clam-pespin.exe", "clam-upack.exe"} {
 		data, err := os.ReadFile(filepath.Join(testfilesDir, file))
 		if err != nil {
 			t.Skip("clamav-testfiles not installed (scripts/install-deps.sh): ", err)
@@ -51,3 +52,4 @@ func FuzzWWPack(f *testing.F) { fuzzKind(f, KindWWPack) }
 func FuzzYC(f *testing.F)     { fuzzKind(f, KindYC) }
 func FuzzASPack(f *testing.F) { fuzzKind(f, KindASPack) }
 func FuzzPESpin(f *testing.F) { fuzzKind(f, KindPESpin) }
+func FuzzUpack(f *testing.F)  { fuzzKind(f, KindUpack) }

@@ -96,6 +96,6 @@ var mustFind = []string{
 	"clam.odc.cpio", "clam.ole.doc", "clam.pdf", "clam.ppt", "clam.sis", "clam.tar.gz", "clam.tnef",
 	"clam.zip", "clam_cache_emax.tgz", "clam-upx.exe", "clam-fsg.exe", "clam_IScab_ext.exe", "clam-nsis.exe",
 	"clam-petite.exe", "clam-mew.exe", "clam-wwpack.exe", "clam-yc.exe", "clam.ea05.exe", "clam.ea06.exe",
-	"clam-aspack.exe", "clam-pespin.exe",
+	"clam-aspack.exe", "clam-pespin.exe", "clam-upack.exe",
 	"clam_IScab_int.exe", "clam_ISmsi_ext.exe", "clam_ISmsi_int.exe",
 }

@@ -60,6 +60,7 @@ const (
 	KindYC     Kind = "yc"
 	KindASPack Kind = "aspack"
 	KindPESpin Kind = "pespin"
+	KindUpack  Kind = "upack"
 	KindPE     Kind = "pe" // any other PE file: a container of embedded executables
 )
 
@@ -132,6 +133,8 @@ func lookup(k Kind) extractor {
 		return extractASPack
 	case KindPESpin:
 		return extractPESpin
+	case KindUpack:
+		return extractUpack
 	case KindPE:
 		return extractPE
 	}
