@@ -118,6 +118,10 @@ func extractASPack(ctx context.Context, data []byte, x *run) error {
 		if err := st.block(in, tables, out); err != nil {
 			return err
 		}
+		// Blocks may decode over the same image again and again.
+		if err := x.grow(int64(len(out))); err != nil {
+			return err
+		}
 		if n == 0 {
 			aspackUnfilter(out, img[ep+int64(v.callByte)])
 		}

@@ -94,9 +94,13 @@ func extractMEW(ctx context.Context, data []byte, x *run) error {
 		if n == mewMaxStreams || d < 0 || d >= int64(len(img)) || s >= int64(len(img)) {
 			return fmt.Errorf("mew: stream %d outside image: %w", n, errMEW)
 		}
-		used, err := aplibInflate(img[s:], img[d:])
+		used, filled, err := aplibInflate(img[s:], img[d:])
 		if err != nil {
 			return fmt.Errorf("mew: stream %d: %w", n, err)
+		}
+		// Streams may decode over the same image again and again.
+		if err := x.grow(int64(filled)); err != nil {
+			return err
 		}
 		end := s + int64(used)
 		var ok bool
@@ -110,12 +114,12 @@ func extractMEW(ctx context.Context, data []byte, x *run) error {
 
 // aplibInflate decodes the aPLib stream at the start of src into dst
 // (matches reach back no further than dst[0]) and returns how much of src
-// it used. src and dst may share memory, as MEW's do.
-func aplibInflate(src, dst []byte) (int, error) {
+// it used and of dst it filled. src and dst may share memory, as MEW's do.
+func aplibInflate(src, dst []byte) (used, filled int, err error) {
 	errAP := fmt.Errorf("aplib: corrupt stream: %w", errMEW)
 	var s, d int
 	if len(src) == 0 || len(dst) == 0 {
-		return 0, errAP
+		return 0, 0, errAP
 	}
 	var tag byte = 0x80
 	bit := func() (uint32, bool) {
@@ -151,11 +155,11 @@ func aplibInflate(src, dst []byte) (int, error) {
 	for {
 		b, ok := bit()
 		if !ok {
-			return 0, errAP
+			return 0, 0, errAP
 		}
 		if b == 0 { // literal
 			if s >= len(src) || d >= len(dst) {
-				return 0, errAP
+				return 0, 0, errAP
 			}
 			dst[d] = src[s]
 			d, s = d+1, s+1
@@ -163,26 +167,26 @@ func aplibInflate(src, dst []byte) (int, error) {
 			continue
 		}
 		if b, ok = bit(); !ok {
-			return 0, errAP
+			return 0, 0, errAP
 		}
 		if b == 0 { // gamma-coded match
 			if length, ok = gamma(); !ok {
-				return 0, errAP
+				return 0, 0, errAP
 			}
 			length = length - 1 - lostbit
 			if length == 0 {
 				if length, ok = gamma(); !ok {
-					return 0, errAP
+					return 0, 0, errAP
 				}
 				back = oldback
 			} else {
 				if s >= len(src) || length >= 1<<23 {
-					return 0, errAP
+					return 0, 0, errAP
 				}
 				back = uint32(src[s]) + (length-1)<<8
 				s++
 				if length, ok = gamma(); !ok {
-					return 0, errAP
+					return 0, 0, errAP
 				}
 				if back >= 0x7d00 {
 					length++
@@ -197,13 +201,13 @@ func aplibInflate(src, dst []byte) (int, error) {
 			}
 			lostbit = 0
 		} else if b, ok = bit(); !ok {
-			return 0, errAP
+			return 0, 0, errAP
 		} else if b == 1 { // 4-bit distance, one byte
 			back = 0x10
 			for back < 0x100 {
 				b, ok := bit()
 				if !ok {
-					return 0, errAP
+					return 0, 0, errAP
 				}
 				back = back*2 + b
 			}
@@ -211,7 +215,7 @@ func aplibInflate(src, dst []byte) (int, error) {
 			lostbit = 1
 			if back == 0 {
 				if d >= len(dst) {
-					return 0, errAP
+					return 0, 0, errAP
 				}
 				dst[d] = 0
 				d++
@@ -220,18 +224,18 @@ func aplibInflate(src, dst []byte) (int, error) {
 			length = 1
 		} else { // 7-bit distance, 2-3 bytes, or the end
 			if s >= len(src) {
-				return 0, errAP
+				return 0, 0, errAP
 			}
 			length, back = 2+uint32(src[s]&1), uint32(src[s]>>1)
 			s++
 			if back == 0 {
-				return s, nil
+				return s, d, nil
 			}
 			oldback = back
 			lostbit = 0
 		}
 		if int(back) > d || int64(d)+int64(length) > int64(len(dst)) {
-			return 0, errAP
+			return 0, 0, errAP
 		}
 		for range length {
 			dst[d] = dst[d-int(back)]

@@ -136,7 +136,7 @@ func extractPESpin(ctx context.Context, data []byte, x *run) error {
 		if packed&1 == 0 {
 			copy(img[s.rva:], secData(s))
 		} else if s.vsize > 0 {
-			if _, err := aplibInflate(secData(s), img[s.rva:int64(s.rva)+int64(s.vsize)]); err != nil {
+			if _, _, err := aplibInflate(secData(s), img[s.rva:int64(s.rva)+int64(s.vsize)]); err != nil {
 				return fmt.Errorf("pespin: section %q: %w", s.name, err)
 			}
 		}

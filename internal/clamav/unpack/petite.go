@@ -131,6 +131,10 @@ func petiteInflate(ctx context.Context, x *run, img []byte, lo, t int64) error {
 		if err := petiteSection(img, at(w), at(dst), int64(src)); err != nil {
 			return err
 		}
+		// Records may decode over the same image again and again.
+		if err := x.grow(int64(src)); err != nil {
+			return err
+		}
 	}
 	return fmt.Errorf("petite: too many records: %w", errPetite)
 }

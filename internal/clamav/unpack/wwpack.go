@@ -85,7 +85,12 @@ func extractWWPack(ctx context.Context, data []byte, x *run) error {
 		for i := range n {
 			img[start+i] = 0xff
 		}
-		if err := wwpackDecode(img, start, packed); err != nil {
+		end, err := wwpackDecode(img, start, packed)
+		if err != nil {
+			return err
+		}
+		// Records may decode over the same image again and again.
+		if err := x.grow(end - start); err != nil {
 			return err
 		}
 		if packer[rec+16] == 0 {
@@ -138,8 +143,9 @@ func (b *wwbits) bits(n uint) uint32 {
 	return v
 }
 
-// wwpackDecode decodes src into img from offset d until the end code.
-func wwpackDecode(img []byte, d int64, src []byte) error {
+// wwpackDecode decodes src into img from offset d until the end code and
+// returns where the output ended.
+func wwpackDecode(img []byte, d int64, src []byte) (int64, error) {
 	errData := fmt.Errorf("wwpack: corrupt stream: %w", errWWPack)
 	b := &wwbits{src: src}
 	b.reseed()
@@ -147,7 +153,7 @@ func wwpackDecode(img []byte, d int64, src []byte) error {
 	for !b.err {
 		if b.bits(1) == 0 { // literal
 			if b.pos >= len(src) || d >= n {
-				return errData
+				return 0, errData
 			}
 			img[d] = src[b.pos]
 			d, b.pos = d+1, b.pos+1
@@ -164,10 +170,10 @@ func wwpackDecode(img []byte, d int64, src []byte) error {
 			}
 			v := b.bits(shift)
 			if b.err {
-				return errData
+				return 0, errData
 			}
 			if v == 0x1ff {
-				return nil // end of stream
+				return d, nil // end of stream
 			}
 			back, length = int64(1)<<shift-sub+int64(v), 2
 		} else {
@@ -197,14 +203,14 @@ func wwpackDecode(img []byte, d int64, src []byte) error {
 			}
 		}
 		if b.err || back <= 0 || back > d || d+length > n {
-			return errData
+			return 0, errData
 		}
 		for i := range length {
 			img[d+i] = img[d-back+i]
 		}
 		d += length
 	}
-	return errData
+	return 0, errData
 }
 
 // wwpackLength reads the length of a match whose 2-bit kind was 0.
