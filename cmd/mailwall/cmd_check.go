@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -89,25 +87,4 @@ func loadRules(rulesDir, siteDir, prefs string, errw io.Writer) (*sarules.Rulese
 		fmt.Fprintf(errw, "mailwall: %d errors in rule files (see mailwall lint)\n", n)
 	}
 	return rs, nil
-}
-
-// writeChecked prints the message with the X-Spam-* headers added at the
-// end of its header, and Subject rewritten when configured.
-func writeChecked(w io.Writer, m *sarules.Message, res *sarules.Result) {
-	raw := m.Raw
-	hdr, body := raw, []byte(nil)
-	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
-		hdr, body = raw[:i+1], raw[i+1:]
-	}
-	for _, line := range bytes.SplitAfter(hdr, []byte("\n")) {
-		if res.Subject != "" && bytes.HasPrefix(bytes.ToLower(line), []byte("subject:")) {
-			fmt.Fprintf(w, "Subject: %s\n", res.Subject)
-			continue
-		}
-		w.Write(line)
-	}
-	for _, h := range res.Headers {
-		fmt.Fprintf(w, "%s: %s\n", h.Name, strings.TrimSpace(h.Value))
-	}
-	w.Write(body)
 }

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
+	"time"
 
 	"mailwall/internal/bayes"
 	"mailwall/internal/config"
 	"mailwall/internal/sarules"
+	"mailwall/internal/scan/spam"
 	"mailwall/internal/spamd"
 	"mailwall/internal/store"
 )
@@ -65,4 +68,72 @@ func (l bayesLearner) Learn(ctx context.Context, msg []byte, spam, forget bool) 
 		return spamd.ErrUnchanged
 	}
 	return err
+}
+
+// autoLearner is Bayes auto-learning (SpamAssassin's bayes_auto_learn
+// with the AutoLearnThreshold plugin): after a check, a message scoring
+// clearly as spam or ham is learned into the store.
+//
+// Learning runs in the checking goroutine, bounded: one message at a time
+// (a message that finds another being learned is not learned, status
+// "unavailable", so a slow store never queues up SMTP sessions) and at
+// most learnTimeout. No goroutine is started.
+type autoLearner struct {
+	c    *bayes.Classifier
+	on   bool // spam.bayes_auto_learn
+	busy chan struct{}
+	log  *slog.Logger
+}
+
+// learnTimeout bounds one auto-learn write (a store write, well under a
+// second when healthy).
+const learnTimeout = 5 * time.Second
+
+var _ spam.AutoLearner = (*autoLearner)(nil)
+
+func newAutoLearner(c *bayes.Classifier, on bool, log *slog.Logger) *autoLearner {
+	return &autoLearner{c: c, on: on, busy: make(chan struct{}, 1), log: log}
+}
+
+func (a *autoLearner) AutoLearn(ctx context.Context, m *sarules.Message, res *sarules.Result) {
+	set := res.AutoLearnSettings()
+	if !a.on || !set.Enabled || a.c == nil || res.ScoreSet&2 == 0 {
+		res.SetAutolearn(sarules.AutolearnDisabled, nil)
+		return
+	}
+	pts := res.AutoLearnPoints()
+	var bayesRules []string
+	for _, t := range res.Tests() {
+		if strings.HasPrefix(t, "BAYES_") {
+			bayesRules = append(bayesRules, t)
+		}
+	}
+	learn, isSpam := bayes.AutoLearn{HamThreshold: set.HamThreshold, SpamThreshold: set.SpamThreshold, OnError: set.OnError}.Decide(
+		bayes.AutoLearnInput{Points: pts.Points, HeadPoints: pts.Head, BodyPoints: pts.Body, LearnedPoints: pts.Learned,
+			IsSpam: res.IsSpam, Force: len(pts.Force) > 0, BayesRules: bayesRules})
+	if !learn {
+		res.SetAutolearn(sarules.AutolearnNo, nil)
+		return
+	}
+	select {
+	case a.busy <- struct{}{}:
+		defer func() { <-a.busy }()
+	default:
+		res.SetAutolearn(sarules.AutolearnUnavailable, pts.Force)
+		return
+	}
+	lctx, cancel := context.WithTimeout(ctx, learnTimeout)
+	defer cancel()
+	err := a.c.AutoLearnMessage(lctx, bayes.InputFromRaw(m.Raw), isSpam)
+	switch {
+	case errors.Is(err, bayes.ErrAlreadyLearned):
+		res.SetAutolearn(sarules.AutolearnUnavailable, pts.Force)
+	case err != nil:
+		a.log.Warn("bayes auto-learn failed", "err", err)
+		res.SetAutolearn(sarules.AutolearnFailed, pts.Force)
+	case isSpam:
+		res.SetAutolearn(sarules.AutolearnSpam, pts.Force)
+	default:
+		res.SetAutolearn(sarules.AutolearnHam, pts.Force)
+	}
 }

@@ -83,6 +83,7 @@ func (a *app) buildScanners(cfg *config.Config) ([]scan.Scanner, error) {
 	}
 	if sp != nil && a.bayes != nil {
 		sp.Bayes = bayesHook{a.bayes}
+		sp.AutoLearn = newAutoLearner(a.bayes, cfg.Spam.BayesAutoLearn, a.log)
 	}
 	a.spam.Store(sp) // the spamd listener follows reloads
 	if sp != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -29,15 +28,15 @@ func (c spamdChecker) Check(ctx context.Context, msg []byte, user string) (*spam
 		return nil, errNoSpamEngine
 	}
 	m := sarules.NewMessage(msg)
-	res := e.Rules.Check(ctx, m, sarules.CheckOptions{Local: e.Local, Bayes: e.Bayes, DNS: e.DNS})
+	res := e.Check(ctx, m, e.Options())
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var processed bytes.Buffer
-	writeChecked(&processed, m, res)
+	// as spamd: PROCESS returns rewrite_mail (report_safe of the rule
+	// files), REPORT the report template
 	return &spamd.Verdict{
 		IsSpam: res.IsSpam, Score: res.Score, Threshold: res.Required,
-		Symbols: res.Tests(), Report: res.Report(), Processed: processed.Bytes(),
+		Symbols: res.Tests(), Report: res.FullReport(), Processed: res.Rewrite(msg),
 	}, nil
 }
 

@@ -1,5 +1,10 @@
 package bayes
 
+import (
+	"context"
+	"fmt"
+)
+
 // AutoLearn decides, as SpamAssassin's AutoLearnThreshold plugin does,
 // whether a scanned message is clear enough to be learned without a human.
 // The rule engine supplies the points; the caller then calls Learn.
@@ -57,4 +62,19 @@ func (a AutoLearn) Decide(in AutoLearnInput) (learn, spam bool) {
 		}
 	}
 	return true, spam
+}
+
+// AutoLearnMessage learns in as auto-learning does. QUIRK: like
+// SpamAssassin (bug 3704, no_relearn) a message learned before, as either
+// class, is left alone and ErrAlreadyLearned returned, so auto-learning
+// never overturns what a person taught with sa-learn or spamc -L.
+func (c *Classifier) AutoLearnMessage(ctx context.Context, in Input, spam bool) error {
+	prev, ok, err := c.st.Get(ctx, c.o.Prefix+"seen:"+msgID(in))
+	if err != nil {
+		return fmt.Errorf("bayes: auto-learn: %w", err)
+	}
+	if ok && (string(prev) == classTag(true) || string(prev) == classTag(false)) {
+		return ErrAlreadyLearned
+	}
+	return c.Learn(ctx, in, spam)
 }
