@@ -322,234 +322,268 @@ func (r *upackRC) length(eax uint32, ecx *uint32, edx *int64) (uint32, error) {
 	return eax + v, err
 }
 
-// upackDecode transliterates Upack's decoder (ClamAV's unupack399): the
-// model's state and probabilities live at ebx in the image, output runs
-// from edi to end, lc is the literal context shift and paddr the input.
-// Register names follow the packer's code; every access is checked.
+// upackDec is the state of Upack's decoder (ClamAV's unupack399): the
+// model's state words and probabilities live at ebx in the image, output
+// runs from edi to end, lc is the literal context shift. Register names
+// follow the packer's code; every access is checked.
+type upackDec struct {
+	*upackRC
+	ebx, edi, start, end int64
+	lc                   uint32
+	state                [6]uint32
+	eax, ecx, ebp, eax0  uint32 // eax0: eax carried to the next symbol
+	edx                  int64
+}
+
+// upackDecode runs the decoder until the output reaches end.
 func upackDecode(b upackBuf, ebx, edi, end int64, lc uint32, paddr int64) error {
-	var state [6]uint32
-	for i := range state {
+	d := &upackDec{ebx: ebx, edi: edi, start: edi, end: end, lc: lc}
+	for i := range d.state {
 		v, err := b.u32(ebx + int64(i)*4)
 		if err != nil {
 			return err
 		}
-		state[i] = v
+		d.state[i] = v
 	}
-	r := &upackRC{b: b, p0: paddr, p1: state[0], p2: state[1]}
-	start := edi
-	var eax, ecx, ebp, eaxCopy, temp uint32
-	var edx int64
-	for edi < end {
-		eax = eaxCopy
-		edx = ebx + int64(eax)<<2 + 0x58
-		bit, err := r.bit(edx)
+	d.upackRC = &upackRC{b: b, p0: paddr, p1: d.state[0], p2: d.state[1]}
+	for d.edi < d.end {
+		d.eax = d.eax0
+		d.edx = d.ebx + int64(d.eax)<<2 + 0x58
+		bit, err := d.bit(d.edx)
 		if err != nil {
 			return err
 		}
-		if bit == 0 { // literal
-			for {
-				al := eax & 0xff
-				if al >= 3 {
-					al -= 3
-				} else {
-					al = 0
-				}
-				eax = eax&0xffffff00 | al
-				if al < 7 {
-					break
-				}
-			}
-			eaxCopy = eax
-			ebp = 0
-			if edi > start && edi < int64(len(b)) {
-				ebp = uint32(b[edi-1]) >> lc
-			}
-			ebp *= 0x300
-			probs := ebx + int64(ebp)<<2 + 0x1008
-			eax = eax&0xffffff00 | 1
-			if ecx != 0 { // the byte at the last distance steers the first bits
-				cl := byte(ecx)
-				m, err := b.at(edi - int64(state[2]))
-				if err != nil {
-					return err
-				}
-				for {
-					if m&cl != 0 {
-						eax = eax&0xffff00ff | 0x200
-					} else {
-						eax = eax&0xffff00ff | 0x100
-					}
-					edx = probs + int64(eax)<<2
-					bit, err := r.bit(edx)
-					if err != nil {
-						return err
-					}
-					al := (eax&0xff*2 + bit) & 0xff
-					eax = eax&0xffffff00 | al
-					cl >>= 1
-					if cl == 0 {
-						break
-					}
-					if ah := (eax>>8&0xff - al) & 1; ah == 0 {
-						eax = eax&0xffff0000 | al
-						if eax, err = r.tree(eax, 0x100, &edx, probs); err != nil {
-							return err
-						}
-						break
-					}
-				}
-			} else {
-				ecx = ecx&0xffff00ff | 0x100
-				if eax, err = r.tree(eax, ecx, &edx, probs); err != nil {
-					return err
-				}
-			}
-			ecx = 0
+		var done bool
+		if bit == 0 {
+			err = d.literal()
 		} else {
-			al := eax & 0xff
-			if al+0xf9 > 0xff {
-				al = 11
-			} else {
-				al = 8
-			}
-			eax = eax&0xffffff00 | al
-			ebp = state[2]
-			ecx = ecx&0xffffff00 | 0x30
-			edx += int64(ecx)
-			if bit, err = r.bit(edx); err != nil {
-				return err
-			}
-			if bit == 0 { // a new distance
-				eax--
-				ebp, state[4], state[3] = state[4], state[3], ebp
-				eaxCopy = eax
-				edx = ebx + 0xbc0
-				state[5] = ebp
-				if temp, err = r.length(eax, &ecx, &edx); err != nil {
-					return err
-				}
-				n := temp
-				eax = min(temp-1, 3) << 6
-				ecx = 0x40
-				if eax, err = r.tree(1, ecx, &edx, ebx+int64(eax)<<2+0x378); err != nil {
-					return err
-				}
-				ebp = eax
-				if eax&0xff >= 4 {
-					ebp = 2 + eax&1
-					nb := eax>>1 - 1
-					eax, ecx = ecx, nb
-					ebp <<= ecx & 0xff
-					edx = ebx + int64(ebp)<<2 + 0x178
-					if ecx&0xff > 5 { // direct bits, then 4 aligned ones
-						ecx = ecx&0xffffff00 | (ecx&0xff-4)&0xff
-						if ecx == 0 || ecx > 32 {
-							return errUpack
-						}
-						eax = 0
-						for ; ecx > 0; ecx-- {
-							code, err := b.u32(r.p0)
-							if err != nil {
-								return err
-							}
-							r.p1 >>= 1
-							eax <<= 1
-							if bits.ReverseBytes32(code)-r.p2 >= r.p1 {
-								eax++
-								r.p2 += r.p1
-							}
-							if r.p1&0xff000000 == 0 {
-								r.p2 <<= 8
-								r.p1 <<= 8
-								r.p0++
-							}
-						}
-						ecx = 4
-						eax <<= 4
-						ebp += eax
-						edx = ebx + 0x18
-					}
-					nbits := ecx
-					if nbits == 0 || nbits > 32 {
-						return errUpack
-					}
-					limit := uint32(1) << (nbits & 0xff)
-					if eax, err = r.tree(1, limit, &edx, edx); err != nil {
-						return err
-					}
-					t := uint32(int32(eax) >> 31) // reversed bits
-					for ; nbits > 0; nbits-- {
-						t = t*2 + eax&1
-						eax >>= 1
-					}
-					ebp += t
-				}
-				ebp++
-				ecx = n
-			} else {
-				edx += int64(ecx)
-				if bit, err = r.bit(edx); err != nil {
-					return err
-				}
-				if bit != 0 {
-					edx += 0x60
-					if bit, err = r.bit(edx); err != nil {
-						return err
-					}
-					if bit != 0 {
-						edx += int64(ecx)
-						if bit, err = r.bit(edx); err != nil {
-							return err
-						}
-						ebp, state[4], state[3] = state[4], state[3], ebp
-						if bit != 0 {
-							ebp, state[5] = state[5], ebp
-						}
-					} else {
-						ebp, state[3] = state[3], ebp
-					}
-				} else {
-					edx += int64(ecx)
-					if bit, err = r.bit(edx); err != nil {
-						return err
-					}
-					if bit == 0 { // one byte from the last distance
-						eax |= 1
-						eaxCopy = eax
-						ecx = ecx&0xffffff00 | 0x80
-						c, err := b.at(edi - int64(state[2]))
-						if err != nil || !b.in(edi, 1) {
-							return errUpack
-						}
-						b[edi] = c
-						edi++
-						continue
-					}
-				}
-				eaxCopy = eax
-				edx = ebx + 0x778
-				if temp, err = r.length(eax, &ecx, &edx); err != nil {
-					return err
-				}
-				eax, ecx = ecx, temp
-			}
-			from := edi - int64(ebp)
-			if !b.in(edi, int64(ecx)) || !b.in(from, int64(ecx)+1) {
-				return errUpack
-			}
-			state[2] = ebp
-			for i := range int64(ecx) {
-				b[edi+i] = b[from+i]
-			}
-			edi += int64(ecx)
-			eax = eax&0xffffff00 | uint32(b[edi-int64(ebp)])
-			ecx = 0x80
+			done, err = d.match()
 		}
-		if !b.in(edi, 1) {
+		if err != nil {
+			return err
+		}
+		if done {
+			continue
+		}
+		if !b.in(d.edi, 1) {
 			return errUpack
 		}
-		b[edi] = byte(eax)
-		edi++
+		b[d.edi] = byte(d.eax)
+		d.edi++
 	}
 	return nil
+}
+
+// literal decodes a byte into eax's low byte, in the context of the
+// previous byte and, after a match, of the byte at the last distance.
+func (d *upackDec) literal() error {
+	for {
+		al := d.eax & 0xff
+		if al >= 3 {
+			al -= 3
+		} else {
+			al = 0
+		}
+		d.eax = d.eax&0xffffff00 | al
+		if al < 7 {
+			break
+		}
+	}
+	d.eax0 = d.eax
+	ebp := uint32(0)
+	if d.edi > d.start && d.edi < int64(len(d.b)) {
+		ebp = uint32(d.b[d.edi-1]) >> d.lc
+	}
+	probs := d.ebx + int64(ebp*0x300)<<2 + 0x1008
+	d.eax = d.eax&0xffffff00 | 1
+	var err error
+	if d.ecx == 0 {
+		d.ecx = d.ecx&0xffff00ff | 0x100
+		d.eax, err = d.tree(d.eax, d.ecx, &d.edx, probs)
+		d.ecx = 0
+		return err
+	}
+	cl := byte(d.ecx)
+	d.ecx = 0
+	m, err := d.b.at(d.edi - int64(d.state[2]))
+	if err != nil {
+		return err
+	}
+	for {
+		if m&cl != 0 {
+			d.eax = d.eax&0xffff00ff | 0x200
+		} else {
+			d.eax = d.eax&0xffff00ff | 0x100
+		}
+		d.edx = probs + int64(d.eax)<<2
+		bit, err := d.bit(d.edx)
+		if err != nil {
+			return err
+		}
+		al := (d.eax&0xff*2 + bit) & 0xff
+		d.eax = d.eax&0xffffff00 | al
+		if cl >>= 1; cl == 0 {
+			return nil
+		}
+		if ah := (d.eax>>8&0xff - al) & 1; ah == 0 { // mismatch: plain tree
+			d.eax, err = d.tree(d.eax&0xffff0000|al, 0x100, &d.edx, probs)
+			return err
+		}
+	}
+}
+
+// match decodes a match (or a one-byte repeat, done true) and copies it;
+// eax's low byte is left at the byte after it, written by the caller.
+func (d *upackDec) match() (done bool, err error) {
+	if d.eax&0xff >= 7 {
+		d.eax = d.eax&0xffffff00 | 11
+	} else {
+		d.eax = d.eax&0xffffff00 | 8
+	}
+	d.ebp = d.state[2]
+	d.ecx = d.ecx&0xffffff00 | 0x30
+	d.edx += int64(d.ecx)
+	bit, err := d.bit(d.edx)
+	if err != nil {
+		return false, err
+	}
+	if bit == 0 {
+		err = d.newDistance()
+	} else {
+		done, err = d.repeat()
+	}
+	if err != nil || done {
+		return done, err
+	}
+	from := d.edi - int64(d.ebp)
+	if !d.b.in(d.edi, int64(d.ecx)) || !d.b.in(from, int64(d.ecx)+1) {
+		return false, errUpack
+	}
+	d.state[2] = d.ebp
+	for i := range int64(d.ecx) {
+		d.b[d.edi+i] = d.b[from+i]
+	}
+	d.edi += int64(d.ecx)
+	d.eax = d.eax&0xffffff00 | uint32(d.b[d.edi-int64(d.ebp)])
+	d.ecx = 0x80
+	return false, nil
+}
+
+// newDistance decodes a length into ecx and a distance into ebp.
+func (d *upackDec) newDistance() error {
+	d.eax--
+	d.ebp, d.state[4], d.state[3] = d.state[4], d.state[3], d.ebp
+	d.eax0 = d.eax
+	d.edx = d.ebx + 0xbc0
+	d.state[5] = d.ebp
+	n, err := d.length(d.eax, &d.ecx, &d.edx)
+	if err != nil {
+		return err
+	}
+	slot, err := d.tree(1, 0x40, &d.edx, d.ebx+int64(min(n-1, 3)<<6)<<2+0x378)
+	if err != nil {
+		return err
+	}
+	d.eax, d.ecx, d.ebp = 0x40, n, slot
+	if slot&0xff < 4 {
+		d.ebp++
+		return nil
+	}
+	nb := slot>>1 - 1
+	d.ebp = (2 + slot&1) << (nb & 0xff)
+	d.edx = d.ebx + int64(d.ebp)<<2 + 0x178
+	if nb&0xff > 5 { // direct bits, then 4 aligned ones
+		direct := nb&0xffffff00 | (nb&0xff-4)&0xff
+		if direct > 32 {
+			return errUpack
+		}
+		var v uint32
+		for ; direct > 0; direct-- {
+			code, err := d.b.u32(d.p0)
+			if err != nil {
+				return err
+			}
+			d.p1 >>= 1
+			v <<= 1
+			if bits.ReverseBytes32(code)-d.p2 >= d.p1 {
+				v++
+				d.p2 += d.p1
+			}
+			if d.p1&0xff000000 == 0 {
+				d.p2 <<= 8
+				d.p1 <<= 8
+				d.p0++
+			}
+		}
+		d.ebp += v << 4
+		nb = 4
+		d.edx = d.ebx + 0x18
+	}
+	if nb == 0 || nb > 32 {
+		return errUpack
+	}
+	v, err := d.tree(1, 1<<nb, &d.edx, d.edx)
+	if err != nil {
+		return err
+	}
+	t := uint32(int32(v) >> 31) // the bits, reversed
+	for ; nb > 0; nb-- {
+		t = t*2 + v&1
+		v >>= 1
+	}
+	d.ebp += t + 1
+	return nil
+}
+
+// repeat picks one of the last distances into ebp and decodes a length
+// into ecx, or (done) writes one byte from the last distance.
+func (d *upackDec) repeat() (done bool, err error) {
+	d.edx += int64(d.ecx)
+	bit, err := d.bit(d.edx)
+	if err != nil {
+		return false, err
+	}
+	if bit != 0 {
+		d.edx += 0x60
+		if bit, err = d.bit(d.edx); err != nil {
+			return false, err
+		}
+		if bit != 0 {
+			d.edx += int64(d.ecx)
+			if bit, err = d.bit(d.edx); err != nil {
+				return false, err
+			}
+			d.ebp, d.state[4], d.state[3] = d.state[4], d.state[3], d.ebp
+			if bit != 0 {
+				d.ebp, d.state[5] = d.state[5], d.ebp
+			}
+		} else {
+			d.ebp, d.state[3] = d.state[3], d.ebp
+		}
+	} else {
+		d.edx += int64(d.ecx)
+		if bit, err = d.bit(d.edx); err != nil {
+			return false, err
+		}
+		if bit == 0 { // one byte from the last distance
+			d.eax |= 1
+			d.eax0 = d.eax
+			d.ecx = d.ecx&0xffffff00 | 0x80
+			c, err := d.b.at(d.edi - int64(d.state[2]))
+			if err != nil || !d.b.in(d.edi, 1) {
+				return false, errUpack
+			}
+			d.b[d.edi] = c
+			d.edi++
+			return true, nil
+		}
+	}
+	d.eax0 = d.eax
+	d.edx = d.ebx + 0x778
+	n, err := d.length(d.eax, &d.ecx, &d.edx)
+	if err != nil {
+		return false, err
+	}
+	d.eax, d.ecx = d.ecx, n
+	return false, nil
 }
