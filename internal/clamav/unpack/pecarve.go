@@ -14,7 +14,8 @@ import (
 // or of the furthest section's raw data (offset rounded down to the file
 // alignment, as the Windows loader does), whichever is further, capped at
 // the data available. A PE file as such is a container of these (kind
-// "pe"); UPX images are searched the same way after unpacking. A PE
+// "pe"); UPX and other packers' images are searched the same way after
+// unpacking (pepack.go). A PE
 // that is an NSIS installer also yields its blocks (nsis.go), a compiled
 // AutoIt script its files (autoit.go), an InstallShield setup its files
 // (ishield.go).
@@ -23,6 +24,9 @@ import (
 const peCarveMax = 64
 
 func extractPE(ctx context.Context, data []byte, x *run) error {
+	if err := x.unpackPE(ctx, data); err != nil {
+		return err
+	}
 	if err := x.autoit(ctx, data); err != nil {
 		return err
 	}

@@ -63,12 +63,27 @@ func packerKind(d []byte) Kind {
 	return KindNone
 }
 
+// unpackPE unpacks a PE of kind "pe" whose packer shows only beyond the
+// head Detect saw (its entry point code lies further in). A file that only
+// looks packed and fails to unpack is left to the other PE scans; a limit
+// stops the scan.
+func (x *run) unpackPE(ctx context.Context, data []byte) error {
+	k := packerKind(data)
+	if k == KindNone {
+		return nil
+	}
+	if err := lookup(k)(ctx, data, x); err != nil && errorsIsLimit(err) {
+		return err
+	}
+	return nil
+}
+
 // epCode returns up to n bytes of the file at the entry point.
 func (f *peFile) epCode(n int) []byte {
 	off, ok := f.fileOffset(f.ep)
 	if !ok {
-		// QUIRK: MEW and Upack put the entry point in the headers,
-		// which are mapped at RVA 0 as they are on disk.
+		// QUIRK: an entry point below the first section is in the
+		// headers, which the loader maps at RVA 0 as they are on disk.
 		if f.ep >= uint32(len(f.d)) || f.ep >= 0x1000 {
 			return nil
 		}

@@ -1,9 +1,11 @@
 package unpack
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // testPacked checks that Debian's clamav-testfiles sample of a packer is
@@ -23,6 +25,10 @@ func testPacked(t *testing.T, file string, kind Kind) {
 	}
 }
 
+// packedSamples are Debian's clamav-testfiles samples of the packers.
+var packedSamples = []string{"clam-petite.exe", "clam-mew.exe", "clam-wwpack.exe", "clam-yc.exe",
+	"clam-aspack.exe", "clam-pespin.exe", "clam-upack.exe"}
+
 func TestPetite(t *testing.T) { testPacked(t, "clam-petite.exe", KindPetite) }
 func TestMEW(t *testing.T)    { testPacked(t, "clam-mew.exe", KindMEW) }
 func TestWWPack(t *testing.T) { testPacked(t, "clam-wwpack.exe", KindWWPack) }
@@ -31,10 +37,31 @@ func TestASPack(t *testing.T) { testPacked(t, "clam-aspack.exe", KindASPack) }
 func TestPESpin(t *testing.T) { testPacked(t, "clam-pespin.exe", KindPESpin) }
 func TestUpack(t *testing.T)  { testPacked(t, "clam-upack.exe", KindUpack) }
 
+// TestPackedAsPE extracts each sample as a plain "pe", as when the entry
+// point code lies beyond the head Detect sees: the packer is still found.
+func TestPackedAsPE(t *testing.T) {
+	for _, file := range packedSamples {
+		data, err := os.ReadFile(filepath.Join(testfilesDir, file))
+		if err != nil {
+			t.Skip("clamav-testfiles not installed (scripts/install-deps.sh): ", err)
+		}
+		found := false
+		b := NewBudget(64<<20, 256<<20, 1000, 0, time.Now().Add(10*time.Second))
+		err = Extract(context.Background(), KindPE, data, b, func(e Entry) error {
+			var trail []string
+			found = found || findClam(t, e.Data, e.Name, 1, &trail)
+			return nil
+		})
+		if err != nil || !found {
+			t.Errorf("%s as pe: clam.exe reached %v, err %v", file, found, err)
+		}
+	}
+}
+
 // TestPackedTruncated cuts every packer sample at many lengths: each cut
 // must fail or succeed cleanly, never panic.
 func TestPackedTruncated(t *testing.T) {
-	for _, file := range []string{"clam-petite.exe", "clam-mew.exe", "clam-wwpack.exe", "clam-yc.exe", "clam-aspack.exe", "clam-pespin.exe", "clam-upack.exe"} {
+	for _, file := range packedSamples {
 		data, err := os.ReadFile(filepath.Join(testfilesDir, file))
 		if err != nil {
 			t.Skip("clamav-testfiles not installed (scripts/install-deps.sh): ", err)
