@@ -21,6 +21,9 @@ func extract7z(ctx context.Context, data []byte, x *run) error {
 	if err := check7zHeaders(data); err != nil {
 		return err
 	}
+	if err := x.sevenZipHeaderCheck(data); err != nil {
+		return err
+	}
 	return recoverLib("7z", func() error { return x.sevenZip(ctx, data) })
 }
 
@@ -75,7 +78,8 @@ func (x *run) put7zError(ctx context.Context, name string, err error) error {
 // the next header's CRC before the library parses anything.
 // QUIRK: bodgit/sevenzip trusts counts in the header and can be made to
 // allocate without bound; checking both CRCs first keeps corrupt files out
-// (a deliberately crafted header can still reach the library).
+// cheaply, and sevenZipHeaderCheck then walks the header itself so that a
+// deliberately crafted one never reaches the library.
 func check7zHeaders(d []byte) error {
 	if len(d) < 32 || !bytes.HasPrefix(d, []byte("7z\xbc\xaf\x27\x1c")) {
 		return fmt.Errorf("7z: no signature")
