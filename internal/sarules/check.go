@@ -86,8 +86,11 @@ type pms struct {
 	uris  []*subjectText
 	full  *subjectText
 
-	res      *Result
-	computed map[string]bool
+	res *Result
+	// computed and vals are by Rule.idx: whether the rule was computed
+	// and its value.
+	computed []bool
+	vals     []float64
 
 	relayCache *relayInfo
 	mimeCache  *mimeStats
@@ -99,6 +102,9 @@ type pms struct {
 type subjectText struct {
 	s, l1, lower string
 	ok           bool // false: no value (header absent, no default)
+	// found is the literals of scan occurring in lower (litscan.go).
+	found []uint64
+	scan  *litScanner
 }
 
 func newSubject(s string) *subjectText {
@@ -148,7 +154,8 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	p := &pms{ctx: ctx, rs: rs, m: m, o: o, hits: map[string]float64{}, gets: map[string]*subjectText{}, computed: map[string]bool{}}
+	p := &pms{ctx: ctx, rs: rs, m: m, o: o, hits: map[string]float64{}, gets: map[string]*subjectText{},
+		computed: make([]bool, len(rs.order)), vals: make([]float64, len(rs.order))}
 	if !o.Local {
 		p.set |= 1
 	}
@@ -169,7 +176,7 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	p.runRules(res)
 	for _, r := range rs.metas {
 		if !strings.HasPrefix(r.Name, "__") {
-			p.value(r.Name)
+			p.ruleValue(r)
 		}
 	}
 	p.finish(res)
@@ -190,7 +197,7 @@ func (p *pms) runRules(res *Result) {
 	for t := TypeHeader; t <= TypeMimeheader; t++ {
 		for _, r := range p.rs.byType[t] {
 			if !strings.HasPrefix(r.Name, "__") {
-				p.value(r.Name)
+				p.ruleValue(r)
 			}
 		}
 	}
@@ -199,18 +206,26 @@ func (p *pms) runRules(res *Result) {
 // value computes a rule once and returns its hit value (0: no hit, did
 // not run, or unknown).
 func (p *pms) value(name string) float64 {
-	if p.computed[name] {
-		return p.hits[name]
-	}
-	p.computed[name] = true
 	r := p.rs.rules[name]
-	if r == nil || !r.runs(p.set) || p.ctx.Err() != nil {
+	if r == nil {
+		return 0
+	}
+	return p.ruleValue(r)
+}
+
+// ruleValue is value for a rule of p's ruleset.
+func (p *pms) ruleValue(r *Rule) float64 {
+	if p.computed[r.idx] {
+		return p.vals[r.idx]
+	}
+	p.computed[r.idx] = true
+	if !r.runs(p.set) || p.ctx.Err() != nil {
 		return 0
 	}
 	var v float64
 	switch {
 	case r.Type == TypeMeta:
-		v = r.Meta.root.eval(p.value)
+		v = r.Meta.root.eval(p.ruleValue)
 	case r.Eval != "":
 		v = float64(p.runEval(r, p.res))
 	default:
@@ -219,6 +234,7 @@ func (p *pms) value(name string) float64 {
 	if v != 0 {
 		p.hit(r, v)
 	}
+	p.vals[r.idx] = v
 	return v
 }
 
@@ -243,7 +259,7 @@ func (p *pms) runPattern(r *Rule) int {
 }
 
 func matchOne(r *Rule, t *subjectText) int {
-	if !r.Re.mayMatch(t.lower) {
+	if !r.Re.mayMatchText(t) {
 		return 0
 	}
 	if r.Multiple {

@@ -28,6 +28,13 @@ func (p *parser) finish() {
 		}
 		p.applySettings(r)
 	}
+	var res []*Regex
+	for _, r := range rs.order {
+		if r.Re != nil {
+			res = append(res, r.Re)
+		}
+	}
+	newLitScanner(res)
 	for _, r := range rs.order {
 		if r.Type == TypeMeta {
 			p.file, p.line = r.File, r.Line
@@ -47,6 +54,9 @@ func (p *parser) finish() {
 		}
 	}
 	rs.sortMetas()
+	for _, r := range rs.metas {
+		r.Meta.root.resolve(rs.rules)
+	}
 	for _, r := range rs.metas {
 		// a meta over a rule mailwall cannot run is not computed as
 		// SpamAssassin computes it: it is blocked in every score set

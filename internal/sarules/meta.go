@@ -26,6 +26,24 @@ type metaNode struct {
 	rule  string
 	rules []string // rules_matching expansion, summed
 	l, r  *metaNode
+	// ref and refs are rule and rules resolved (resolve); nil for a
+	// name no rule has, which counts 0.
+	ref  *Rule
+	refs []*Rule
+}
+
+// resolve links the rule names under n to their rules.
+func (n *metaNode) resolve(rules map[string]*Rule) {
+	if n == nil {
+		return
+	}
+	n.ref = rules[n.rule]
+	n.refs = n.refs[:0]
+	for _, name := range n.rules {
+		n.refs = append(n.refs, rules[name])
+	}
+	n.l.resolve(rules)
+	n.r.resolve(rules)
 }
 
 type metaParser struct {
@@ -161,16 +179,21 @@ func (p *metaParser) unary() (*metaNode, error) {
 	return nil, fmt.Errorf("unexpected %q", t)
 }
 
-func (n *metaNode) eval(val func(string) float64) float64 {
+func (n *metaNode) eval(val func(*Rule) float64) float64 {
 	switch n.op {
+	case "rule":
+		if n.ref == nil {
+			return 0
+		}
+		return val(n.ref)
 	case "num":
 		return n.num
-	case "rule":
-		return val(n.rule)
 	case "sum":
 		s := 0.0
-		for _, r := range n.rules {
-			s += val(r)
+		for _, r := range n.refs {
+			if r != nil {
+				s += val(r)
+			}
 		}
 		return s
 	case "!":

@@ -17,6 +17,10 @@ type Regex struct {
 	// lits: at least one of these (lower-case) strings occurs in every
 	// subject the regex matches; nil means no such set is known.
 	lits []string
+	// litIDs are lits in scan, the ruleset's shared multi-literal scan
+	// (nil for a regex outside a ruleset).
+	litIDs []int32
+	scan   *litScanner
 }
 
 // Backtracking reports whether the regex needs the backtracking matcher.
