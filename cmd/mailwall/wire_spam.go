@@ -37,7 +37,8 @@ func newSpamScanner(cfg *config.Config, log *slog.Logger) (*spam.Engine, error) 
 	if err != nil {
 		return nil, fmt.Errorf("spam rules: %w", err)
 	}
-	e := &spam.Engine{Rules: rs, Local: !sc.DNSTests, MaxBytes: sc.MaxBodyBytes, DNSTimeout: sc.DNSTimeout}
+	e := &spam.Engine{Rules: rs, Local: !sc.DNSTests, MaxBytes: sc.MaxBodyBytes, DNSTimeout: sc.DNSTimeout,
+		ReportSafe: sc.ReportSafe}
 	if sc.DNSTests {
 		// one resolver per pipeline: its cache serves every message
 		e.DNS = dnsbl.New(cfg.DNS.Servers, cfg.DNS.Timeout)

@@ -132,6 +132,12 @@ func ScanHeaders(v verdict.Verdict, rep *scan.Report) []scan.HeaderField {
 			out = append(out, res.Headers...)
 		}
 	}
+	return append(out, markers(v, rep)...)
+}
+
+// markers are the verdict's own fields.
+func markers(v verdict.Verdict, rep *scan.Report) []scan.HeaderField {
+	var out []scan.HeaderField
 	if len(v.Unscanned) > 0 {
 		out = append(out, scan.HeaderField{Name: "X-Mailwall-Unscanned",
 			Value: "not scanned by " + strings.Join(v.Unscanned, ", ") + " (scanner failed)"})

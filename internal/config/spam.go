@@ -36,8 +36,13 @@ type Spam struct {
 	SkipNetworks []string `yaml:"skip_networks"`
 	// UseBayes enables the Bayes classifier (BAYES_* rules).
 	UseBayes bool `yaml:"use_bayes"`
-	// BayesAutoLearn trains Bayes from clear verdicts.
+	// BayesAutoLearn trains Bayes from clear verdicts (with the rule
+	// files' bayes_auto_learn and thresholds).
 	BayesAutoLearn bool `yaml:"bayes_auto_learn"`
+	// ReportSafe is SpamAssassin's report_safe for tagged spam in the
+	// pipeline: 0 adds headers only (X-Spam-Report included), 1 attaches
+	// the original to a report as message/rfc822, 2 as text/plain.
+	ReportSafe int `yaml:"report_safe"`
 	// SpamdListen are addresses for the spamd protocol (port 783 style).
 	SpamdListen []string `yaml:"spamd_listen"`
 	// SpamdAllowTell lets spamd clients train Bayes (TELL).
@@ -111,6 +116,9 @@ func (c *Spam) validate(v *validator) {
 	}
 	if c.DNSTimeout < 0 {
 		v.errorf("spam.dns_timeout", "must not be negative")
+	}
+	if c.ReportSafe < 0 || c.ReportSafe > 2 {
+		v.errorf("spam.report_safe", "must be 0, 1 or 2")
 	}
 	if c.MaxBodyBytes <= 0 {
 		v.errorf("spam.max_body_bytes", "must be positive")

@@ -167,7 +167,13 @@ func (s *Session) apply(ctx context.Context, out *Outcome) error {
 		s.g.mlog.Write(maillog.Quarantined{ID: id, Reason: v.Reason + " " + v.Detail, Score: v.Score})
 		return nil
 	}
-	if err := s.g.queue.Enqueue(ctx, id, prefix, env.From.String(), rcpts); err != nil {
+	// a tagged spam may go out wrapped in a report (spam.report_safe);
+	// without a usable wrap it keeps the headers-only prefix
+	var suffix []byte
+	if p, sfx, ok := action.Wrapped(rcv, v, rep); ok {
+		prefix, suffix = p, sfx
+	}
+	if err := s.g.queue.EnqueueWrapped(ctx, id, prefix, suffix, env.From.String(), rcpts); err != nil {
 		return spoolError(err)
 	}
 	s.g.stats.Messages.Add(1)

@@ -69,7 +69,7 @@ func (q *Queue) deliver(ctx context.Context, r *record, m io.ReaderAt, hop strin
 			res = failAll(addrs, fmt.Errorf("internal error (panic) delivering via %s", hop))
 		}
 	}()
-	msg := io.MultiReader(bytes.NewReader(r.Prefix), io.NewSectionReader(m, 0, r.Size))
+	msg := io.MultiReader(bytes.NewReader(r.Prefix), io.NewSectionReader(m, 0, r.Size), bytes.NewReader(r.Suffix))
 	return q.d.Deliver(ctx, hop, r.From, addrs, msg)
 }
 

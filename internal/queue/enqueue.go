@@ -25,6 +25,13 @@ var ErrExists = errors.New("queue: message already queued")
 // (CRLF-terminated); it is sent before the spooled bytes. from is the
 // envelope sender, "" for the null sender <>.
 func (q *Queue) Enqueue(ctx context.Context, id string, prefix []byte, from string, rcpts []Recipient) error {
+	return q.EnqueueWrapped(ctx, id, prefix, nil, from, rcpts)
+}
+
+// EnqueueWrapped is Enqueue with a suffix sent after the spooled bytes:
+// prefix + message + suffix is a new message around the unchanged
+// original (SpamAssassin's report_safe).
+func (q *Queue) EnqueueWrapped(ctx context.Context, id string, prefix, suffix []byte, from string, rcpts []Recipient) error {
 	if len(rcpts) == 0 {
 		return fmt.Errorf("queue: enqueue %s: no recipients", id)
 	}
@@ -39,7 +46,7 @@ func (q *Queue) Enqueue(ctx context.Context, id string, prefix []byte, from stri
 		return fmt.Errorf("queue: enqueue %s: %w", id, err)
 	}
 	now := q.cfg.Now()
-	r := &record{V: recordVersion, ID: id, From: from, Prefix: prefix, Size: size, CRC: crc, Arrived: now}
+	r := &record{V: recordVersion, ID: id, From: from, Prefix: prefix, Suffix: suffix, Size: size, CRC: crc, Arrived: now}
 	for _, rc := range rcpts {
 		r.Rcpts = append(r.Rcpts, rcptRec{Addr: rc.Addr, NextHop: rc.NextHop, State: statePending, Next: now})
 	}

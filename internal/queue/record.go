@@ -32,12 +32,15 @@ const (
 )
 
 type record struct {
-	V       int       `json:"v"`
-	ID      string    `json:"id"`
-	From    string    `json:"from"`
-	Prefix  []byte    `json:"prefix,omitempty"` // header lines we add, CRLF-terminated
-	Size    int64     `json:"size"`             // spool file length
-	CRC     uint32    `json:"crc32c"`           // CRC-32C (Castagnoli) of the spool file
+	V      int    `json:"v"`
+	ID     string `json:"id"`
+	From   string `json:"from"`
+	Prefix []byte `json:"prefix,omitempty"` // header lines we add, CRLF-terminated
+	// Suffix follows the spooled bytes (the close of a report_safe
+	// wrapping); old records have none.
+	Suffix  []byte    `json:"suffix,omitempty"`
+	Size    int64     `json:"size"`   // spool file length
+	CRC     uint32    `json:"crc32c"` // CRC-32C (Castagnoli) of the spool file
 	Arrived time.Time `json:"arrived"`
 	Rcpts   []rcptRec `json:"rcpts"`
 }

@@ -476,3 +476,19 @@ func splitAfterComma(s string) []string {
 	}
 	return append(out, s[start:])
 }
+
+// HeadersFor returns the add_header fields for report_safe mode: with 0,
+// a spam also gets X-Spam-Report (_REPORT_) unless the rule files add a
+// Report field already, as SpamAssassin's report_safe 0 does.
+func (r *Result) HeadersFor(mode int) []Header {
+	if mode != 0 || !r.IsSpam || r.rs == nil {
+		return r.Headers
+	}
+	for _, h := range r.Headers {
+		if strings.EqualFold(h.Name, "X-Spam-Report") {
+			return r.Headers
+		}
+	}
+	return append(r.Headers[:len(r.Headers):len(r.Headers)],
+		Header{Name: "X-Spam-Report", Value: foldValue("X-Spam-Report", r.expand("_REPORT_"))})
+}

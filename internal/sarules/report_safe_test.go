@@ -368,3 +368,26 @@ func compareStructure(t *testing.T, name string, sa, mw []byte, raw string, wrap
 		t.Errorf("%s: original not attached byte for byte", name)
 	}
 }
+
+func TestHeadersForReportSafe0(t *testing.T) {
+	res := check(testRuleset(t, ""), gtubeMsg)
+	has := func(hs []Header) int {
+		n := 0
+		for _, h := range hs {
+			if h.Name == "X-Spam-Report" {
+				n++
+			}
+		}
+		return n
+	}
+	if has(res.HeadersFor(1)) != 0 || has(res.HeadersFor(0)) != 1 {
+		t.Errorf("X-Spam-Report: mode 1 %d, mode 0 %d", has(res.HeadersFor(1)), has(res.HeadersFor(0)))
+	}
+	res = check(testRuleset(t, "report_safe 0\n"), gtubeMsg)
+	if has(res.HeadersFor(0)) != 1 {
+		t.Errorf("X-Spam-Report twice with the rules' report_safe 0")
+	}
+	if ham := check(testRuleset(t, ""), "Subject: hi\n\nhello\n"); has(ham.HeadersFor(0)) != 0 {
+		t.Errorf("X-Spam-Report on ham")
+	}
+}

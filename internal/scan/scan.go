@@ -61,7 +61,16 @@ type Result struct {
 	Score float64
 	// Threshold is the scanner's own required score (spam), 0 if none.
 	Threshold float64
+	// Wrap, when set, is how the scanner would wrap a message the
+	// verdict tags as spam (SpamAssassin's report_safe): Head, then the
+	// spooled message unchanged, then Tail. The action stage decides
+	// whether to use it.
+	Wrap *Wrap
 }
+
+// Wrap is a new message around an unchanged one. Head holds the new
+// header section (CRLF line endings) and everything up to the original.
+type Wrap struct{ Head, Tail []byte }
 
 // Report is the outcome of Run: one Result per scanner, in scanner order.
 type Report struct {

@@ -34,6 +34,10 @@ type Engine struct {
 	DNSTimeout time.Duration
 	// AutoLearn, when set, sees every finished check (Bayes auto-learning).
 	AutoLearn AutoLearner
+	// ReportSafe is SpamAssassin's report_safe for the pipeline: 0 adds
+	// X-Spam-Report to a spam's headers; 1 and 2 offer the action stage
+	// a Wrap with the original attached as message/rfc822 or text/plain.
+	ReportSafe int
 }
 
 // AutoLearner trains a classifier from a finished check, as
@@ -76,7 +80,11 @@ func (e *Engine) Scan(ctx context.Context, t *scan.Task) (*scan.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("spam: %w", err)
 	}
-	return toResult(res), nil
+	out := toResult(res, e.ReportSafe)
+	if head, tail, ok := res.Encapsulate(raw, e.ReportSafe, time.Now()); ok {
+		out.Wrap = &scan.Wrap{Head: head, Tail: tail}
+	}
+	return out, nil
 }
 
 // Check scores m with the engine's rules and auto-learns from the result.
@@ -124,12 +132,12 @@ func readAll(r io.ReaderAt, size int64) ([]byte, error) {
 
 // toResult turns rule hits into findings; Score and Threshold carry the
 // engine's own total and required_score.
-func toResult(res *sarules.Result) *scan.Result {
+func toResult(res *sarules.Result, reportSafe int) *scan.Result {
 	out := &scan.Result{Score: res.Score, Threshold: res.Required}
 	for _, h := range res.Hits {
 		out.Findings = append(out.Findings, scan.Finding{Symbol: h.Name, Score: h.Score, Detail: h.Description})
 	}
-	for _, h := range res.Headers {
+	for _, h := range res.HeadersFor(reportSafe) {
 		out.Headers = append(out.Headers, scan.HeaderField{Name: h.Name, Value: h.Value})
 	}
 	return out

@@ -55,9 +55,43 @@ func TestScan(t *testing.T) {
 			if tt.wantSym != "" && (len(res.Findings) != 1 || res.Findings[0].Symbol != tt.wantSym || res.Findings[0].Detail != "Sells pills") {
 				t.Errorf("findings %v", res.Findings)
 			}
-			if !tt.skip && (len(res.Headers) != 1 || res.Headers[0].Name != "X-Spam-Status") {
+			// report_safe 0: a spam also gets X-Spam-Report
+			wantHeaders := 1
+			if tt.wantSym != "" {
+				wantHeaders = 2
+			}
+			if !tt.skip && (len(res.Headers) != wantHeaders || res.Headers[0].Name != "X-Spam-Status") {
 				t.Errorf("headers %v", res.Headers)
 			}
+			if res.Wrap != nil {
+				t.Errorf("wrap offered with report_safe 0")
+			}
 		})
+	}
+}
+
+// TestScanOffersWrap: with report_safe 1 a spam comes with a Wrap whose
+// head is a multipart/mixed header in the message's line endings.
+func TestScanOffersWrap(t *testing.T) {
+	rs, diags := sarules.LoadText(rules)
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	e := &Engine{Rules: rs, Local: true, ReportSafe: 1}
+	for _, msg := range []string{"Subject: hi\r\n\r\nCheap pills here\r\n", "Subject: hi\r\n\r\nhello\r\n"} {
+		res, err := e.Scan(context.Background(), &scan.Task{Raw: strings.NewReader(msg), Size: int64(len(msg))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spam := strings.Contains(msg, "pills")
+		if (res.Wrap != nil) != spam {
+			t.Fatalf("%q: wrap %v", msg, res.Wrap)
+		}
+		if spam && (!strings.Contains(string(res.Wrap.Head), "Content-Type: multipart/mixed; boundary=") ||
+			!strings.HasSuffix(string(res.Wrap.Head), "Content-Type: message/rfc822; x-spam-type=original\r\n"+
+				"Content-Description: original message before SpamAssassin\r\nContent-Disposition: inline\r\n"+
+				"Content-Transfer-Encoding: 8bit\r\n\r\n") || !strings.HasSuffix(string(res.Wrap.Tail), "--\r\n\r\n")) {
+			t.Errorf("wrap %q %q", res.Wrap.Head, res.Wrap.Tail)
+		}
 	}
 }
