@@ -391,7 +391,7 @@ func (d *upackDec) literal() error {
 	}
 	d.eax0 = d.eax
 	ebp := uint32(0)
-	if d.edi > d.start && d.edi > 0 && d.edi <= int64(len(d.b)) {
+	if d.edi > d.start && d.edi > 0 && d.edi < int64(len(d.b)) {
 		ebp = uint32(d.b[d.edi-1]) >> d.lc
 	}
 	probs := d.ebx + int64(ebp*0x300)<<2 + 0x1008
