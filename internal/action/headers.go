@@ -27,7 +27,25 @@ type Prefix struct {
 // Add appends one field. Name and value are cleaned: CR, LF and NUL become
 // spaces so nothing a client or a rule wrote can inject a header line, and
 // long values are folded at white space.
+//
+// A value folded already (every LF followed by a space or tab, no CR or
+// NUL, lines under the RFC 5322 2.1.1 limit), as SpamAssassin folds
+// X-Spam-Report one rule per line, keeps its lines.
 func (p *Prefix) Add(name, value string) {
+	if n, _, ok := Clean(name, ""); ok && folded(value) {
+		p.buf.WriteString(n + ":")
+		for i, line := range strings.Split(value, "\n") {
+			line = strings.TrimRight(line, " \t")
+			switch {
+			case i > 0:
+				p.buf.WriteString("\r\n" + line)
+			case line != "":
+				p.buf.WriteString(" " + strings.TrimLeft(line, " \t"))
+			}
+		}
+		p.buf.WriteString("\r\n")
+		return
+	}
 	name, value, ok := Clean(name, value)
 	if !ok {
 		return
@@ -57,6 +75,20 @@ func Clean(name, value string) (string, string, bool) {
 		return r
 	}, value)
 	return name, strings.TrimSpace(value), name != ""
+}
+
+// folded reports whether v is multi-line folded text safe to keep as is.
+func folded(v string) bool {
+	if !strings.Contains(v, "\n") || strings.ContainsAny(v, "\r\x00") {
+		return false
+	}
+	for i, line := range strings.Split(v, "\n") {
+		if len(line) > 900 || i > 0 && (line == "" || line[0] != ' ' && line[0] != '\t') ||
+			i > 0 && strings.TrimSpace(line) == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // Bytes returns the CRLF-terminated header lines.

@@ -39,3 +39,17 @@ func TestWrapped(t *testing.T) {
 	test("bare LF falls back", tagged, &scan.Wrap{Head: []byte("Received: x\nA: b\r\n\r\n")}, false)
 	test("no header end falls back", tagged, &scan.Wrap{Head: []byte(strings.Repeat("A: b\r\n", 3))}, false)
 }
+
+// TestAddKeepsFolding: SpamAssassin's one-rule-per-line X-Spam-Report
+// keeps its lines; anything else that is not proper folding is flattened.
+func TestAddKeepsFolding(t *testing.T) {
+	var p Prefix
+	p.Add("X-Spam-Report", "\n\t* 1000 GTUBE BODY: Generic Test\n\t*  0.5 OTHER a rule")
+	p.Add("X-Bad", "a\nBcc: x@example.test")
+	p.Add("X-Blank", "a\n\t\nb")
+	want := "X-Spam-Report:\r\n\t* 1000 GTUBE BODY: Generic Test\r\n\t*  0.5 OTHER a rule\r\n" +
+		"X-Bad: a Bcc: x@example.test\r\nX-Blank: a b\r\n"
+	if got := string(p.Bytes()); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+}
