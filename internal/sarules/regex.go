@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Regex is one compiled rule pattern. It is safe for concurrent use.
@@ -12,8 +13,10 @@ type Regex struct {
 	root   *node
 	ncap   int
 	re     *regexp.Regexp // nil: backtracking matcher
-	dfa    *dfa           // nil: too large; see # Lazy DFA
-	first  *byteSet       // first-byte set for the backtracking matcher, nil if nullable
+	// dfa is built on first use (dfaOnce); nil: too large. See # Lazy DFA.
+	dfa     *dfa
+	dfaOnce sync.Once
+	first   *byteSet // first-byte set for the backtracking matcher, nil if nullable
 	// lits: at least one of these (lower-case) strings occurs in every
 	// subject the regex matches; nil means no such set is known.
 	lits []string
@@ -89,7 +92,7 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("regex %s: %w", src, err)
 	}
-	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root), dfa: newDFA(root)}
+	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root)}
 	if fs, null := firstSet(root); !null {
 		r.first = &fs
 	}
@@ -104,12 +107,17 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 	return r, nil
 }
 
+func (r *Regex) lazyDFA() *dfa {
+	r.dfaOnce.Do(func() { r.dfa = newDFA(r.root) })
+	return r.dfa
+}
+
 // Match reports whether the regex matches s (raw octets). l1 is
 // latin1String(s), passed in so callers convert each subject once; "" lets
 // Match convert.
 func (r *Regex) Match(s, l1 string) bool {
-	if r.dfa != nil {
-		if m := r.dfa.match(s); !m || r.dfa.exact {
+	if d := r.lazyDFA(); d != nil {
+		if m := d.match(s); !m || d.exact {
 			return m
 		}
 	}
@@ -129,7 +137,7 @@ func (r *Regex) Count(s, l1 string, max int) int {
 	if max <= 0 {
 		max = 1 << 20
 	}
-	if r.dfa != nil && !r.dfa.match(s) {
+	if d := r.lazyDFA(); d != nil && !d.match(s) {
 		return 0
 	}
 	if r.re != nil {

@@ -73,6 +73,7 @@ type dfa struct {
 	eotnl   bool // uses \Z / non-/m $: the last byte needs a look at "is it last"
 	classes [256]uint8
 	nclass  int
+	skip    *[256]bool // see computeSkip; nil: none
 
 	mu      sync.Mutex
 	states  map[string]*dfaState
@@ -91,7 +92,57 @@ func newDFA(n *node) *dfa {
 	d := &dfa{insts: b.insts, start: start, exact: b.exact, eotnl: b.eotnl, matched: &dfaState{}}
 	d.computeClasses()
 	d.states = map[string]*dfaState{}
+	d.computeSkip()
 	return d
+}
+
+// dfaSkipMaxInsts bounds the NFAs for which the skip table is computed
+// (4 closures per byte class).
+const dfaSkipMaxInsts = 4000
+
+// computeSkip marks the bytes that, read with no thread alive, start no
+// thread whatever the previous byte was: the search skips them with one
+// table look-up each.
+func (d *dfa) computeSkip() {
+	if len(d.insts) > dfaSkipMaxInsts {
+		return
+	}
+	var rep [256]int // a byte of each class
+	for i := range rep {
+		rep[i] = -1
+	}
+	for c := 255; c >= 0; c-- {
+		rep[d.classes[c]] = c
+	}
+	skipClass := make([]bool, d.nclass)
+	any := false
+	for cl := 0; cl < d.nclass; cl++ {
+		ok := true
+		for ctx := uint8(0); ctx < nCtx && ok; ctx++ {
+			var pcs []int32
+			st := &dfaState{ctx: ctx}
+			ok = !d.closure(st, rep[cl], false, &pcs) && len(pcs) == 0
+		}
+		skipClass[cl] = ok
+		any = any || ok
+	}
+	if !any {
+		return
+	}
+	d.skip = new([256]bool)
+	for c := 0; c < 256; c++ {
+		d.skip[c] = skipClass[d.classes[c]]
+	}
+}
+
+func ctxOf(c byte) uint8 {
+	switch {
+	case c == '\n':
+		return ctxNL
+	case isWordByte(c):
+		return ctxWord
+	}
+	return ctxOther
 }
 
 type dfaBuilder struct {
@@ -197,17 +248,19 @@ func (d *dfa) computeClasses() {
 	var id [256]int
 	n := 1
 	refine := func(s *byteSet) {
-		remap := map[[2]int]int{}
+		// class k splits into remap[2k] (outside s) and remap[2k+1]
+		var remap [512]int
+		for i := range remap[:2*n] {
+			remap[i] = -1
+		}
 		next := 0
 		for c := 0; c < 256; c++ {
-			k := [2]int{id[c], btoi(s.has(byte(c)))}
-			v, ok := remap[k]
-			if !ok {
-				v = next
+			k := 2*id[c] + btoi(s.has(byte(c)))
+			if remap[k] < 0 {
+				remap[k] = next
 				next++
-				remap[k] = v
 			}
-			id[c] = v
+			id[c] = remap[k]
 		}
 		n = next
 	}
@@ -232,7 +285,21 @@ func (d *dfa) computeClasses() {
 // somewhere in s.
 func (d *dfa) match(s string) bool {
 	st := d.initial(ctxBOT)
+	end := len(s) // skipping stops before a final newline when \Z is used
+	if d.eotnl {
+		end--
+	}
 	for i := 0; i < len(s); i++ {
+		if d.skip != nil && len(st.pcs) == 0 && i < end && d.skip[s[i]] {
+			j := i + 1
+			for j < end && d.skip[s[j]] {
+				j++
+			}
+			st = d.initial(ctxOf(s[j-1]))
+			if i = j; i == len(s) {
+				break
+			}
+		}
 		c := s[i]
 		var nx *dfaState
 		if d.eotnl && c == '\n' && i == len(s)-1 {
@@ -303,15 +370,8 @@ func (d *dfa) step(st *dfaState, c byte, last, cache bool) *dfaState {
 		}
 		return d.matched
 	}
-	ctx := ctxOther
-	switch {
-	case c == '\n':
-		ctx = ctxNL
-	case isWordByte(c):
-		ctx = ctxWord
-	}
 	d.mu.Lock()
-	nx := d.intern(pcs, ctx)
+	nx := d.intern(pcs, ctxOf(c))
 	d.mu.Unlock()
 	if cache {
 		st.next[d.classes[c]].Store(nx)

@@ -130,7 +130,7 @@ func FuzzRegex(f *testing.F) {
 		if a && !re.mayMatch(asciiLower(subject)) {
 			t.Errorf("%s on %q: prefilter %q rejects a match", src, subject, re.lits)
 		}
-		if re.dfa != nil {
+		if re.lazyDFA() != nil {
 			// the DFA agrees with the backtracking matcher when exact,
 			// and never rejects its matches when relaxed
 			st, _, aborted := btFind(re.root, re.ncap, subject, 0)
