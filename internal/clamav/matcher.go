@@ -3,6 +3,7 @@ package clamav
 import (
 	"encoding/binary"
 	"math/bits"
+	"sort"
 )
 
 // bodySig is one compiled body pattern with where it may match and whom a
@@ -33,26 +34,108 @@ type matcher struct {
 
 // quadTable maps 4-byte windows to the signatures anchored on them, behind
 // two prefilters: a bitmap of the windows' first two bytes (8 KB, stays in
-// L1) and a bitmap of a multiplicative hash of the whole window.
+// L1) and a bitmap of a multiplicative hash of the whole window. The map
+// itself is an open-addressing table of the distinct windows over one flat
+// array of entries (no per-window slices: few pointers, little memory).
 type quadTable struct {
 	pre   [1 << 16 / 64]uint64
 	bloom []uint64
 	shift uint
-	sigs  map[uint32][]int32
+
+	table  []uint64 // window | (1 + index of its run) << 32; 0 = empty slot
+	runs   []uint32 // the entries of run k are ents[runs[k]:runs[k+1]]
+	ents   []int32
+	tshift uint
+
+	pending []quadEntry // add's input until finish
+}
+
+type quadEntry struct {
+	w   uint32
+	v   int32
+	seq int32
 }
 
 func (q *quadTable) init(n int) {
-	nb := max(16, bits.Len(uint(n*64)))
+	nb := max(16, bits.Len(uint(n*16)))
 	q.bloom = make([]uint64, 1<<nb/64)
 	q.shift = uint(32 - nb)
-	q.sigs = map[uint32][]int32{}
 }
 
 func (q *quadTable) add(w uint32, v int32) {
-	q.sigs[w] = append(q.sigs[w], v)
+	q.pending = append(q.pending, quadEntry{w: w, v: v, seq: int32(len(q.pending))})
 	h := (w * 0x9E3779B1) >> q.shift
 	q.bloom[h>>6] |= 1 << (h & 63)
 	q.pre[uint16(w)>>6] |= 1 << (w & 63)
+}
+
+// finish builds the exact table; entries of one window keep the order
+// they were added in.
+func (q *quadTable) finish() {
+	p := q.pending
+	q.pending = nil
+	if len(p) == 0 {
+		return
+	}
+	sort.Slice(p, func(i, j int) bool {
+		if p[i].w != p[j].w {
+			return p[i].w < p[j].w
+		}
+		return p[i].seq < p[j].seq
+	})
+	distinct := 0
+	for i := range p {
+		if i == 0 || p[i].w != p[i-1].w {
+			distinct++
+		}
+	}
+	nb := bits.Len(uint(distinct * 2))
+	q.tshift = uint(32 - nb)
+	q.table = make([]uint64, 1<<nb)
+	q.runs = make([]uint32, 0, distinct+1)
+	q.ents = make([]int32, len(p))
+	mask := uint32(1<<nb - 1)
+	for i := range p {
+		q.ents[i] = p[i].v
+		if i > 0 && p[i].w == p[i-1].w {
+			continue
+		}
+		h := (p[i].w * 0x9E3779B1) >> q.tshift
+		for q.table[h] != 0 {
+			h = (h + 1) & mask
+		}
+		q.runs = append(q.runs, uint32(i))
+		q.table[h] = uint64(p[i].w) | uint64(len(q.runs))<<32
+	}
+	q.runs = append(q.runs, uint32(len(p)))
+}
+
+// pass reports whether window w gets through both prefilters. Both bits
+// are loaded unconditionally: one predictable branch instead of two.
+func (q *quadTable) pass(w uint32) bool {
+	h := ((w * 0x9E3779B1) >> q.shift) & uint32(len(q.bloom)*64-1)
+	return (q.pre[uint16(w)>>6]>>(w&63))&(q.bloom[h>>6]>>(h&63))&1 != 0
+}
+
+// empty reports a table without any window.
+func (q *quadTable) empty() bool { return len(q.ents) == 0 }
+
+// lookup returns the entries of window w, nil if none.
+func (q *quadTable) lookup(w uint32) []int32 {
+	if len(q.table) == 0 {
+		return nil
+	}
+	mask := uint32(len(q.table) - 1)
+	for h := (w * 0x9E3779B1) >> q.tshift; ; h = (h + 1) & mask {
+		e := q.table[h&mask]
+		if e == 0 {
+			return nil
+		}
+		if uint32(e) == w {
+			k := uint32(e >> 32)
+			return q.ents[q.runs[k-1]:q.runs[k]]
+		}
+	}
 }
 
 // # Strided probing
@@ -150,6 +233,8 @@ func newMatcher(sigs []bodySig) *matcher {
 			m.pairs[w>>6] |= 1 << (w & 63)
 		}
 	}
+	m.strided.finish()
+	m.single.finish()
 	return m
 }
 
@@ -190,10 +275,10 @@ func (m *matcher) scan(d []byte, c *scanCtx, hit hitFn) {
 	if m.scanFixed(&v, c, hit) {
 		return
 	}
-	if len(m.strided.sigs) > 0 && m.scanStrided(&v, c, hit) {
+	if !m.strided.empty() && m.scanStrided(&v, c, hit) {
 		return
 	}
-	if len(m.single.sigs) > 0 && m.scanQuad(&v, c, hit) {
+	if !m.single.empty() && m.scanQuad(&v, c, hit) {
 		return
 	}
 	if len(m.pair) > 0 && m.scanPair(&v, c, hit) {
@@ -245,14 +330,13 @@ func (m *matcher) scanQuad(v *verifier, c *scanCtx, hit hitFn) bool {
 	w := uint32(d[0])<<8 | uint32(d[1])<<16 | uint32(d[2])<<24
 	for i := 3; i < len(d); i++ {
 		w = w>>8 | uint32(d[i])<<24
-		if pre[uint16(w)>>6]&(1<<(w&63)) == 0 {
-			continue
-		}
+		// Both bits are loaded unconditionally: one predictable branch
+		// instead of two.
 		h := ((w * 0x9E3779B1) >> shift) & mask
-		if bloom[h>>6]&(1<<(h&63)) == 0 {
+		if (pre[uint16(w)>>6]>>(w&63))&(bloom[h>>6]>>(h&63))&1 == 0 {
 			continue
 		}
-		for _, si := range q.sigs[w] {
+		for _, si := range q.lookup(w) {
 			if m.check(v, si, i-3, c, hit) {
 				return true
 			}
@@ -268,14 +352,13 @@ func (m *matcher) scanStrided(v *verifier, c *scanCtx, hit hitFn) bool {
 	mask := uint32(len(bloom)*64 - 1)
 	for i := 0; i+4 <= len(d); i += stride {
 		w := binary.LittleEndian.Uint32(d[i:])
-		if pre[uint16(w)>>6]&(1<<(w&63)) == 0 {
-			continue
-		}
+		// Both bits are loaded unconditionally: one predictable branch
+		// instead of two.
 		h := ((w * 0x9E3779B1) >> shift) & mask
-		if bloom[h>>6]&(1<<(h&63)) == 0 {
+		if (pre[uint16(w)>>6]>>(w&63))&(bloom[h>>6]>>(h&63))&1 == 0 {
 			continue
 		}
-		for _, e := range q.sigs[w] {
+		for _, e := range q.lookup(w) {
 			if p := i - int(e&3); p >= 0 && p+strideRun <= len(d) && m.check(v, e>>2, p, c, hit) {
 				return true
 			}

@@ -17,7 +17,7 @@ const probePrefix = 4096
 
 // probeable reports whether probe may stand in for scan.
 func (m *matcher) probeable() bool {
-	if len(m.single.sigs) > 0 || len(m.pair) > 0 || len(m.slow) > 0 {
+	if !m.single.empty() || len(m.pair) > 0 || len(m.slow) > 0 {
 		return false
 	}
 	for _, si := range m.fixed {
@@ -47,7 +47,7 @@ func (m *matcher) mayMatchText(d, buf []byte, c *scanCtx) bool {
 // time the emitted count reaches next.
 func (m *matcher) probeText(d []byte) bool {
 	q := &m.strided
-	if len(q.sigs) == 0 {
+	if q.empty() {
 		return false
 	}
 	var w uint32
@@ -66,7 +66,7 @@ func (m *matcher) probeText(d []byte) bool {
 			w = w>>8 | ' '<<24
 			if j++; j == next {
 				next += stride
-				if q.has(w) {
+				if q.pass(w) && q.holds(w) {
 					return true
 				}
 			}
@@ -75,7 +75,7 @@ func (m *matcher) probeText(d []byte) bool {
 		w = w>>8 | uint32(c)<<24
 		if j++; j == next {
 			next += stride
-			if q.has(w) {
+			if q.pass(w) && q.holds(w) {
 				return true
 			}
 		}
@@ -85,9 +85,11 @@ func (m *matcher) probeText(d []byte) bool {
 
 // has reports whether window w is an anchor of the table.
 func (q *quadTable) has(w uint32) bool {
-	if q.pre[uint16(w)>>6]&(1<<(w&63)) == 0 {
-		return false
-	}
-	h := (w * 0x9E3779B1) >> q.shift
-	return q.bloom[h>>6]&(1<<(h&63)) != 0 && len(q.sigs[w]) > 0
+	return q.pass(w) && q.holds(w)
 }
+
+// holds is the rare exact check behind pass, kept out of line so that
+// has stays small enough to inline into probeText's loop.
+//
+//go:noinline
+func (q *quadTable) holds(w uint32) bool { return q.lookup(w) != nil }
