@@ -8,6 +8,10 @@
 //  4. a heuristic limit finding (CLAM_LIMITS) -> Config.Limits
 //  5. the spam score against the reject, quarantine and tag thresholds
 //  6. accept
+//
+// A Config may hold per-domain and per-recipient Configs (spam
+// preferences); Plan decides a transaction's recipients one by one and
+// says how to combine them (see prefs.go).
 package verdict
 
 import (
@@ -74,6 +78,16 @@ type Config struct {
 	// spam scanner's own required score.
 	TagScore, QuarantineScore, RejectScore float64
 	SpamReject                             Rule // reply used when RejectScore is reached
+	// SpamOff: the spam check is off (spam.enabled: false for a domain
+	// or recipient): Decide ignores the spam scanner's result (score,
+	// rule hits, failure), so no spam rule action can match.
+	SpamOff bool
+	// Domains and Recipients are the spam preferences: complete
+	// Configs (the wiring merges the overrides) keyed by lower-case
+	// domain and lower-case address. A recipient's entry beats its
+	// domain's, which beats this Config. Their own Domains and
+	// Recipients are not consulted.
+	Domains, Recipients map[string]*Config
 }
 
 // Symbols used by the scanners that the verdict knows by name.
@@ -99,6 +113,7 @@ type Verdict struct {
 
 // Decide returns the verdict for rep under cfg.
 func Decide(cfg *Config, rep *scan.Report) Verdict {
+	rep = cfg.view(rep)
 	score, required := spamScore(rep)
 	v := Verdict{Action: Accept, Score: score}
 	tag := cfg.TagScore
