@@ -350,18 +350,39 @@ func (m *matcher) scanStrided(v *verifier, c *scanCtx, hit hitFn) bool {
 	q := &m.strided
 	bloom, shift, pre := q.bloom, q.shift, &q.pre
 	mask := uint32(len(bloom)*64 - 1)
-	for i := 0; i+4 <= len(d); i += stride {
-		w := binary.LittleEndian.Uint32(d[i:])
-		// Both bits are loaded unconditionally: one predictable branch
-		// instead of two.
-		h := ((w * 0x9E3779B1) >> shift) & mask
-		if (pre[uint16(w)>>6]>>(w&63))&(bloom[h>>6]>>(h&63))&1 == 0 {
+	i := 0
+	// Two probes per 8-byte load: the windows at i and i+stride.
+	for ; i+8 <= len(d); i += 2 * stride {
+		x := binary.LittleEndian.Uint64(d[i:])
+		w0, w1 := uint32(x), uint32(x>>(8*stride))
+		h0 := ((w0 * 0x9E3779B1) >> shift) & mask
+		h1 := ((w1 * 0x9E3779B1) >> shift) & mask
+		b0 := (pre[uint16(w0)>>6] >> (w0 & 63)) & (bloom[h0>>6] >> (h0 & 63))
+		b1 := (pre[uint16(w1)>>6] >> (w1 & 63)) & (bloom[h1>>6] >> (h1 & 63))
+		if (b0|b1)&1 == 0 {
 			continue
 		}
-		for _, e := range q.lookup(w) {
-			if p := i - int(e&3); p >= 0 && p+strideRun <= len(d) && m.check(v, e>>2, p, c, hit) {
-				return true
-			}
+		if b0&1 != 0 && m.stridedHits(v, q, w0, i, c, hit) {
+			return true
+		}
+		if b1&1 != 0 && m.stridedHits(v, q, w1, i+stride, c, hit) {
+			return true
+		}
+	}
+	for ; i+4 <= len(d); i += stride {
+		w := binary.LittleEndian.Uint32(d[i:])
+		if q.pass(w) && m.stridedHits(v, q, w, i, c, hit) {
+			return true
+		}
+	}
+	return false
+}
+
+// stridedHits checks the signatures of window w found at i.
+func (m *matcher) stridedHits(v *verifier, q *quadTable, w uint32, i int, c *scanCtx, hit hitFn) bool {
+	for _, e := range q.lookup(w) {
+		if p := i - int(e&3); p >= 0 && p+strideRun <= len(v.data) && m.check(v, e>>2, p, c, hit) {
+			return true
 		}
 	}
 	return false
