@@ -185,3 +185,19 @@ func TestSpamdProcessRewrites(t *testing.T) {
 		t.Errorf("original not attached:\n%s", v.Processed)
 	}
 }
+
+// TestTellThenAutoLearn: a message taught over spamd TELL with CRLF line
+// ends is the same message to auto-learning, which then leaves it alone.
+func TestTellThenAutoLearn(t *testing.T) {
+	f := newAutolearnFixture(t, "")
+	crlf := strings.ReplaceAll(alHam, "\n", "\r\n")
+	if err := (bayesLearner{f.c}).Learn(context.Background(), []byte(crlf), true, false); err != nil {
+		t.Fatal(err)
+	}
+	if res := f.check(alHam); !strings.HasPrefix(res.Autolearn, sarules.AutolearnUnavailable) {
+		t.Errorf("autolearn %q after TELL", res.Autolearn)
+	}
+	if s, h := f.counts(t); s != 1 || h != 0 {
+		t.Errorf("counts spam=%d ham=%d, want the TELL only", s, h)
+	}
+}

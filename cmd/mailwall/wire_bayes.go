@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -57,7 +58,9 @@ type bayesLearner struct{ c *bayes.Classifier }
 var _ spamd.Learner = bayesLearner{}
 
 func (l bayesLearner) Learn(ctx context.Context, msg []byte, spam, forget bool) error {
-	in := bayes.InputFromRaw(msg)
+	// LF line ends, as the rule engine's copy that the Bayes hook and
+	// auto-learning see, so a message has one identity in the store
+	in := bayes.InputFromRaw(bytes.ReplaceAll(msg, []byte("\r\n"), []byte("\n")))
 	var err error
 	if forget {
 		err = l.c.Forget(ctx, in)
