@@ -73,6 +73,9 @@ type Outcome struct {
 	Subject string
 	// Discarded: a policy said to accept and drop the message.
 	Discarded bool
+	// Groups are the recipients by outcome under their spam
+	// preferences (verdict.Plan); Verdict is the transaction's.
+	Groups []verdict.Group
 }
 
 // process runs everything after the spool: the content stages, then the
@@ -89,7 +92,7 @@ func (s *Session) process(ctx context.Context, id string, size int64) error {
 		s.g.spool.Remove(id)
 		return nil
 	}
-	return s.apply(ctx, out)
+	return s.deliver(ctx, out)
 }
 
 // check runs the content stages on a spooled message: policy at DATA,
@@ -122,17 +125,20 @@ func (s *Session) check(ctx context.Context, id string, size int64) (*Outcome, e
 			"Message structure is ambiguous (duplicate MIME headers or boundaries)")
 	}
 	task := &scan.Task{ID: id, Conn: c, Env: env, Msg: msg, Raw: m, Size: m.Size()}
-	rep := scan.Run(ctx, task, s.g.scanners, s.g.opts.ScanTimeout)
-	v := verdict.Decide(s.g.verdict, rep)
+	to := addrs(env.Rcpts)
+	rep := scan.Run(ctx, task, s.scanners(to), s.g.opts.ScanTimeout)
+	d := verdict.Plan(s.g.verdict, rep, to)
+	v := d.Verdict
 	s.logFindings(ctx, id, rep)
 	if v.Spam {
 		s.g.stats.Spam.Add(1)
 	}
-	return &Outcome{ID: id, Verdict: v, Report: rep, Subject: msg.Header.Get("Subject")}, nil
+	return &Outcome{ID: id, Verdict: v, Report: rep, Subject: msg.Header.Get("Subject"), Groups: d.Groups}, nil
 }
 
-// apply carries out the verdict.
-func (s *Session) apply(ctx context.Context, out *Outcome) error {
+// apply carries out the verdict for rcpts (all the transaction's, or
+// one group's with out.ID naming its own copy).
+func (s *Session) apply(ctx context.Context, out *Outcome, rcptAddrs []envelope.Address) error {
 	c, env := s.Conn, &s.env
 	id, v, rep, subject := out.ID, out.Verdict, out.Report, out.Subject
 	switch v.Action {
@@ -146,10 +152,10 @@ func (s *Session) apply(ctx context.Context, out *Outcome) error {
 	}
 	rcv := action.Received(c, env, s.g.opts.Hostname, id, time.Now())
 	prefix := action.Headers(rcv, v, rep, "mailwall")
-	rcpts := make([]queue.Recipient, len(env.Rcpts))
-	to := addrs(env.Rcpts)
-	hops := make([]string, len(env.Rcpts))
-	for i, a := range env.Rcpts {
+	rcpts := make([]queue.Recipient, len(rcptAddrs))
+	to := addrs(rcptAddrs)
+	hops := make([]string, len(rcptAddrs))
+	for i, a := range rcptAddrs {
 		hops[i] = s.g.opts.Routes.NextHop(a.Domain)
 		rcpts[i] = queue.Recipient{Addr: to[i], NextHop: hops[i]}
 	}
