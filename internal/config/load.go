@@ -173,11 +173,16 @@ func (v *validator) err() error {
 
 // line returns the line of the deepest node found along path, 0 if none.
 func (v *validator) line(path string) int {
+	return v.lineOf(strings.Split(path, "."))
+}
+
+// lineOf is line for a path given as keys (which may hold dots).
+func (v *validator) lineOf(keys []string) int {
 	if v.root == nil || len(v.root.Content) == 0 {
 		return 0
 	}
 	n, line := v.root.Content[0], 0
-	for _, key := range strings.Split(path, ".") {
+	for _, key := range keys {
 		next := (*yaml.Node)(nil)
 		switch n.Kind {
 		case yaml.MappingNode:

@@ -34,6 +34,12 @@ type Spam struct {
 	RuleActions map[string]SpamRuleAction `yaml:"rule_actions"`
 	// SkipNetworks are client networks whose mail is not spam-checked.
 	SkipNetworks []string `yaml:"skip_networks"`
+	// Domains are per-domain preferences (key: domain), overriding the
+	// keys above for mail to that domain.
+	Domains map[string]SpamPrefs `yaml:"domains"`
+	// Recipients are per-recipient preferences (key: local@domain),
+	// overriding the domain's and the keys above.
+	Recipients map[string]SpamPrefs `yaml:"recipients"`
 	// UseBayes enables the Bayes classifier (BAYES_* rules).
 	UseBayes bool `yaml:"use_bayes"`
 	// BayesAutoLearn trains Bayes from clear verdicts (with the rule
@@ -123,6 +129,7 @@ func (c *Spam) validate(v *validator) {
 	if c.MaxBodyBytes <= 0 {
 		v.errorf("spam.max_body_bytes", "must be positive")
 	}
+	c.validatePrefs(v)
 }
 
 // spamCheckReply checks "5xx x.y.z text" with no CR/LF.
