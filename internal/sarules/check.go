@@ -35,6 +35,10 @@ type CheckOptions struct {
 	// _SENDERDOMAIN_); nil = taken from the Received and Return-Path
 	// headers as SpamAssassin does.
 	Envelope *Envelope
+	// Gateway is mailwall's own trust: its trusted networks and the hop
+	// it received the message over (trust.go); nil = the rule files'
+	// trusted_networks and the message's Received headers alone.
+	Gateway *Gateway
 	// Now is the time date tests compare against; zero = time.Now().
 	Now time.Time
 }

@@ -194,6 +194,10 @@ func (p *parser) listSetting(key, value string) bool {
 		rs.trusted = nil
 	case "clear_internal_networks":
 		rs.internal = nil
+	case "msa_networks":
+		rs.msa = append(rs.msa, lower...)
+	case "clear_msa_networks":
+		rs.msa = nil
 	case "redirector_pattern":
 		re, err := CompileRegex(value)
 		if err != nil {

@@ -56,10 +56,14 @@ func (p *pms) getList(req string) []string {
 			}
 		}
 		return vals
-	case name == "ALL-TRUSTED" || name == "ALL-INTERNAL":
+	case name == "ALL-TRUSTED":
 		return p.headersByRcvdIndex(-2, p.relays().lastTrustedIdx+1)
-	case name == "ALL-UNTRUSTED" || name == "ALL-EXTERNAL":
+	case name == "ALL-INTERNAL":
+		return p.headersByRcvdIndex(-2, p.relays().lastInternalIdx+1)
+	case name == "ALL-UNTRUSTED":
 		return p.headersByRcvdIndex(p.relays().lastTrustedIdx+1, -2)
+	case name == "ALL-EXTERNAL":
+		return p.headersByRcvdIndex(p.relays().lastInternalIdx+1, -2)
 	case strings.EqualFold(name, "EnvelopeFrom"):
 		if ef := p.envelopeFrom(); ef != "" {
 			vals = append(vals, ef)

@@ -17,29 +17,19 @@ import (
 //
 //	[ ip=1.2.3.4 rdns=host helo=helo by=mx ident= envfrom= intl=0 id=ID auth= msa=0 ]
 //
-// Without trusted_networks, trust is inferred: relays from private
-// addresses (or authenticated) are trusted, the first other relay and all
-// after it are not. The strings are the pseudo-headers
+// The trust path (trust.go) splits them into the pseudo-headers
 // X-Spam-Relays-Trusted/-Untrusted/-Internal/-External.
 
 type relay struct {
 	ip, rdns, helo, by, ident, envfrom, id, auth string
-	private, internal                            bool
+	private, internal, msa                       bool
 	fetcher                                      bool // a mail fetcher's marker, not a relay
 	hasEnvfrom                                   bool
 }
 
 func (r *relay) String() string {
-	return fmt.Sprintf("[ ip=%s rdns=%s helo=%s by=%s ident=%s envfrom=%s intl=%d id=%s auth=%s msa=0 ]",
-		r.ip, r.rdns, r.helo, r.by, r.ident, r.envfrom, btoi(r.internal), r.id, r.auth)
-}
-
-type relayInfo struct {
-	trusted, untrusted []*relay
-	unparseable        int
-	// lastTrustedIdx is the index of the last Received header in the
-	// trusted part (-1: none), as Received.pm's last_trusted_relay_index.
-	lastTrustedIdx int
+	return fmt.Sprintf("[ ip=%s rdns=%s helo=%s by=%s ident=%s envfrom=%s intl=%d id=%s auth=%s msa=%d ]",
+		r.ip, r.rdns, r.helo, r.by, r.ident, r.envfrom, btoi(r.internal), r.id, r.auth, btoi(r.msa))
 }
 
 var (
@@ -163,43 +153,6 @@ func isPrivateIP(s string) bool {
 	return false
 }
 
-// relays parses the message's Received headers once per Check.
-func (p *pms) relays() *relayInfo {
-	if p.relayCache != nil {
-		return p.relayCache
-	}
-	ri := &relayInfo{lastTrustedIdx: -1}
-	inTrusted := true
-	for _, v := range headerValues(p.m.Header, "Received", false) {
-		r, ok := parseReceived(v)
-		if !ok || r == nil {
-			if r != nil && r.fetcher && inTrusted {
-				// restart: the fetcher's handover is where mail entered
-				ri.trusted = nil
-			}
-			if ok {
-				ri.unparseable++
-			}
-			if inTrusted {
-				ri.lastTrustedIdx++
-			}
-			continue
-		}
-		if inTrusted && !r.private && r.auth == "" {
-			inTrusted = false
-		}
-		r.internal = inTrusted
-		if inTrusted {
-			ri.lastTrustedIdx++
-			ri.trusted = append(ri.trusted, r)
-		} else {
-			ri.untrusted = append(ri.untrusted, r)
-		}
-	}
-	p.relayCache = ri
-	return ri
-}
-
 func relayString(list []*relay) string {
 	parts := make([]string, len(list))
 	for i, r := range list {
@@ -211,10 +164,14 @@ func relayString(list []*relay) string {
 // relayPseudoHeader answers get() for X-Spam-Relays-*.
 func (p *pms) relayPseudoHeader(name string) (string, bool) {
 	switch strings.ToLower(name) {
-	case "x-spam-relays-trusted", "x-spam-relays-internal":
+	case "x-spam-relays-trusted":
 		return relayString(p.relays().trusted), true
-	case "x-spam-relays-untrusted", "x-spam-relays-external":
+	case "x-spam-relays-untrusted":
 		return relayString(p.relays().untrusted), true
+	case "x-spam-relays-internal":
+		return relayString(p.relays().internal), true
+	case "x-spam-relays-external":
+		return relayString(p.relays().external), true
 	}
 	return "", false
 }

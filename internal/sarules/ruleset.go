@@ -89,7 +89,7 @@ type Ruleset struct {
 	welcomeFrom, blockFrom, welcomeTo, blockTo []string
 	welcomeRcvd                                [][2]string
 	redirectors                                []*Regex
-	trusted, internal                          []string
+	trusted, internal, msa                     []string
 
 	replaceTags, replaceInter, replacePre, replacePost map[string]string
 	replaceRules                                       map[string]bool
