@@ -3,6 +3,7 @@ package clamav
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"sort"
 )
 
@@ -29,7 +30,13 @@ type matcher struct {
 	pair    map[uint16][]int32 // 2-gram -> sigs whose best fixed run is 2-3 bytes
 	pairs   [1 << 16 / 64]uint64
 	fixed   []int32 // sigs verified only at their offset
-	slow    []int32 // floating sigs without any fixed pair of bytes
+	// The fixed sigs at one absolute offset whose first token is one
+	// exact byte are found by that byte (absFirst[offset<<8|byte], for
+	// each offset of absOffs, ascending); fixedRest holds the others.
+	absOffs   []int64
+	absFirst  map[uint64][]int32
+	fixedRest []int32
+	slow      []int32 // floating sigs without any fixed pair of bytes
 }
 
 // quadTable maps 4-byte windows to the signatures anchored on them, behind
@@ -235,7 +242,29 @@ func newMatcher(sigs []bodySig) *matcher {
 	}
 	m.strided.finish()
 	m.single.finish()
+	m.indexFixed()
 	return m
+}
+
+// indexFixed fills absOffs, absFirst and fixedRest from fixed.
+func (m *matcher) indexFixed() {
+	for _, si := range m.fixed {
+		s := &m.sigs[si]
+		t := &s.pat.toks[0]
+		if s.off.kind != offAbs || s.off.span != 0 || t.kind != tokByte || t.mask != 0xff || t.nocase || s.off.n >= 1<<55 {
+			m.fixedRest = append(m.fixedRest, si)
+			continue
+		}
+		if m.absFirst == nil {
+			m.absFirst = map[uint64][]int32{}
+		}
+		k := uint64(s.off.n)<<8 | uint64(t.val)
+		if _, ok := m.absFirst[k]; !ok && !slices.Contains(m.absOffs, s.off.n) {
+			m.absOffs = append(m.absOffs, s.off.n)
+		}
+		m.absFirst[k] = append(m.absFirst[k], si)
+	}
+	slices.Sort(m.absOffs)
 }
 
 // anchorKeys lists the byte strings the anchor tokens match: one, or every
@@ -298,20 +327,49 @@ func (m *matcher) scan(d []byte, c *scanCtx, hit hitFn) {
 }
 
 func (m *matcher) scanFixed(v *verifier, c *scanCtx, hit hitFn) bool {
+	// Candidates by their first byte at their offset: a signature whose
+	// first byte differs there cannot match. They are merged with the
+	// rest in signature order, the order hits are reported in.
+	var buf [16]int32
+	cand := buf[:0]
+	for _, n := range m.absOffs {
+		if n >= int64(len(v.data)) {
+			break
+		}
+		cand = append(cand, m.absFirst[uint64(n)<<8|uint64(v.data[n])]...)
+	}
+	if len(m.absOffs) > 1 {
+		slices.Sort(cand)
+	}
+	rest := m.fixedRest
+	for len(cand) > 0 || len(rest) > 0 {
+		var si int32
+		if len(rest) == 0 || len(cand) > 0 && cand[0] < rest[0] {
+			si, cand = cand[0], cand[1:]
+		} else {
+			si, rest = rest[0], rest[1:]
+		}
+		if m.tryFixed(v, si, c, hit) {
+			return true
+		}
+	}
+	return false
+}
+
+// tryFixed verifies fixed sig si at each start its offset allows.
+func (m *matcher) tryFixed(v *verifier, si int32, c *scanCtx, hit hitFn) bool {
+	s := &m.sigs[si]
+	if !m.applies(s, c) {
+		return false
+	}
 	size := int64(len(v.data))
-	for _, si := range m.fixed {
-		s := &m.sigs[si]
-		if !m.applies(s, c) {
-			continue
-		}
-		lo, hi, ok := s.off.resolve(size, c.exe)
-		if !ok {
-			continue
-		}
-		for p := lo; p <= hi && p < size; p++ {
-			if _, ok := v.at(s.pat, int(p)); ok && hit(si, int(p)) {
-				return true
-			}
+	lo, hi, ok := s.off.resolve(size, c.exe)
+	if !ok {
+		return false
+	}
+	for p := lo; p <= hi && p < size; p++ {
+		if _, ok := v.at(s.pat, int(p)); ok && hit(si, int(p)) {
+			return true
 		}
 	}
 	return false

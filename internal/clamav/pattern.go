@@ -33,20 +33,27 @@ const maxGapFixed = 1 << 20
 
 // A token holds no pointers (alternatives live in the pattern), so the
 // token arrays of a big database cost the garbage collector nothing.
+// It takes 8 bytes: a big database holds millions of them.
 type token struct {
-	kind     uint8
-	nocase   bool // byte compared ASCII case-insensitively
-	neg      bool // alternatives negated
-	val      byte
-	mask     byte
-	alt      int32 // tokAlt: index into pattern.alts
-	min, max int32 // tokGap
+	kind   uint8
+	nocase bool // byte compared ASCII case-insensitively
+	neg    bool // alternatives negated
+	val    byte
+	mask   byte
+	arg    uint16 // tokAlt: index into pattern.alts; tokGap: into pattern.gaps
 }
+
+// gapSpan is a gap token's extent: min..max bytes (max < 0: unbounded).
+type gapSpan struct{ min, max int32 }
+
+// maxArgs is how many alternative groups (and gaps) one pattern may hold.
+const maxArgs = 1 << 16
 
 // pattern is one compiled body signature.
 type pattern struct {
 	toks     []token
 	alts     [][][]byte // per tokAlt: each alternative (all same length if neg)
+	gaps     []gapSpan  // per tokGap
 	fullword bool
 	minLen   int // fewest bytes a match spans
 }
@@ -62,7 +69,7 @@ func parsePattern(hex string, nocase, wide, fullword bool) (*pattern, error) {
 		var err error
 		switch c := s[0]; {
 		case c == '*':
-			p.gap(0, -1)
+			err = p.gap(0, -1)
 			s = s[1:]
 		case c == '{' || c == '[':
 			s, err = p.parseGap(s)
@@ -123,9 +130,9 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-func (p *pattern) gap(min, max int) {
+func (p *pattern) gap(min, max int) error {
 	if n := len(p.toks); n > 0 && p.toks[n-1].kind == tokGap {
-		g := &p.toks[n-1]
+		g := &p.gaps[p.toks[n-1].arg]
 		// Sums stay far below 1<<31: each gap is at most maxGapFixed
 		// and a line holds few of them.
 		g.min = int32(min32(int64(g.min)+int64(min), 1<<30))
@@ -134,9 +141,14 @@ func (p *pattern) gap(min, max int) {
 		} else {
 			g.max = int32(min32(int64(g.max)+int64(max), 1<<30))
 		}
-		return
+		return nil
 	}
-	p.toks = append(p.toks, token{kind: tokGap, min: int32(min), max: int32(max)})
+	if len(p.gaps) >= maxArgs {
+		return errors.New("too many gaps")
+	}
+	p.toks = append(p.toks, token{kind: tokGap, arg: uint16(len(p.gaps))})
+	p.gaps = append(p.gaps, gapSpan{min: int32(min), max: int32(max)})
+	return nil
 }
 
 func min32(a, b int64) int64 { return min(a, b) }
@@ -171,13 +183,18 @@ func (p *pattern) parseGap(s string) (string, error) {
 	if closer == ']' && (!dash || max < 0) {
 		return "", fmt.Errorf("bad [n-m] %q", body)
 	}
-	p.gap(min, max)
+	if err := p.gap(min, max); err != nil {
+		return "", err
+	}
 	return s[end+1:], nil
 }
 
 // parseAlt reads (aa|bb) and !(aa|bb).
 func (p *pattern) parseAlt(s string, nocase bool) (string, error) {
-	t := token{kind: tokAlt, alt: int32(len(p.alts))}
+	if len(p.alts) >= maxArgs {
+		return "", errors.New("too many alternatives")
+	}
+	t := token{kind: tokAlt, arg: uint16(len(p.alts))}
 	var alts [][]byte
 	if s[0] == '!' {
 		t.neg = true
@@ -228,18 +245,19 @@ func (p *pattern) widen() {
 		case tokByte:
 			out = append(out, t, zero)
 		case tokAlt:
-			for i, a := range p.alts[t.alt] {
+			for i, a := range p.alts[t.arg] {
 				w := make([]byte, 2*len(a))
 				for j, c := range a {
 					w[2*j] = c
 				}
-				p.alts[t.alt][i] = w
+				p.alts[t.arg][i] = w
 			}
 			out = append(out, t)
 		case tokGap:
-			t.min *= 2
-			if t.max > 0 {
-				t.max *= 2
+			g := &p.gaps[t.arg]
+			g.min *= 2
+			if g.max > 0 {
+				g.max *= 2
 			}
 			out = append(out, t)
 		}
@@ -259,6 +277,9 @@ func (p *pattern) finish() error {
 	if len(p.toks) == 0 {
 		return errEmptyPattern
 	}
+	if len(p.toks) != cap(p.toks) { // keep no growth slack
+		p.toks = append(make([]token, 0, len(p.toks)), p.toks...)
+	}
 	p.minLen = 0
 	for i := range p.toks {
 		p.minLen += p.minWidth(&p.toks[i])
@@ -271,9 +292,9 @@ func (p *pattern) minWidth(t *token) int {
 	case tokByte:
 		return 1
 	case tokGap:
-		return int(t.min)
+		return int(p.gaps[t.arg].min)
 	}
-	alts := p.alts[t.alt]
+	alts := p.alts[t.arg]
 	m := len(alts[0])
 	for _, a := range alts[1:] {
 		m = min(m, len(a))

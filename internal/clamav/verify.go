@@ -90,25 +90,26 @@ func (v *verifier) fwd(pt *pattern, ti, p int) (int, bool) {
 			p++
 			ti++
 		case tokAlt:
-			if p+maxAltLen(pt.alts[t.alt]) > len(v.data) {
+			if p+maxAltLen(pt.alts[t.arg]) > len(v.data) {
 				v.hitEnd = true
 			}
 			end := 0
-			ok := t.altMatch(pt.alts[t.alt], v.data, p, true, func(n int) bool {
+			ok := t.altMatch(pt.alts[t.arg], v.data, p, true, func(n int) bool {
 				e, ok := v.fwd(pt, ti+1, p+n)
 				end = e
 				return ok
 			})
 			return end, ok
 		case tokGap:
+			g := pt.gaps[t.arg]
 			hi := len(v.data)
-			if t.max >= 0 {
-				hi = min(hi, p+int(t.max))
+			if g.max >= 0 {
+				hi = min(hi, p+int(g.max))
 			}
-			if t.max < 0 || p+int(t.max) >= len(v.data) {
+			if g.max < 0 || p+int(g.max) >= len(v.data) {
 				v.hitEnd = true
 			}
-			for q := p + int(t.min); q <= hi; q++ {
+			for q := p + int(g.min); q <= hi; q++ {
 				if q = v.skipTo(toks, ti+1, q, hi); q < 0 {
 					break
 				}
@@ -142,18 +143,19 @@ func (v *verifier) bwd(pt *pattern, ti, p int) (int, bool) {
 			ti--
 		case tokAlt:
 			start := 0
-			ok := t.altMatch(pt.alts[t.alt], v.data, p, false, func(n int) bool {
+			ok := t.altMatch(pt.alts[t.arg], v.data, p, false, func(n int) bool {
 				s, ok := v.bwd(pt, ti-1, p-n)
 				start = s
 				return ok
 			})
 			return start, ok
 		case tokGap:
+			g := pt.gaps[t.arg]
 			lo := 0
-			if t.max >= 0 {
-				lo = max(lo, p-int(t.max))
+			if g.max >= 0 {
+				lo = max(lo, p-int(g.max))
 			}
-			for q := p - int(t.min); q >= lo; q-- {
+			for q := p - int(g.min); q >= lo; q-- {
 				if q = v.skipBack(toks, ti-1, q, lo); q < 0 {
 					break
 				}
