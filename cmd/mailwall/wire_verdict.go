@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"mailwall/internal/config"
 	"mailwall/internal/verdict"
@@ -40,5 +41,48 @@ func verdictConfig(cfg *config.Config) (*verdict.Config, error) {
 	if err := spamVerdict(cfg, vc); err != nil {
 		return nil, err
 	}
+	if err := spamPrefs(cfg, vc); err != nil {
+		return nil, err
+	}
 	return vc, nil
+}
+
+// spamPrefs adds the per-domain and per-recipient decision tables
+// (spam.domains, spam.recipients): each is vc with the spam keys of its
+// level merged in (recipient → domain → spam section).
+func spamPrefs(cfg *config.Config, vc *verdict.Config) error {
+	sc := cfg.Spam
+	vc.SpamOff = !sc.Enabled
+	level := func(name string, s config.Spam) (*verdict.Config, error) {
+		c := *vc // the antivirus rules are shared, read-only
+		c.Rules, c.SpamReject, c.Domains, c.Recipients = map[string]verdict.Rule{}, verdict.Rule{}, nil, nil
+		sub := *cfg
+		sub.Spam = s
+		if err := spamVerdict(&sub, &c); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		c.SpamOff = !s.Enabled
+		return &c, nil
+	}
+	if len(sc.Domains) > 0 {
+		vc.Domains = make(map[string]*verdict.Config, len(sc.Domains))
+	}
+	for d, p := range sc.Domains {
+		c, err := level("spam.domains["+d+"]", sc.Merged(p))
+		if err != nil {
+			return err
+		}
+		vc.Domains[strings.ToLower(d)] = c
+	}
+	if len(sc.Recipients) > 0 {
+		vc.Recipients = make(map[string]*verdict.Config, len(sc.Recipients))
+	}
+	for a, p := range sc.Recipients {
+		c, err := level("spam.recipients["+a+"]", sc.ForDomain(config.DomainOf(a)).Merged(p))
+		if err != nil {
+			return err
+		}
+		vc.Recipients[strings.ToLower(a)] = c
+	}
+	return nil
 }
