@@ -234,13 +234,11 @@ type netPlan struct {
 	uribl  []*Rule // check_uridnsbl
 	askdns []*Rule
 	auth   map[string]bool // DKIM, SPF, DMARC eval names in use
-	// trusted is trusted_networks parsed.
-	trusted []netip.Prefix
 }
 
 func (rs *Ruleset) netPlan() *netPlan {
 	rs.net.once.Do(func() {
-		pl := &netPlan{auth: map[string]bool{}, trusted: parseNetworks(rs.trusted)}
+		pl := &netPlan{auth: map[string]bool{}}
 		for _, r := range rs.order {
 			switch {
 			case rblQueryEvals[r.Eval]:
@@ -256,44 +254,6 @@ func (rs *Ruleset) netPlan() *netPlan {
 		rs.net.plan = pl
 	})
 	return rs.net.plan
-}
-
-// parseNetworks reads trusted_networks entries: CIDR, address, or
-// SpamAssassin's "10." / "192.168." prefixes; "!" exclusions are skipped.
-func parseNetworks(list []string) []netip.Prefix {
-	var out []netip.Prefix
-	for _, s := range list {
-		if strings.HasPrefix(s, "!") {
-			continue
-		}
-		if p, err := netip.ParsePrefix(s); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		if a, err := netip.ParseAddr(s); err == nil {
-			out = append(out, netip.PrefixFrom(a, a.BitLen()))
-			continue
-		}
-		if strings.HasSuffix(s, ".") {
-			parts := strings.Split(strings.TrimSuffix(s, "."), ".")
-			for len(parts) < 4 {
-				parts = append(parts, "0")
-			}
-			if a, err := netip.ParseAddr(strings.Join(parts, ".")); err == nil {
-				out = append(out, netip.PrefixFrom(a, 8*len(strings.Split(strings.TrimSuffix(s, "."), "."))))
-			}
-		}
-	}
-	return out
-}
-
-func inNetworks(nets []netip.Prefix, ip netip.Addr) bool {
-	for _, p := range nets {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
 }
 
 // reverseIP is an address as a DNSBL query label sequence (RFC 5782 2.1,

@@ -34,9 +34,6 @@ var rblQueryEvals = map[string]bool{
 	"check_rbl_from_host": true, "check_rbl_from_domain": true, "check_rbl_headers": true,
 }
 
-// originatingHeaders are SpamAssassin's default originating_ip_headers.
-var originatingHeaders = []string{"X-Yahoo-Post-IP", "X-Originating-IP", "X-Apparently-From", "X-SenderIP"}
-
 var originIPRe = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b`)
 
 func (p *pms) planRBL(pl *netPlan) {
@@ -53,7 +50,7 @@ func (p *pms) planRBL(pl *netPlan) {
 		byName := false
 		switch r.Eval {
 		case "check_rbl", "check_rbl_txt":
-			for _, ip := range p.rblIPs(set, r.Nice, pl.trusted) {
+			for _, ip := range p.rblIPs(set, r.Nice) {
 				names = append(names, reverseIP(ip)+"."+zone)
 			}
 		case "check_rbl_envfrom":
@@ -101,19 +98,34 @@ func hostQueries(addrs []string, zone string) []string {
 }
 
 // rblIPs picks the addresses SET's suffix asks for (DNSEval.pm
-// check_rbl_backend).
-func (p *pms) rblIPs(set string, nice bool, trusted []netip.Prefix) []netip.Addr {
-	var full []netip.Addr
-	for _, rl := range p.relays().untrusted {
-		if a, err := netip.ParseAddr(rl.ip); err == nil {
-			full = append(full, a.Unmap())
+// parsed_metadata and check_rbl_backend): the untrusted relays, or for
+// -lastexternal and -notfirsthop the external ones (trusted relays
+// outside internal_networks too).
+func (p *pms) rblIPs(set string, nice bool) []netip.Addr {
+	ri := p.relays()
+	trusted := ri.rblTrusted
+	addrs := func(list []*relay) []netip.Addr {
+		var out []netip.Addr
+		for _, rl := range list {
+			if a, err := netip.ParseAddr(rl.ip); err == nil {
+				out = append(out, a.Unmap())
+			}
+		}
+		return out
+	}
+	full := addrs(ri.untrusted)
+	var external []*relay
+	for _, rl := range ri.trusted {
+		if !rl.internal {
+			external = append(external, rl)
 		}
 	}
+	fullExternal := addrs(append(external, ri.untrusted...))
 	var orig []netip.Addr
-	for _, h := range originatingHeaders {
+	for _, h := range originatingIPHeaders {
 		for _, v := range headerValues(p.m.Header, h, false) {
 			for _, s := range originIPRe.FindAllString(v, -1) {
-				if a, err := netip.ParseAddr(s); err == nil && !inNetworks(trusted, a) {
+				if a, err := netip.ParseAddr(s); err == nil && !trusted.contains(a) {
 					orig = append(orig, a)
 				}
 			}
@@ -125,8 +137,10 @@ func (p *pms) rblIPs(set string, nice bool, trusted []netip.Prefix) []netip.Addr
 	}
 	switch {
 	case strings.HasSuffix(set, "-lastexternal"):
+		ips = publicUniq(fullExternal)
 		ips = ips[:min(1, len(ips))]
 	case strings.HasSuffix(set, "-notfirsthop"):
+		ips = publicUniq(fullExternal)
 		if len(ips) > 1 {
 			ips = ips[:len(ips)-1]
 		}
@@ -146,7 +160,7 @@ func (p *pms) rblIPs(set string, nice bool, trusted []netip.Prefix) []netip.Addr
 		ips = ips[:numCheckReceived]
 	}
 	if !nice {
-		for len(ips) > 0 && inNetworks(trusted, ips[0]) {
+		for len(ips) > 0 && trusted.contains(ips[0]) {
 			ips = ips[1:]
 		}
 	}

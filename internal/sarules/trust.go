@@ -142,14 +142,7 @@ type trustConf struct {
 func (p *pms) trust() *trustConf {
 	rs := p.rs
 	trusted, internal := rs.trusted, rs.internal
-	var gw []netip.Prefix
-	if g := p.o.Gateway; g != nil {
-		for _, n := range g.Trusted {
-			if !loopbackNets.contains(n.Addr()) || n.Bits() < 8 {
-				gw = append(gw, n)
-			}
-		}
-	}
+	gw := p.gatewayNets()
 	tc := &trustConf{msa: parseNetSet(rs.msa)}
 	if len(trusted) == 0 && len(internal) == 0 && len(gw) == 0 {
 		tc.inferred = true
@@ -164,6 +157,20 @@ func (p *pms) trust() *trustConf {
 	tc.trusted = append(append(append(netSet{}, loopbackNets...), parseNetSet(trusted)...), gwNets(gw)...)
 	tc.internal = append(append(append(netSet{}, loopbackNets...), parseNetSet(internal)...), gwNets(gw)...)
 	return tc
+}
+
+// gatewayNets are the gateway's trusted networks apart from loopback
+// (always trusted already).
+func (p *pms) gatewayNets() []netip.Prefix {
+	var gw []netip.Prefix
+	if g := p.o.Gateway; g != nil {
+		for _, n := range g.Trusted {
+			if !loopbackNets.contains(n.Addr()) || n.Bits() < 8 {
+				gw = append(gw, n)
+			}
+		}
+	}
+	return gw
 }
 
 func gwNets(list []netip.Prefix) netSet {
@@ -184,6 +191,10 @@ type relayInfo struct {
 	// Received.pm's last_trusted_relay_index: they count the message's
 	// own Received headers, not the gateway's hop.
 	lastTrustedIdx, lastInternalIdx int
+	// rblTrusted is trusted_networks as DNSEval.pm sees it: the
+	// configured list (with loopback and the gateway's), not inferred
+	// and not standing in for internal_networks.
+	rblTrusted netSet
 }
 
 // originatingIPHeaders are the originating_ip_headers of SpamAssassin's
@@ -234,6 +245,7 @@ func (p *pms) relays() *relayInfo {
 		offset = 1
 	}
 	ri := walkTrust(chain, skipped, tc)
+	ri.rblTrusted = append(append(append(netSet{}, loopbackNets...), parseNetSet(p.rs.trusted)...), gwNets(p.gatewayNets())...)
 	ri.lastTrustedIdx -= offset
 	ri.lastInternalIdx -= offset
 	p.relayCache = ri
