@@ -43,6 +43,15 @@ func newSpamScanner(cfg *config.Config, log *slog.Logger) (*spam.Engine, error) 
 		// one resolver per pipeline: its cache serves every message
 		e.DNS = dnsbl.New(cfg.DNS.Servers, cfg.DNS.Timeout)
 	}
+	// the rules' trust path knows our own networks and name
+	e.Gateway.By = cfg.Hostname
+	for _, n := range cfg.TrustedNetworks {
+		p, err := config.ParsePrefix(n)
+		if err != nil {
+			return nil, fmt.Errorf("trusted_networks: %w", err)
+		}
+		e.Gateway.Trusted = append(e.Gateway.Trusted, p)
+	}
 	for _, n := range sc.SkipNetworks {
 		p, err := config.ParsePrefix(n)
 		if err != nil {

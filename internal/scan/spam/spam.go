@@ -38,6 +38,9 @@ type Engine struct {
 	// X-Spam-Report to a spam's headers; 1 and 2 offer the action stage
 	// a Wrap with the original attached as message/rfc822 or text/plain.
 	ReportSafe int
+	// Gateway is mailwall's own trust for the rules' trust path: its
+	// trusted networks and hostname. Scan adds the SMTP client's hop.
+	Gateway sarules.Gateway
 }
 
 // AutoLearner trains a classifier from a finished check, as
@@ -76,6 +79,12 @@ func (e *Engine) Scan(ctx context.Context, t *scan.Task) (*scan.Result, error) {
 		// SPF and DMARC check the real envelope, not what headers claim
 		o.Envelope = &sarules.Envelope{IP: t.Conn.IP(), Helo: t.Conn.Helo, MailFrom: t.Env.From.String()}
 	}
+	gw := e.Gateway
+	if t.Conn != nil {
+		// the hop our Received header records, as SpamAssassin would see it
+		gw.IP, gw.Helo, gw.RDNS, gw.AuthUser = t.Conn.IP(), t.Conn.Helo, t.Conn.Hostname, t.Conn.AuthUser
+	}
+	o.Gateway = &gw
 	res := e.Check(ctx, m, o)
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("spam: %w", err)
@@ -99,7 +108,8 @@ func (e *Engine) Check(ctx context.Context, m *sarules.Message, o sarules.CheckO
 // Options are the check options of a message without an SMTP envelope
 // (spamd).
 func (e *Engine) Options() sarules.CheckOptions {
-	return sarules.CheckOptions{Local: e.Local, Bayes: e.Bayes, DNS: e.DNS, DNSTimeout: e.DNSTimeout}
+	gw := e.Gateway
+	return sarules.CheckOptions{Local: e.Local, Bayes: e.Bayes, DNS: e.DNS, DNSTimeout: e.DNSTimeout, Gateway: &gw}
 }
 
 func (e *Engine) skipped(t *scan.Task) bool {
