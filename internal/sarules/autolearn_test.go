@@ -8,7 +8,9 @@ import (
 
 type fixedBayes float64
 
-func (f fixedBayes) SpamProbability(context.Context, *Message) (float64, bool) { return float64(f), true }
+func (f fixedBayes) SpamProbability(context.Context, *Message) (float64, bool) {
+	return float64(f), true
+}
 
 // TestAutoLearnPoints: the points SpamAssassin's _get_autolearn_points
 // counts: noautolearn and userconf rules left out, learn rules apart (in
