@@ -44,6 +44,9 @@ func (b *builder) build() *DB {
 	}
 	b.parseAll(count)
 	db := b.db
+	db.hashes.finish()
+	db.sections.finish()
+	db.allow.finish()
 	db.raw, db.html, db.text = newMatcher(b.raw), newMatcher(b.html), newMatcher(b.text)
 	db.textProbe = db.text.probeable()
 	db.version = versionString(b.daily, b.newest)

@@ -2,6 +2,8 @@ package clamav
 
 import (
 	"bytes"
+	"crypto/md5"
+	"fmt"
 	"math/rand"
 	"strings"
 	"testing"
@@ -58,5 +60,46 @@ func TestFixedSignaturesByFirstByte(t *testing.T) {
 	}
 	if got := scanName(t, NewEngine(db, DefaultOptions()), data); got != "A.Eof.UNOFFICIAL" {
 		t.Fatalf("first match %s", got)
+	}
+}
+
+// TestHashDuplicatesAndNames: of two lines with one size and digest the
+// later names the match, before and after the tables are sorted, and the
+// arena gives back ".UNOFFICIAL" names whole.
+func TestHashDuplicatesAndNames(t *testing.T) {
+	sum := fmt.Sprintf("%x", md5.Sum([]byte(eicar)))
+	lines := []string{sum + ":68:First", sum + ":68:Second.UNOFFICIAL", sum + ":*:Any", "00112233445566778899aabbccddeeff:68:Other"}
+	var h hashSet
+	for _, l := range lines {
+		e, err := parseHashLine(l, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.add(e)
+	}
+	for _, sorted := range []bool{false, true} {
+		if sorted {
+			h.finish()
+		}
+		var sums fileSums
+		if n, ok := h.lookup([]byte(eicar), &sums); !ok || n != "Second.UNOFFICIAL" {
+			t.Fatalf("sorted=%v: %q %v", sorted, n, ok)
+		}
+		var sums2 fileSums
+		if n, ok := h.lookup([]byte(eicar+"x"), &sums2); ok {
+			t.Fatalf("sorted=%v: other size found %q", sorted, n)
+		}
+	}
+	if h.n != 3 {
+		t.Fatalf("n = %d, want 3 distinct entries", h.n)
+	}
+	var sums fileSums
+	other := []byte(strings.Repeat("y", 10))
+	h2 := hashSet{}
+	e, _ := parseHashLine(fmt.Sprintf("%x:*:AnySize", md5.Sum(other)), false)
+	h2.add(e)
+	h2.finish()
+	if n, ok := h2.lookup(other, &sums); !ok || n != "AnySize" {
+		t.Fatalf("any-size entry: %q %v", n, ok)
 	}
 }

@@ -1,11 +1,15 @@
 package clamav
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -82,45 +86,52 @@ func parseHashLine(line string, section bool) (hashEntry, error) {
 	return e, nil
 }
 
-type (
-	key16 struct {
-		size int64
-		sum  [16]byte
-	}
-	key20 struct {
-		size int64
-		sum  [20]byte
-	}
-	key32 struct {
-		size int64
-		sum  [32]byte
-	}
-)
-
 // hashSet finds hash signatures by (size, hash), computing a hash only when
 // some signature of that algorithm has that size (or any size).
 //
-// Official databases hold millions of hashes, so the maps hold no pointers
-// (keys of the digest's exact size, values indexing a name arena) and cost
-// the garbage collector nothing to scan.
+// Official databases hold millions of hashes, so each algorithm's entries
+// are three flat arrays without pointers, sorted by (size, digest) and
+// searched by bisection: sizes, the digests back to back, and indexes into
+// a name arena. add appends to the pending arrays; finish sorts them
+// (lookup also reads pending entries, one by one, before that).
 type hashSet struct {
-	sizes  [numAlgs]map[int64]struct{}
-	any    [numAlgs]bool
-	md5    map[key16]int32
-	sha1   map[key20]int32
-	sha256 map[key32]int32
-	names  nameArena
-	n      int
+	tabs  [numAlgs]hashTable
+	names nameArena
+	n     int
 }
 
-// nameArena stores many strings in one byte slice.
+// hashTable holds one algorithm's entries.
+type hashTable struct {
+	sizes []int64 // -1 = any size
+	sums  []byte  // width bytes per entry
+	names []int32
+	any   bool // some entry has size -1
+	// sorted entries precede the pending ones
+	sorted int
+}
+
+// digestLen is the width of each algorithm's digest.
+var digestLen = [numAlgs]int{algMD5: 16, algSHA1: 20, algSHA256: 32}
+
+// nameArena stores many strings in one byte slice. A name ending in
+// ".UNOFFICIAL" (every hash of a loose database file) is stored without
+// the suffix and flagged by the top bit of its offset.
 type nameArena struct {
 	buf []byte
 	off []uint32 // start of each name; the next start (or len(buf)) ends it
 }
 
+const (
+	unofficial   = ".UNOFFICIAL"
+	unofficialFl = 1 << 31
+)
+
 func (a *nameArena) add(s string) int32 {
-	a.off = append(a.off, uint32(len(a.buf)))
+	o := uint32(len(a.buf))
+	if t, ok := strings.CutSuffix(s, unofficial); ok {
+		s, o = t, o|unofficialFl
+	}
+	a.off = append(a.off, o)
 	a.buf = append(a.buf, s...)
 	return int32(len(a.off) - 1)
 }
@@ -128,65 +139,102 @@ func (a *nameArena) add(s string) int32 {
 func (a *nameArena) get(i int32) string {
 	end := uint32(len(a.buf))
 	if int(i)+1 < len(a.off) {
-		end = a.off[i+1]
+		end = a.off[i+1] &^ unofficialFl
 	}
-	return string(a.buf[a.off[i]:end])
+	start := a.off[i]
+	name := string(a.buf[start&^unofficialFl : end])
+	if start&unofficialFl != 0 {
+		name += unofficial
+	}
+	return name
+}
+
+// trim drops the arena's growth slack.
+func (a *nameArena) trim() {
+	a.buf = slices.Clip(append([]byte(nil), a.buf...))
+	a.off = slices.Clip(append([]uint32(nil), a.off...))
 }
 
 func (h *hashSet) add(e hashEntry) {
-	if h.sizes[e.alg] == nil {
-		h.sizes[e.alg] = map[int64]struct{}{}
-	}
+	t := &h.tabs[e.alg]
 	if e.size < 0 {
-		h.any[e.alg] = true
-	} else {
-		h.sizes[e.alg][e.size] = struct{}{}
+		t.any = true
 	}
-	if len(h.names.off) >= 1<<31-1 || len(h.names.buf)+len(e.name) >= 1<<32-1 {
+	if len(h.names.off) >= 1<<31-1 || len(h.names.buf)+len(e.name) >= unofficialFl-1 {
 		return // beyond any real database
 	}
-	idx := h.names.add(e.name)
-	var dup bool
-	switch e.alg {
-	case algMD5:
-		if h.md5 == nil {
-			h.md5 = map[key16]int32{}
-		}
-		k := key16{size: e.size, sum: [16]byte(e.sum[:16])}
-		_, dup = h.md5[k]
-		h.md5[k] = idx
-	case algSHA1:
-		if h.sha1 == nil {
-			h.sha1 = map[key20]int32{}
-		}
-		k := key20{size: e.size, sum: [20]byte(e.sum[:20])}
-		_, dup = h.sha1[k]
-		h.sha1[k] = idx
-	case algSHA256:
-		if h.sha256 == nil {
-			h.sha256 = map[key32]int32{}
-		}
-		k := key32{size: e.size, sum: e.sum}
-		_, dup = h.sha256[k]
-		h.sha256[k] = idx
-	}
-	if !dup {
-		h.n++
-	}
+	t.names = append(t.names, h.names.add(e.name))
+	t.sizes = append(t.sizes, e.size)
+	t.sums = append(t.sums, e.sum[:digestLen[e.alg]]...)
+	h.n++
 }
 
-func (h *hashSet) find(alg hashAlg, size int64, sum *[32]byte) (int32, bool) {
-	var i int32
-	var ok bool
-	switch alg {
-	case algMD5:
-		i, ok = h.md5[key16{size: size, sum: [16]byte(sum[:16])}]
-	case algSHA1:
-		i, ok = h.sha1[key20{size: size, sum: [20]byte(sum[:20])}]
-	case algSHA256:
-		i, ok = h.sha256[key32{size: size, sum: *sum}]
+// finish sorts every table by (size, digest); of entries with the same
+// size and digest the last added is kept, as a later line overrides an
+// earlier one. n becomes the number of distinct entries.
+func (h *hashSet) finish() {
+	h.n = 0
+	for alg := range h.tabs {
+		t := &h.tabs[alg]
+		w := digestLen[alg]
+		idx := make([]int32, len(t.sizes))
+		for i := range idx {
+			idx[i] = int32(i)
+		}
+		key := func(i int32) []byte { return t.sums[int(i)*w : int(i+1)*w] }
+		slices.SortStableFunc(idx, func(a, b int32) int {
+			if c := cmp.Compare(t.sizes[a], t.sizes[b]); c != 0 {
+				return c
+			}
+			return bytes.Compare(key(a), key(b))
+		})
+		keep := idx[:0]
+		for k, i := range idx {
+			if k+1 < len(idx) && t.sizes[idx[k+1]] == t.sizes[i] && bytes.Equal(key(idx[k+1]), key(i)) {
+				continue // a later duplicate follows
+			}
+			keep = append(keep, i)
+		}
+		sizes := make([]int64, len(keep))
+		sums := make([]byte, len(keep)*w)
+		names := make([]int32, len(keep))
+		for k, i := range keep {
+			sizes[k], names[k] = t.sizes[i], t.names[i]
+			copy(sums[k*w:], key(i))
+		}
+		t.sizes, t.sums, t.names, t.sorted = sizes, sums, names, len(keep)
+		h.n += len(keep)
 	}
-	return i, ok
+	h.names.trim()
+}
+
+// hasSize reports whether some entry has exactly this size.
+func (t *hashTable) hasSize(size int64) bool {
+	i, _ := slices.BinarySearch(t.sizes[:t.sorted], size)
+	if i < t.sorted && t.sizes[i] == size {
+		return true
+	}
+	return slices.Contains(t.sizes[t.sorted:], size)
+}
+
+// find returns the name index of the entry (size, sum).
+func (t *hashTable) find(size int64, sum []byte) (int32, bool) {
+	w := len(sum)
+	for i := len(t.sizes) - 1; i >= t.sorted; i-- { // pending: the last added wins
+		if t.sizes[i] == size && bytes.Equal(t.sums[i*w:(i+1)*w], sum) {
+			return t.names[i], true
+		}
+	}
+	i := sort.Search(t.sorted, func(i int) bool {
+		if t.sizes[i] != size {
+			return t.sizes[i] > size
+		}
+		return bytes.Compare(t.sums[i*w:(i+1)*w], sum) >= 0
+	})
+	if i < t.sorted && t.sizes[i] == size && bytes.Equal(t.sums[i*w:(i+1)*w], sum) {
+		return t.names[i], true
+	}
+	return 0, false
 }
 
 // lookup returns the name of the signature matching d, if any. sums
@@ -194,21 +242,23 @@ func (h *hashSet) find(alg hashAlg, size int64, sum *[32]byte) (int32, bool) {
 func (h *hashSet) lookup(d []byte, sums *fileSums) (string, bool) {
 	size := int64(len(d))
 	for alg := hashAlg(0); alg < numAlgs; alg++ {
-		if h.sizes[alg] == nil {
+		t := &h.tabs[alg]
+		if len(t.sizes) == 0 {
 			continue
 		}
-		_, sized := h.sizes[alg][size]
-		if !sized && !h.any[alg] {
+		sized := t.hasSize(size)
+		if !sized && !t.any {
 			continue
 		}
 		sum := sums.get(alg, d)
+		key := sum[:digestLen[alg]]
 		if sized {
-			if i, ok := h.find(alg, size, &sum); ok {
+			if i, ok := t.find(size, key); ok {
 				return h.names.get(i), true
 			}
 		}
-		if h.any[alg] {
-			if i, ok := h.find(alg, -1, &sum); ok {
+		if t.any {
+			if i, ok := t.find(-1, key); ok {
 				return h.names.get(i), true
 			}
 		}
