@@ -41,6 +41,7 @@ var (
 	rcvdEnvFromRe  = regexp.MustCompile(`envelope-from <?([^\s<>;]+)`)
 	rcvdAuthRe     = regexp.MustCompile(`\bwith (ESMTPA|ESMTPSA|LMTPA|LMTPSA|ASMTP|HTTPU?)\b`)
 	rcvdBracketIP  = regexp.MustCompile(`\[((?:IPv6:)?[0-9A-Fa-f:.]+)\]`)
+	rcvdPostfixRe  = regexp.MustCompile(`^\S+ \((\S+) \[((?:IPv6:)?[0-9A-Fa-f:.]+)\]\)`)
 	rcvdParenIP    = regexp.MustCompile(`\((\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\)`)
 	rcvdLeadIP     = regexp.MustCompile(`^from (\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b`)
 	rcvdRdnsIP     = regexp.MustCompile(`\(([^\s()\[\]]+?)\s*\[`)
@@ -92,7 +93,10 @@ func parseReceived(line string) (rel *relay, ok bool) {
 		from = from[:i]
 	}
 	first, _, _ := strings.Cut(from, " ")
-	if m := rcvdBracketIP.FindStringSubmatch(from); m != nil {
+	if m := rcvdPostfixRe.FindStringSubmatch(from); m != nil && strings.HasPrefix(first, "[") {
+		// Postfix with an address literal HELO: "from [HELO] (RDNS [IP])"
+		r.ip, r.rdns = strings.TrimPrefix(m[2], "IPv6:"), m[1]
+	} else if m := rcvdBracketIP.FindStringSubmatch(from); m != nil {
 		r.ip = strings.TrimPrefix(m[1], "IPv6:")
 		switch {
 		case strings.HasPrefix(first, "["):

@@ -246,8 +246,8 @@ func (p *pms) relays() *relayInfo {
 	}
 	ri := walkTrust(chain, skipped, tc)
 	ri.rblTrusted = append(append(append(netSet{}, loopbackNets...), parseNetSet(p.rs.trusted)...), gwNets(p.gatewayNets())...)
-	ri.lastTrustedIdx -= offset
-	ri.lastInternalIdx -= offset
+	ri.lastTrustedIdx = max(-1, ri.lastTrustedIdx-offset)
+	ri.lastInternalIdx = max(-1, ri.lastInternalIdx-offset)
 	p.relayCache = ri
 	return ri
 }
