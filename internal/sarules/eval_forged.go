@@ -21,7 +21,72 @@ var (
 		regexp.MustCompile(`by \w+\.\w+\.yahoo\.com \(\d+\.\d+\.\d+/\d+\.\d+\.\d+\)(?: with ESMTP)? id \w+`),
 	}
 	yahooBulkRe = regexp.MustCompile(`\bmailer\d+\.bulk\.scd\.yahoo\.com\b`)
+
+	hotmailPickupRe = regexp.MustCompile(`from mail pickup service by hotmail\.com with Microsoft SMTPSVC;`)
+	anyIPRe         = regexp.MustCompile(`\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]*:[0-9a-fA-F:]+`)
+	hotmailOrigRe   = regexp.MustCompile(`hotmail\.com|msonline\-outlook`)
+	hotmailIPOK     = []*regexp.Regexp{ // genuine with X-Originating-Ip
+		regexp.MustCompile(`from (?:\S*\.)?hotmail.com \(\S+\.hotmail(?:\.msn)?\.com[ )]`),
+		regexp.MustCompile(`from \S*\.hotmail.com \(\[[0-9a-fA-F.:]+\][ ):]`),
+		regexp.MustCompile(`from \S+ by \S+\.hotmail(?:\.msn)?\.com with HTTP;`),
+		regexp.MustCompile(`from \[66\.218.\S+\] by \S+\.yahoo\.com`),
+	}
+	hotmailOrigOK = []*regexp.Regexp{ // genuine with X-OriginatorOrg
+		regexp.MustCompile(`from \S*\.outbound\.protection\.outlook\.com \(\S+\.outbound\.protection\.outlook\.com[ )]`),
+		regexp.MustCompile(`from \S*\.(?:eur|nam)prd\d+\.prod\.outlook\.com \([0-9a-fA-F.:]+\)`),
+	}
+	hotmailHeloRe = regexp.MustCompile(`(?:from |HELO |helo=)\S*hotmail\.com\b`)
+	hotmailFromRe = regexp.MustCompile(`(?i)\bhotmail\.com$`)
+	msnGroupsToRe = regexp.MustCompile(`(?i)<(\S+)@groups\.msn\.com>`)
+	msnPickupRe   = regexp.MustCompile(`from mail pickup service by ((?:p\d\d\.)groups\.msn\.com)\b`)
 )
+
+// forgedHotmail is HeaderEval's _check_for_forged_hotmail_received_headers:
+// (HELO'd as hotmail, From at hotmail.com) without a genuine Hotmail hop.
+func forgedHotmail(p *pms) (forgedHelo, noRcvd bool) {
+	rcvd := wsRunRe.ReplaceAllString(p.get("Received").s, " ")
+	if hotmailPickupRe.MatchString(rcvd) || msnGroups(p) {
+		return false, false
+	}
+	ip := anyIPRe.MatchString(p.get("X-Originating-Ip").s)
+	orig := hotmailOrigRe.MatchString(p.get("X-OriginatorOrg").s)
+	if gatedThroughRcvdRemover(p) {
+		return false, false
+	}
+	for _, re := range hotmailIPOK {
+		if ip && re.MatchString(rcvd) {
+			return false, false
+		}
+	}
+	for _, re := range hotmailOrigOK {
+		if orig && re.MatchString(rcvd) {
+			return false, false
+		}
+	}
+	if hotmailHeloRe.MatchString(rcvd) {
+		return true, false
+	}
+	from := strings.TrimSuffix(p.get("From:addr").s, "\n")
+	return false, hotmailFromRe.MatchString(from)
+}
+
+// msnGroups is check_for_msn_groups_headers.
+func msnGroups(p *pms) bool {
+	m := msnGroupsToRe.FindStringSubmatch(p.get("To").s)
+	if m == nil {
+		return false
+	}
+	sm := msnPickupRe.FindStringSubmatch(p.get("Received").s)
+	if sm == nil {
+		return false
+	}
+	mid := p.get("Message-Id").s
+	if m[1] == "notifications" {
+		return strings.HasPrefix(mid, "<") && regexp.MustCompile(`^<\S+@`+regexp.QuoteMeta(sm[1])+`>`).MatchString(mid)
+	}
+	return regexp.MustCompile(`^<`+regexp.QuoteMeta(m[1])+`-\S+@groups\.msn\.com>`).MatchString(mid) &&
+		strings.Contains(p.get("EnvelopeFrom:addr").s, m[1]+"-bounce@groups.msn.com")
+}
 
 var forgedEvals = map[string]evalFunc{
 	"check_for_forged_yahoo_received_headers": func(p *pms, r *Rule, a []string) int {
@@ -53,6 +118,14 @@ var forgedEvals = map[string]evalFunc{
 			return 0
 		}
 		return 1
+	},
+	"check_for_forged_hotmail_received_headers": func(p *pms, r *Rule, a []string) int {
+		helo, _ := forgedHotmail(p)
+		return btoi(helo)
+	},
+	"check_for_no_hotmail_received_headers": func(p *pms, r *Rule, a []string) int {
+		_, no := forgedHotmail(p)
+		return btoi(no)
 	},
 	"helo_ip_mismatch": func(p *pms, r *Rule, a []string) int {
 		for _, rl := range p.relays().untrusted {
