@@ -1,6 +1,7 @@
 package clamav
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -80,11 +81,39 @@ func (b *builder) parseAll(report lineFn) {
 			continue
 		}
 		b.db.stats.Files++
+		b.reserve(f)
 		n, err := eachLine(f.data, func(n int, line string) { report(f, n, b.addLine(f, line)) })
 		if err != nil {
 			report(f, n, fmt.Errorf("rest of file not read: %w", err))
 		}
+		f.data = nil // parsed: let the collector have it before the next
 	}
+}
+
+// reserve sizes the hash tables for a hash file before it is parsed, from
+// its line count and the form of its first line, so that a big database
+// loads without growth slack.
+func (b *builder) reserve(f *dbFile) {
+	var h *hashSet
+	switch f.ext {
+	case ".hdb", ".hsb":
+		h = &b.db.hashes
+	case ".mdb", ".msb":
+		h = &b.db.sections
+	case ".fp", ".sfp":
+		h = &b.db.allow
+	default:
+		return
+	}
+	first, _, _ := bytes.Cut(f.data, []byte("\n"))
+	e, err := parseHashLine(strings.TrimRight(string(first), "\r \t"), f.ext == ".mdb" || f.ext == ".msb")
+	if err != nil {
+		return
+	}
+	n := bytes.Count(f.data, []byte("\n")) + 1
+	// What a line holds besides its name: digest, size, separators.
+	perLine := len(first) - len(e.name) + 1
+	h.reserve(e.alg, n, len(f.data)-n*perLine+n*2)
 }
 
 func (b *builder) skip(reason string) {

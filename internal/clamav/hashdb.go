@@ -2,7 +2,6 @@ package clamav
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -149,12 +148,6 @@ func (a *nameArena) get(i int32) string {
 	return name
 }
 
-// trim drops the arena's growth slack.
-func (a *nameArena) trim() {
-	a.buf = slices.Clip(append([]byte(nil), a.buf...))
-	a.off = slices.Clip(append([]uint32(nil), a.off...))
-}
-
 func (h *hashSet) add(e hashEntry) {
 	t := &h.tabs[e.alg]
 	if e.size < 0 {
@@ -169,43 +162,78 @@ func (h *hashSet) add(e hashEntry) {
 	h.n++
 }
 
-// finish sorts every table by (size, digest); of entries with the same
-// size and digest the last added is kept, as a later line overrides an
-// earlier one. n becomes the number of distinct entries.
+// reserve makes room for about n more entries of alg and names more
+// bytes of names, so that a big file loads without growth slack.
+func (h *hashSet) reserve(alg hashAlg, n, names int) {
+	t := &h.tabs[alg]
+	t.sizes = slices.Grow(t.sizes, n)
+	t.sums = slices.Grow(t.sums, n*digestLen[alg])
+	t.names = slices.Grow(t.names, n)
+	h.names.off = slices.Grow(h.names.off, n)
+	h.names.buf = slices.Grow(h.names.buf, max(names, 0))
+}
+
+// finish sorts every table by (size, digest) in place; of entries with the
+// same size and digest the last added is kept, as a later line overrides
+// an earlier one. n becomes the number of distinct entries.
 func (h *hashSet) finish() {
 	h.n = 0
 	for alg := range h.tabs {
 		t := &h.tabs[alg]
 		w := digestLen[alg]
-		idx := make([]int32, len(t.sizes))
-		for i := range idx {
-			idx[i] = int32(i)
-		}
-		key := func(i int32) []byte { return t.sums[int(i)*w : int(i+1)*w] }
-		slices.SortStableFunc(idx, func(a, b int32) int {
-			if c := cmp.Compare(t.sizes[a], t.sizes[b]); c != 0 {
-				return c
-			}
-			return bytes.Compare(key(a), key(b))
-		})
-		keep := idx[:0]
-		for k, i := range idx {
-			if k+1 < len(idx) && t.sizes[idx[k+1]] == t.sizes[i] && bytes.Equal(key(idx[k+1]), key(i)) {
+		sort.Stable(tableOrder{t, w})
+		key := func(i int) []byte { return t.sums[i*w : (i+1)*w] }
+		k := 0
+		for i := range t.sizes {
+			if i+1 < len(t.sizes) && t.sizes[i+1] == t.sizes[i] && bytes.Equal(key(i+1), key(i)) {
 				continue // a later duplicate follows
 			}
-			keep = append(keep, i)
+			if k != i {
+				t.sizes[k], t.names[k] = t.sizes[i], t.names[i]
+				copy(t.sums[k*w:], key(i))
+			}
+			k++
 		}
-		sizes := make([]int64, len(keep))
-		sums := make([]byte, len(keep)*w)
-		names := make([]int32, len(keep))
-		for k, i := range keep {
-			sizes[k], names[k] = t.sizes[i], t.names[i]
-			copy(sums[k*w:], key(i))
-		}
-		t.sizes, t.sums, t.names, t.sorted = sizes, sums, names, len(keep)
-		h.n += len(keep)
+		t.sizes, t.sums, t.names = trim(t.sizes[:k]), trim(t.sums[:k*w]), trim(t.names[:k])
+		t.sorted = k
+		h.n += k
 	}
-	h.names.trim()
+	h.names.buf, h.names.off = trim(h.names.buf), trim(h.names.off)
+}
+
+// trim copies s into an exact-size array when more than an eighth of its
+// capacity is slack.
+func trim[S ~[]E, E any](s S) S {
+	if cap(s)-len(s) <= cap(s)/8 {
+		return s
+	}
+	return append(S(nil), s...)
+}
+
+// tableOrder sorts a hashTable's three arrays together.
+type tableOrder struct {
+	t *hashTable
+	w int
+}
+
+func (o tableOrder) Len() int { return len(o.t.sizes) }
+
+func (o tableOrder) Less(i, j int) bool {
+	t := o.t
+	if t.sizes[i] != t.sizes[j] {
+		return t.sizes[i] < t.sizes[j]
+	}
+	return bytes.Compare(t.sums[i*o.w:(i+1)*o.w], t.sums[j*o.w:(j+1)*o.w]) < 0
+}
+
+func (o tableOrder) Swap(i, j int) {
+	t := o.t
+	t.sizes[i], t.sizes[j] = t.sizes[j], t.sizes[i]
+	t.names[i], t.names[j] = t.names[j], t.names[i]
+	a, b := t.sums[i*o.w:(i+1)*o.w], t.sums[j*o.w:(j+1)*o.w]
+	for k := range a {
+		a[k], b[k] = b[k], a[k]
+	}
 }
 
 // hasSize reports whether some entry has exactly this size.
