@@ -384,20 +384,23 @@ func (d *dfa) step(st *dfaState, c byte, last, cache bool) *dfaState {
 // whether a match is reached; otherwise *out receives the sorted
 // positions after consuming c.
 func (d *dfa) closure(st *dfaState, c int, last bool, out *[]int32) bool {
-	seen := make([]bool, len(d.insts))
-	stack := make([]int32, 0, len(st.pcs)+8)
-	stack = append(stack, d.start)
+	sc := closurePool.Get().(*closureScratch)
+	defer closurePool.Put(sc)
+	seen := sc.reset(len(d.insts))
+	gen := sc.gen
+	stack := append(sc.stack[:0], d.start)
 	stack = append(stack, st.pcs...)
+	defer func() { sc.stack = stack[:0] }()
 	var nextPCs []int32
 	prevWord := st.ctx == ctxWord
 	nextWord := c >= 0 && isWordByte(byte(c))
 	for len(stack) > 0 {
 		pc := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if seen[pc] {
+		if seen[pc] == gen {
 			continue
 		}
-		seen[pc] = true
+		seen[pc] = gen
 		in := &d.insts[pc]
 		switch in.op {
 		case opMatch:
@@ -438,4 +441,29 @@ func (d *dfa) closure(st *dfaState, c int, last bool, out *[]int32) bool {
 		*out = slices.Compact(nextPCs)
 	}
 	return false
+}
+
+// closureScratch is the reusable state of one closure: seen[pc] == gen
+// marks the positions visited by the current call, so nothing is cleared
+// between calls.
+type closureScratch struct {
+	seen  []uint32
+	gen   uint32
+	stack []int32
+}
+
+var closurePool = sync.Pool{New: func() any { return new(closureScratch) }}
+
+// reset starts a closure over n positions and returns the seen marks.
+func (sc *closureScratch) reset(n int) []uint32 {
+	sc.gen++
+	if sc.gen == 0 || len(sc.seen) < n {
+		if len(sc.seen) < n {
+			sc.seen = make([]uint32, n)
+		} else {
+			clear(sc.seen)
+		}
+		sc.gen = 1
+	}
+	return sc.seen[:n]
 }
