@@ -169,6 +169,7 @@ func TestSpamdProcessRewrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	v.Render(v) // as the server does for PROCESS and REPORT
 	if !v.IsSpam || v.Report != "Spam, 13.0 points.\n\n" {
 		t.Errorf("spam %v report %q", v.IsSpam, v.Report)
 	}

@@ -34,9 +34,10 @@ func (c spamdChecker) Check(ctx context.Context, msg []byte, user string) (*spam
 	}
 	// as spamd: PROCESS returns rewrite_mail (report_safe of the rule
 	// files), REPORT the report template
+	// (rendered only for the methods that send them)
 	return &spamd.Verdict{
-		IsSpam: res.IsSpam, Score: res.Score, Threshold: res.Required,
-		Symbols: res.Tests(), Report: res.FullReport(), Processed: res.Rewrite(msg),
+		IsSpam: res.IsSpam, Score: res.Score, Threshold: res.Required, Symbols: res.Tests(),
+		Render: func(v *spamd.Verdict) { v.Report, v.Processed = res.FullReport(), res.Rewrite(msg) },
 	}, nil
 }
 

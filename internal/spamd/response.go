@@ -78,6 +78,12 @@ func headerBlock(v *Verdict, processed []byte) []byte {
 // Verdict without a Processed message.
 func writeVerdict(w io.Writer, req *Request, v *Verdict, msg []byte) {
 	spam := SpamLine(req.Method, v)
+	if v.Render != nil {
+		switch req.Method {
+		case MethodProcess, MethodHeaders, MethodReport, MethodReportIfSpam:
+			v.Render(v)
+		}
+	}
 	switch req.Method {
 	case MethodProcess, MethodHeaders:
 		body := v.Processed

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"runtime/debug"
@@ -39,6 +40,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
 	sem := make(chan struct{}, s.o.MaxConns)
+	conns := make(chan net.Conn)
+	workers := 0
 	for {
 		select {
 		case sem <- struct{}{}:
@@ -57,12 +60,46 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 			return fmt.Errorf("spamd: accept: %w", err)
 		}
+		// an idle worker takes the connection; otherwise a new one starts
+		// (at most MaxConns, as sem holds one token per connection)
+		select {
+		case conns <- conn:
+			continue
+		default:
+		}
+		if workers >= s.o.MaxConns {
+			// every worker exists and one is about to be free (this
+			// connection holds one of the MaxConns tokens)
+			select {
+			case conns <- conn:
+			case <-ctx.Done():
+				conn.Close()
+				<-sem
+			}
+			continue
+		}
+		workers++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
-			s.ServeConn(ctx, conn)
+			s.worker(ctx, conn, conns, sem)
 		}()
+	}
+}
+
+// worker serves conn and then, until ctx ends, the connections handed
+// to it on conns. Workers are kept rather than started per connection:
+// the rule engine's deep recursion grows a goroutine's stack, and a kept
+// goroutine does not grow it again for every message.
+func (s *Server) worker(ctx context.Context, conn net.Conn, conns <-chan net.Conn, sem <-chan struct{}) {
+	for {
+		s.ServeConn(ctx, conn)
+		<-sem
+		select {
+		case conn = <-conns:
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
@@ -123,6 +160,9 @@ func (s *Server) ServeConn(ctx context.Context, conn net.Conn) {
 		return
 	}
 	writeVerdict(w, req, v, msg)
+	if !s.o.Logger.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
 	s.o.Logger.Info("spamd: result", "method", req.Method, "user", req.User, "spam", v.IsSpam,
 		"score", fmt.Sprintf("%.1f", v.Score), "required", fmt.Sprintf("%.1f", v.Threshold),
 		"tests", strings.Join(sortedSymbols(v.Symbols), ","), "size", len(msg),

@@ -35,6 +35,11 @@ type Verdict struct {
 	Report    string   // the report template filled in (REPORT, REPORT_IFSPAM)
 	Processed []byte   // the message with headers added / report_safe applied (PROCESS)
 	Headers   []byte   // the header block of Processed with its blank line (HEADERS); nil = cut from Processed
+	// Render, when set, fills Report, Processed and Headers; it is called
+	// only for the methods that send them (REPORT, REPORT_IFSPAM, PROCESS,
+	// HEADERS), so CHECK and SYMBOLS do not pay for rendering. It runs
+	// before Check's msg is released.
+	Render func(v *Verdict)
 }
 
 // Learner trains the classifier for TELL.
