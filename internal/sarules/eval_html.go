@@ -3,6 +3,7 @@ package sarules
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // HTML eval functions (HTMLEval) over every text/html part.
@@ -169,11 +170,8 @@ var htmlEvals = map[string]evalFunc{
 		if len(a) < 2 {
 			return 0
 		}
-		re, err := CompileRegex(a[1])
-		if err != nil {
-			re, err = compilePattern(a[1], a[1], "")
-		}
-		if err != nil {
+		re := htmlTextRegex(a[1])
+		if re == nil {
 			return 0
 		}
 		for _, d := range p.htmlDocs() {
@@ -194,4 +192,24 @@ var htmlEvals = map[string]evalFunc{
 		}
 		return 0
 	},
+}
+
+// htmlTextRegexes caches html_text_match's compiled patterns (nil: does
+// not compile), keyed by the pattern as the rule files spell it: the set
+// is bounded by the rule files, and a lazy DFA keeps its states.
+var htmlTextRegexes sync.Map
+
+func htmlTextRegex(pat string) *Regex {
+	if v, ok := htmlTextRegexes.Load(pat); ok {
+		return v.(*Regex)
+	}
+	re, err := CompileRegex(pat)
+	if err != nil {
+		re, err = compilePattern(pat, pat, "")
+	}
+	if err != nil {
+		re = nil
+	}
+	v, _ := htmlTextRegexes.LoadOrStore(pat, re)
+	return v.(*Regex)
 }
