@@ -99,6 +99,10 @@ type pms struct {
 	relayCache *relayInfo
 	mimeCache  *mimeStats
 	net        *netState // network look-ups (eval_net.go)
+
+	// dateDiff's result (date.go)
+	dateDone, dateDiffOK bool
+	dateDiffV            float64
 }
 
 // subjectText is one string rules match, with its latin1 form for the Go

@@ -74,6 +74,15 @@ var (
 // dateDiff is HeaderEval's _check_date_diff: Date minus the Received time
 // closest to it, in seconds; ok false when either is missing.
 func (p *pms) dateDiff() (float64, bool) {
+	// computed once: every check_for_shifted_date rule asks
+	if !p.dateDone {
+		p.dateDone = true
+		p.dateDiffV, p.dateDiffOK = p.computeDateDiff()
+	}
+	return p.dateDiffV, p.dateDiffOK
+}
+
+func (p *pms) computeDateDiff() (float64, bool) {
 	var date time.Time
 	found := false
 	for _, h := range []string{"Resent-Date", "Date"} {
