@@ -3,7 +3,9 @@ package clamav
 import (
 	"bytes"
 	"crypto/md5"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"math/rand"
 	"strings"
 	"testing"
@@ -101,5 +103,72 @@ func TestHashDuplicatesAndNames(t *testing.T) {
 	h2.finish()
 	if n, ok := h2.lookup(other, &sums); !ok || n != "AnySize" {
 		t.Fatalf("any-size entry: %q %v", n, ok)
+	}
+}
+
+// TestProbeTextMatchesNormText: probing the raw text finds an anchor
+// exactly when a strided window of normText's output is one, whatever the
+// mix of case, whitespace runs, control and high bytes.
+func TestProbeTextMatchesNormText(t *testing.T) {
+	ndb := ""
+	for i, s := range []string{"hello world", "quick brown fox", "a b c d e f", "zz top!", "over the lazy"} {
+		ndb += fmt.Sprintf("T%d:7:*:%s\n", i, hx(s))
+	}
+	db := writeDB(t, map[string]string{"t.ndb": ndb})
+	m := db.text
+	if !db.textProbe {
+		t.Fatal("text matcher not probeable")
+	}
+	ref := func(d []byte) bool {
+		out := normText(nil, d)
+		for e := 0; e+4 <= len(out); e += stride {
+			if w := binary.LittleEndian.Uint32(out[e:]); m.strided.pass(w) && m.strided.holds(w) {
+				return true
+			}
+		}
+		return false
+	}
+	r := rand.New(rand.NewSource(11))
+	pieces := []string{"Hello", "WORLD", "world", " ", "  ", "\t", "\r\n", "\v\f", "quick", "BROWN", "Fox", "zz", "TOP!", "\x00", "\x08",
+		"\x1f", "\x80\xff", "é", "over", "the", "LAZY", "a", "b", "c", "xxxxxxxxxxxx", "AbCdEfGhIjKl", "@[`{"}
+	hits := 0
+	for i := 0; i < 4000; i++ {
+		var b bytes.Buffer
+		for k := r.Intn(30); k > 0; k-- {
+			b.WriteString(pieces[r.Intn(len(pieces))])
+		}
+		got, want := m.probeText(b.Bytes()), ref(b.Bytes())
+		if got != want {
+			t.Fatalf("probeText(%q) = %v, want %v", b.Bytes(), got, want)
+		}
+		if got {
+			hits++
+		}
+	}
+	if hits == 0 {
+		t.Fatal("no input probed positive")
+	}
+	for i := 0; i < 100000; i++ {
+		var b [8]byte
+		r.Read(b[:])
+		x := binary.LittleEndian.Uint64(b[:])
+		first, up := -1, upperBytes(x)
+		for k, c := range b {
+			if c < '!' && first < 0 {
+				first = k
+			}
+			if isUp := c >= 'A' && c <= 'Z'; byte(up>>(8*k)) != map[bool]byte{true: 0x80}[isUp] {
+				t.Fatalf("upperBytes(%x) byte %d", b, k)
+			}
+		}
+		if low := bytesBelow(x, '!'); (low == 0) != (first < 0) || low != 0 && bits.TrailingZeros64(low)>>3 != first {
+			t.Fatalf("bytesBelow(%x) = %x, first low byte %d", b, low, first)
+		}
+	}
+	for c := 0; c < 256; c++ {
+		x := uint64(c) * ones8
+		if (bytesBelow(x, '!') != 0) != (c < '!') || (upperBytes(x) != 0) != (c >= 'A' && c <= 'Z') {
+			t.Fatalf("byte %#x misclassified", c)
+		}
 	}
 }

@@ -1,5 +1,10 @@
 package clamav
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // # Probing normalised text
 //
 // Type 7 signatures match normalised text, but most text files match none
@@ -44,7 +49,8 @@ func (m *matcher) mayMatchText(d, buf []byte, c *scanCtx) bool {
 
 // probeText reports whether a strided anchor window of normText(d) is in
 // the table. It mirrors normText byte for byte; the window is probed each
-// time the emitted count reaches next.
+// time the emitted count reaches next. Eight bytes without whitespace (or
+// any byte below '!') are taken at once, lower-cased together.
 func (m *matcher) probeText(d []byte) bool {
 	q := &m.strided
 	if q.empty() {
@@ -53,7 +59,31 @@ func (m *matcher) probeText(d []byte) bool {
 	var w uint32
 	j, next := 0, 4
 	space := false
-	for _, c := range d {
+	fastAt := 0 // no whole plain chunk starts before this
+	for i := 0; i < len(d); {
+		if !space && i >= fastAt && i+8 <= len(d) {
+			x := binary.LittleEndian.Uint64(d[i:])
+			if low := bytesBelow(x, '!'); low != 0 {
+				// Bytes up to the first low one go one by one.
+				fastAt = i + bits.TrailingZeros64(low)>>3 + 1
+			} else {
+				x |= upperBytes(x) >> 2 // 0x80 marks -> 0x20, the case bit
+				for range 8 {
+					w = w>>8 | uint32(byte(x))<<24
+					x >>= 8
+					if j++; j == next {
+						next += stride
+						if q.pass(w) && q.holds(w) {
+							return true
+						}
+					}
+				}
+				i += 8
+				continue
+			}
+		}
+		c := d[i]
+		i++
 		k := textClass[c]
 		if k == 1 {
 			space = true
@@ -83,13 +113,27 @@ func (m *matcher) probeText(d []byte) bool {
 	return false
 }
 
-// has reports whether window w is an anchor of the table.
-func (q *quadTable) has(w uint32) bool {
-	return q.pass(w) && q.holds(w)
+const (
+	ones8 = 0x0101010101010101
+	high8 = 0x8080808080808080
+)
+
+// bytesBelow is non-zero when a byte of x is below n (n <= 128); its
+// lowest set bit is the top bit of the first such byte.
+func bytesBelow(x uint64, n byte) uint64 {
+	return (x - ones8*uint64(n)) &^ x & high8
+}
+
+// upperBytes has 0x80 in each byte of x that is an ASCII capital letter
+// and 0 elsewhere (exact per byte: no carry crosses a byte).
+func upperBytes(x uint64) uint64 {
+	const m, n = 'A' - 1, 'Z' + 1
+	low := x &^ high8
+	return (ones8*(127+n) - low) & ^x & (low + ones8*(127-m)) & high8
 }
 
 // holds is the rare exact check behind pass, kept out of line so that
-// has stays small enough to inline into probeText's loop.
+// the probe loops stay small.
 //
 //go:noinline
 func (q *quadTable) holds(w uint32) bool { return q.lookup(w) != nil }
