@@ -62,8 +62,11 @@ const (
 type dfaState struct {
 	pcs  []int32
 	ctx  uint8
+	idle bool                       // no position alive: skippable bytes may be skipped
 	next []atomic.Pointer[dfaState] // by byte class
-	eot  atomic.Int32               // match at end of text: 0 unknown, 1 no, 2 yes
+	// lastNL is the step on a final newline when \Z matters (eotnl)
+	lastNL atomic.Pointer[dfaState]
+	eot    atomic.Int32 // match at end of text: 0 unknown, 1 no, 2 yes
 }
 
 type dfa struct {
@@ -289,10 +292,11 @@ func (d *dfa) match(s string) bool {
 	if d.eotnl {
 		end--
 	}
+	skip, classes, matched := d.skip, &d.classes, d.matched
 	for i := 0; i < len(s); i++ {
-		if d.skip != nil && len(st.pcs) == 0 && i < end && d.skip[s[i]] {
+		if st.idle && skip != nil && i < end && skip[s[i]] {
 			j := i + 1
-			for j < end && d.skip[s[j]] {
+			for j < end && skip[s[j]] {
 				j++
 			}
 			st = d.initial(ctxOf(s[j-1]))
@@ -302,12 +306,16 @@ func (d *dfa) match(s string) bool {
 		}
 		c := s[i]
 		var nx *dfaState
-		if d.eotnl && c == '\n' && i == len(s)-1 {
-			nx = d.step(st, c, true, false)
-		} else if nx = st.next[d.classes[c]].Load(); nx == nil {
+		if i == end && c == '\n' {
+			// the final newline under \Z (end < len(s) only with eotnl)
+			if nx = st.lastNL.Load(); nx == nil {
+				nx = d.step(st, c, true, false)
+				st.lastNL.Store(nx)
+			}
+		} else if nx = st.next[classes[c]].Load(); nx == nil {
 			nx = d.step(st, c, false, true)
 		}
-		if nx == d.matched {
+		if nx == matched {
 			return true
 		}
 		st = nx
@@ -338,9 +346,11 @@ func (d *dfa) initial(ctx uint8) *dfaState {
 	return st
 }
 
-// intern returns the state for (pcs, ctx); d.mu is held.
+// intern returns the state for (pcs, ctx); d.mu is held. pcs is
+// copied when a new state keeps it.
 func (d *dfa) intern(pcs []int32, ctx uint8) *dfaState {
-	key := make([]byte, 0, 1+4*len(pcs))
+	var buf [128]byte
+	key := buf[:0]
 	key = append(key, ctx)
 	for _, pc := range pcs {
 		key = append(key, byte(pc), byte(pc>>8), byte(pc>>16), byte(pc>>24))
@@ -355,7 +365,7 @@ func (d *dfa) intern(pcs []int32, ctx uint8) *dfaState {
 			d.init[i].Store(nil)
 		}
 	}
-	st := &dfaState{pcs: pcs, ctx: ctx, next: make([]atomic.Pointer[dfaState], d.nclass)}
+	st := &dfaState{pcs: slices.Clone(pcs), ctx: ctx, idle: len(pcs) == 0, next: make([]atomic.Pointer[dfaState], d.nclass)}
 	d.states[string(key)] = st
 	return st
 }
@@ -363,7 +373,10 @@ func (d *dfa) intern(pcs []int32, ctx uint8) *dfaState {
 // step returns the state after st reads c; last reports that c is the
 // final byte of the subject (for \Z), cache whether to store the result.
 func (d *dfa) step(st *dfaState, c byte, last, cache bool) *dfaState {
-	var pcs []int32
+	sc := closurePool.Get().(*closureScratch)
+	defer closurePool.Put(sc)
+	pcs := sc.pcs[:0]
+	defer func() { sc.pcs = pcs[:0] }()
 	if d.closure(st, int(c), last, &pcs) {
 		if cache {
 			st.next[d.classes[c]].Store(d.matched)
@@ -392,6 +405,9 @@ func (d *dfa) closure(st *dfaState, c int, last bool, out *[]int32) bool {
 	stack = append(stack, st.pcs...)
 	defer func() { sc.stack = stack[:0] }()
 	var nextPCs []int32
+	if out != nil {
+		nextPCs = (*out)[:0]
+	}
 	prevWord := st.ctx == ctxWord
 	nextWord := c >= 0 && isWordByte(byte(c))
 	for len(stack) > 0 {
@@ -450,6 +466,7 @@ type closureScratch struct {
 	seen  []uint32
 	gen   uint32
 	stack []int32
+	pcs   []int32 // step's positions after the byte
 }
 
 var closurePool = sync.Pool{New: func() any { return new(closureScratch) }}
