@@ -200,6 +200,9 @@ func (e *Engine) newScan(ctx context.Context) *scan {
 		s.deadline = time.Now().Add(e.o.MaxScanTime)
 	}
 	s.budget = unpack.NewBudget(e.o.MaxFileSize, e.o.MaxScanSize, e.o.MaxFiles, e.o.MaxRatio, s.deadline)
+	// A member is scanned (and its own members) before its emit returns,
+	// and nothing of its bytes outlives that.
+	s.budget.ReuseBuffers()
 	return s
 }
 

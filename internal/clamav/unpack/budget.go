@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -54,6 +55,37 @@ type Budget struct {
 
 	scanned atomic.Int64
 	files   atomic.Int64
+
+	reuse bool // see ReuseBuffers
+}
+
+// ReuseBuffers lets decoders recycle a member's buffer once emit has
+// returned for it: the caller promises to keep no Entry.Data past its
+// emit call. It must be called before the Budget is first used.
+func (b *Budget) ReuseBuffers() { b.reuse = true }
+
+// Decoded members of at most maxPooledMember bytes go back to memberPool
+// after their emit when the Budget allows it.
+const maxPooledMember = 1 << 20
+
+var memberPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// buffer returns a recycled buffer for a member decoded from in bytes, or
+// nil when the Budget does not allow reuse or the member may be big.
+func (x *run) buffer(in int) *[]byte {
+	if !x.b.reuse || in > maxPooledMember {
+		return nil
+	}
+	return memberPool.Get().(*[]byte)
+}
+
+// release returns a buffer from buffer (nil is ignored) holding data.
+func (x *run) release(bp *[]byte, data []byte) {
+	if bp == nil || cap(data) > maxPooledMember*2 {
+		return
+	}
+	*bp = data[:0]
+	memberPool.Put(bp)
 }
 
 // NewBudget returns a Budget; zero (or negative) limits and a zero deadline

@@ -35,7 +35,16 @@ var b64Value = func() (t [256]byte) {
 // until the accumulator is empty again, so the output is that of the
 // digit-by-digit decoder whatever the input.
 func decodeBase64Lenient(in []byte) []byte {
-	out := make([]byte, len(in)*3/4+3)
+	return decodeBase64Into(nil, in)
+}
+
+// decodeBase64Into is decodeBase64Lenient writing into dst's array when
+// it is big enough (dst's contents are overwritten).
+func decodeBase64Into(dst, in []byte) []byte {
+	out := dst[:cap(dst)]
+	if need := len(in)*3/4 + 3; len(out) < need {
+		out = make([]byte, need)
+	}
 	j := 0
 	var acc uint32
 	n := 0

@@ -2,6 +2,7 @@ package unpack
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"math/rand"
 	"strings"
@@ -156,6 +157,35 @@ func TestFoldingMatchesLowerCasing(t *testing.T) {
 			if got, want := indexFold(h, n), bytes.Index(bytes.ToLower(h), []byte(n)); ascii && got != want || (got < 0) != (want < 0) {
 				t.Fatalf("indexFold(%q, %q) = %d, want %d", h, n, got, want)
 			}
+		}
+	}
+}
+
+// TestReusedMailBuffers: with ReuseBuffers, base64 parts decode into
+// recycled buffers and each member still holds its own bytes while its
+// emit runs.
+func TestReusedMailBuffers(t *testing.T) {
+	var msg bytes.Buffer
+	msg.WriteString("From: a\nSubject: b\nContent-Type: multipart/mixed; boundary=z\n\n")
+	var want []string
+	for i := 0; i < 20; i++ {
+		p := strings.Repeat(string(rune('a'+i)), 100+i*37)
+		want = append(want, p)
+		msg.WriteString("--z\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n" + base64.StdEncoding.EncodeToString([]byte(p)) + "\n")
+	}
+	msg.WriteString("--z--\n")
+	for _, reuse := range []bool{false, true} {
+		b := bigBudget()
+		if reuse {
+			b.ReuseBuffers()
+		}
+		var got []string
+		err := Extract(context.Background(), KindMail, msg.Bytes(), b, func(e Entry) error {
+			got = append(got, string(e.Data))
+			return nil
+		})
+		if err != nil || strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("reuse=%v: %v %q", reuse, err, got)
 		}
 	}
 }

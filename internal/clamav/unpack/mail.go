@@ -110,7 +110,20 @@ func (x *run) mailPart(ctx context.Context, part []byte, depth int) error {
 		}
 		return nil
 	}
-	decoded := decodeTransfer(h["content-transfer-encoding"], body)
+	var decoded []byte
+	if cte := strings.ToLower(strings.TrimSpace(h["content-transfer-encoding"])); cte == "base64" {
+		// The most common encoding of attachments: into a recycled
+		// buffer when the caller allows it.
+		bp := x.buffer(len(body))
+		if bp != nil {
+			decoded = decodeBase64Into(*bp, body)
+			defer func() { x.release(bp, decoded) }()
+		} else {
+			decoded = decodeBase64Lenient(body)
+		}
+	} else {
+		decoded = decodeTransfer(cte, body)
+	}
 	if err := x.putRaw(ctx, name, decoded); err != nil {
 		return err
 	}
