@@ -64,7 +64,9 @@ type quadEntry struct {
 }
 
 func (q *quadTable) init(n int) {
-	nb := max(16, bits.Len(uint(n*16)))
+	// 32 to 64 bits per window: measured a little faster than 16 (fewer
+	// exact lookups on text) and than 64 (a smaller working set).
+	nb := max(16, bits.Len(uint(n*32)))
 	q.bloom = make([]uint64, 1<<nb/64)
 	q.shift = uint(32 - nb)
 }
