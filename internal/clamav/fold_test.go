@@ -172,3 +172,47 @@ func TestProbeTextMatchesNormText(t *testing.T) {
 		}
 	}
 }
+
+// TestNormHTMLOnePass: the one-pass normHTML equals decoding comments and
+// references first and normText after.
+func TestNormHTMLOnePass(t *testing.T) {
+	ref := func(d []byte) []byte {
+		var out []byte
+		for i := 0; i < len(d); {
+			c := d[i]
+			switch {
+			case c == '<' && bytes.HasPrefix(d[i:], []byte("<!--")):
+				end := bytes.Index(d[i+4:], []byte("-->"))
+				if end < 0 {
+					i = len(d)
+				} else {
+					i += 4 + end + 3
+				}
+				continue
+			case c == '&':
+				if b, n := decodeEntity(d[i:]); n > 0 {
+					out = append(out, b)
+					i += n
+					continue
+				}
+			}
+			out = append(out, c)
+			i++
+		}
+		return normText(nil, out)
+	}
+	r := rand.New(rand.NewSource(13))
+	pieces := []string{"<!--", "-->", "<!-- x -->", "&amp;", "&nbsp;", "&#65;", "&#x42;", "&#32;", "&lt;", "&bogus;", "&", ";", " ", "\t\n",
+		"<P>", "Hello", "WORLD", "<b>", "\x00", "\xc4\xb0", "a", "&#x0a;"}
+	buf := []byte("scratch")
+	for i := 0; i < 5000; i++ {
+		var b bytes.Buffer
+		for k := r.Intn(25); k > 0; k-- {
+			b.WriteString(pieces[r.Intn(len(pieces))])
+		}
+		buf = normHTML(buf, b.Bytes())
+		if want := ref(b.Bytes()); !bytes.Equal(buf, want) {
+			t.Fatalf("normHTML(%q) = %q, want %q", b.Bytes(), buf, want)
+		}
+	}
+}

@@ -69,10 +69,15 @@ var normPool = sync.Pool{New: func() any { return new([]byte) }}
 
 var namedEntities = map[string]byte{"lt": '<', "gt": '>', "amp": '&', "quot": '"', "apos": '\'', "nbsp": ' '}
 
-// normHTML drops comments, decodes character references, then applies
-// normText.
+// normHTML drops comments, decodes character references and applies
+// normText's lower-casing and whitespace folding to the result, all in
+// one pass, appending to out[:0] (a reused buffer).
 func normHTML(out, d []byte) []byte {
+	if cap(out) < len(d) {
+		out = make([]byte, 0, len(d))
+	}
 	out = out[:0]
+	space := false
 	for i := 0; i < len(d); {
 		c := d[i]
 		switch {
@@ -86,15 +91,30 @@ func normHTML(out, d []byte) []byte {
 			continue
 		case c == '&':
 			if b, n := decodeEntity(d[i:]); n > 0 {
-				out = append(out, b)
+				c = b
 				i += n
-				continue
+			} else {
+				i++
 			}
+		default:
+			i++
 		}
+		// normText's step for one byte.
+		k := textClass[c]
+		if k == 1 {
+			space = true
+			continue
+		}
+		if k != 0 {
+			c = k
+		}
+		if space && len(out) > 0 {
+			out = append(out, ' ')
+		}
+		space = false
 		out = append(out, c)
-		i++
 	}
-	return normText(out, out)
+	return out
 }
 
 // decodeEntity decodes one character reference at the start of d, giving
