@@ -60,13 +60,42 @@ const (
 )
 
 type dfaState struct {
-	pcs  []int32
-	ctx  uint8
-	idle bool                       // no position alive: skippable bytes may be skipped
-	next []atomic.Pointer[dfaState] // by byte class
+	pcs []int32
+	ctx uint8
 	// lastNL is the step on a final newline when \Z matters (eotnl)
 	lastNL atomic.Pointer[dfaState]
 	eot    atomic.Int32 // match at end of text: 0 unknown, 1 no, 2 yes
+}
+
+// dfaTable holds the states of one generation of a DFA's cache and
+// their transitions in one flat array, trans[id*nclass+class], so a step
+// is one load. A transition is 0 (not built yet), tMatch, or a state
+// ref: 2*id+2, plus 1 when the state is idle (no position alive, so
+// skippable bytes may be skipped).
+//
+// A table only grows: states[id] is set (under dfa.mu) before any ref
+// to id is published with an atomic store, and a full table is copied
+// into a larger one with the same ids (same epoch). Dropping the cache
+// starts a new epoch. Readers keep the table their state came from, so
+// a ref is always read against its own table.
+type dfaTable struct {
+	epoch  int
+	nclass int
+	trans  []atomic.Int32
+	states []*dfaState // len = capacity; the first n are set
+	n      int         // states in use; dfa.mu
+	init   [nCtx]atomic.Int32
+}
+
+const tMatch = 1
+
+func stateRef(id int, idle bool) int32 { return int32(2*id+2) + int32(btoi(idle)) }
+
+func refID(ref int32) int { return int(ref>>1) - 1 }
+
+func newDFATable(epoch, nclass, capacity int) *dfaTable {
+	return &dfaTable{epoch: epoch, nclass: nclass, trans: make([]atomic.Int32, capacity*nclass),
+		states: make([]*dfaState, capacity)}
 }
 
 type dfa struct {
@@ -79,9 +108,9 @@ type dfa struct {
 	skip    *[256]bool // see computeSkip; nil: none
 
 	mu      sync.Mutex
-	states  map[string]*dfaState
-	init    [nCtx]atomic.Pointer[dfaState]
-	matched *dfaState // sentinel: a match was found
+	states  map[string]int32 // state refs of the current epoch; mu
+	tab     atomic.Pointer[dfaTable]
+	matched *dfaState // sentinel: a match was found (final-newline steps)
 }
 
 // newDFA compiles n; nil if the NFA would be too large.
@@ -94,7 +123,8 @@ func newDFA(n *node) *dfa {
 	}
 	d := &dfa{insts: b.insts, start: start, exact: b.exact, eotnl: b.eotnl, matched: &dfaState{}}
 	d.computeClasses()
-	d.states = map[string]*dfaState{}
+	d.states = map[string]int32{}
+	d.tab.Store(newDFATable(0, d.nclass, 16))
 	d.computeSkip()
 	return d
 }
@@ -287,38 +317,52 @@ func (d *dfa) computeClasses() {
 // match reports whether the regex (or its relaxation, see exact) matches
 // somewhere in s.
 func (d *dfa) match(s string) bool {
-	st := d.initial(ctxBOT)
+	tab, ref := d.initial(ctxBOT)
 	end := len(s) // skipping stops before a final newline when \Z is used
 	if d.eotnl {
 		end--
 	}
-	skip, classes, matched := d.skip, &d.classes, d.matched
+	skip, classes := d.skip, &d.classes
+	trans, ncl := tab.trans, tab.nclass
+	var final *dfaState // the state after a final newline under \Z
 	for i := 0; i < len(s); i++ {
-		if st.idle && skip != nil && i < end && skip[s[i]] {
+		if ref&1 != 0 && skip != nil && i < end && skip[s[i]] {
 			j := i + 1
 			for j < end && skip[s[j]] {
 				j++
 			}
-			st = d.initial(ctxOf(s[j-1]))
+			tab, ref = d.initial(ctxOf(s[j-1]))
+			trans = tab.trans
 			if i = j; i == len(s) {
 				break
 			}
 		}
 		c := s[i]
-		var nx *dfaState
 		if i == end && c == '\n' {
 			// the final newline under \Z (end < len(s) only with eotnl)
-			if nx = st.lastNL.Load(); nx == nil {
-				nx = d.step(st, c, true, false)
-				st.lastNL.Store(nx)
+			st := tab.states[refID(ref)]
+			if final = st.lastNL.Load(); final == nil {
+				final = d.stepLast(st, c)
+				st.lastNL.Store(final)
 			}
-		} else if nx = st.next[classes[c]].Load(); nx == nil {
-			nx = d.step(st, c, false, true)
+			if final == d.matched {
+				return true
+			}
+			break
 		}
-		if nx == matched {
+		nx := trans[refID(ref)*ncl+int(classes[c])].Load()
+		if nx == 0 {
+			tab, nx = d.step(tab, ref, c)
+			trans = tab.trans
+		}
+		if nx == tMatch {
 			return true
 		}
-		st = nx
+		ref = nx
+	}
+	st := final
+	if st == nil {
+		st = tab.states[refID(ref)]
 	}
 	switch st.eot.Load() {
 	case 1:
@@ -335,61 +379,99 @@ func (d *dfa) match(s string) bool {
 	return m
 }
 
-func (d *dfa) initial(ctx uint8) *dfaState {
-	if st := d.init[ctx].Load(); st != nil {
-		return st
+// initial returns the start state after a byte of context ctx, with
+// its table.
+func (d *dfa) initial(ctx uint8) (*dfaTable, int32) {
+	tab := d.tab.Load()
+	if ref := tab.init[ctx].Load(); ref != 0 {
+		return tab, ref
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := d.intern(nil, ctx)
-	d.init[ctx].Store(st)
-	return st
+	tab, ref := d.intern(nil, ctx)
+	tab.init[ctx].Store(ref)
+	return tab, ref
 }
 
-// intern returns the state for (pcs, ctx); d.mu is held. pcs is
-// copied when a new state keeps it.
-func (d *dfa) intern(pcs []int32, ctx uint8) *dfaState {
+// intern returns the current table and the ref of the state for (pcs,
+// ctx) in it; d.mu is held. pcs is copied when a new state keeps it.
+func (d *dfa) intern(pcs []int32, ctx uint8) (*dfaTable, int32) {
+	tab := d.tab.Load()
 	var buf [128]byte
 	key := buf[:0]
 	key = append(key, ctx)
 	for _, pc := range pcs {
 		key = append(key, byte(pc), byte(pc>>8), byte(pc>>16), byte(pc>>24))
 	}
-	if st, ok := d.states[string(key)]; ok {
-		return st
+	if ref, ok := d.states[string(key)]; ok {
+		return tab, ref
 	}
-	if len(d.states) >= dfaMaxStates {
-		// drop the cache; states already handed out stay valid
-		d.states = map[string]*dfaState{}
-		for i := range d.init {
-			d.init[i].Store(nil)
+	switch {
+	case len(d.states) >= dfaMaxStates:
+		// drop the cache: a new epoch; readers finish on the old table
+		d.states = map[string]int32{}
+		tab = newDFATable(tab.epoch+1, d.nclass, 16)
+		d.tab.Store(tab)
+	case tab.n == len(tab.states):
+		// grow: same ids, transitions copied
+		big := newDFATable(tab.epoch, d.nclass, 2*len(tab.states))
+		copy(big.states, tab.states)
+		big.n = tab.n
+		for i := range tab.trans {
+			big.trans[i].Store(tab.trans[i].Load())
 		}
+		for i := range tab.init {
+			big.init[i].Store(tab.init[i].Load())
+		}
+		tab = big
+		d.tab.Store(tab)
 	}
-	st := &dfaState{pcs: slices.Clone(pcs), ctx: ctx, idle: len(pcs) == 0, next: make([]atomic.Pointer[dfaState], d.nclass)}
-	d.states[string(key)] = st
-	return st
+	id := tab.n
+	tab.states[id] = &dfaState{pcs: slices.Clone(pcs), ctx: ctx}
+	tab.n++
+	ref := stateRef(id, len(pcs) == 0)
+	d.states[string(key)] = ref
+	return tab, ref
 }
 
-// step returns the state after st reads c; last reports that c is the
-// final byte of the subject (for \Z), cache whether to store the result.
-func (d *dfa) step(st *dfaState, c byte, last, cache bool) *dfaState {
+// step returns the transition of state ref of tab on c, caching it,
+// with the table the result belongs to.
+func (d *dfa) step(tab *dfaTable, ref int32, c byte) (*dfaTable, int32) {
+	st := tab.states[refID(ref)]
+	slot := refID(ref)*tab.nclass + int(d.classes[c])
 	sc := closurePool.Get().(*closureScratch)
 	defer closurePool.Put(sc)
 	pcs := sc.pcs[:0]
 	defer func() { sc.pcs = pcs[:0] }()
-	if d.closure(st, int(c), last, &pcs) {
-		if cache {
-			st.next[d.classes[c]].Store(d.matched)
-		}
+	if d.closure(st, int(c), false, &pcs) {
+		tab.trans[slot].Store(tMatch)
+		return tab, tMatch
+	}
+	d.mu.Lock()
+	cur, nx := d.intern(pcs, ctxOf(c))
+	if cur.epoch == tab.epoch {
+		// same ids (maybe a grown copy): cache in the current table,
+		// where later readers look
+		cur.trans[slot].Store(nx)
+	}
+	d.mu.Unlock()
+	return cur, nx
+}
+
+// stepLast returns the state after st reads c as the subject's final
+// byte (for \Z); d.matched if a match is reached.
+func (d *dfa) stepLast(st *dfaState, c byte) *dfaState {
+	sc := closurePool.Get().(*closureScratch)
+	defer closurePool.Put(sc)
+	pcs := sc.pcs[:0]
+	defer func() { sc.pcs = pcs[:0] }()
+	if d.closure(st, int(c), true, &pcs) {
 		return d.matched
 	}
 	d.mu.Lock()
-	nx := d.intern(pcs, ctxOf(c))
-	d.mu.Unlock()
-	if cache {
-		st.next[d.classes[c]].Store(nx)
-	}
-	return nx
+	defer d.mu.Unlock()
+	tab, ref := d.intern(pcs, ctxOf(c))
+	return tab.states[refID(ref)]
 }
 
 // closure follows the empty moves from st's positions and the start
