@@ -357,3 +357,18 @@ func openData(t testing.TB, addr, from string) *smtptest.Client {
 func withSMTP(cfg string, lines ...string) string {
 	return strings.Replace(cfg, "  min_free_bytes: 1\n", "  min_free_bytes: 1\n  "+strings.Join(lines, "\n  ")+"\n", 1)
 }
+
+// gtubeString is SpamAssassin's GTUBE test string: any message holding it
+// scores 1000 with the stock rules.
+const gtubeString = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+
+// stockRules returns the directory of SpamAssassin's stock rules, skipping
+// the test when they are not installed.
+func stockRules(t *testing.T) string {
+	t.Helper()
+	rules := "/usr/share/spamassassin"
+	if _, err := os.Stat(filepath.Join(rules, "50_scores.cf")); err != nil {
+		t.Skip("SpamAssassin's stock rules are not installed (bash scripts/install-deps.sh installs them)")
+	}
+	return rules
+}

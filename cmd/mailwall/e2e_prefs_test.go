@@ -47,7 +47,7 @@ func TestSpamPrefsPerDomain(t *testing.T) {
     relaxed.test:
       tag_score: 5
 `))
-	gtube := "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+	gtube := gtubeString
 	msg := smtptest.Msg("a@client.test", "a@strict.test", "spam", gtube)
 	reply, err := sendMail(g.SMTP, "a@client.test", []string{"a@strict.test", "b@relaxed.test"}, msg)
 	m := queuedRe.FindStringSubmatch(reply)

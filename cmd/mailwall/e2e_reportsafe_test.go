@@ -5,8 +5,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/mail"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,10 +17,7 @@ import (
 // message/rfc822, our headers on the new message. Clean mail is not
 // wrapped.
 func TestReportSafeOverSMTP(t *testing.T) {
-	rules := "/usr/share/spamassassin"
-	if _, err := os.Stat(filepath.Join(rules, "50_scores.cf")); err != nil {
-		t.Skip("SpamAssassin's stock rules are not installed (bash scripts/install-deps.sh installs them)")
-	}
+	rules := stockRules(t)
 	dir := t.TempDir()
 	sink := smtptest.NewSink(t)
 	g := startGateway(t, dir, baseConfig(dir, sink.Addr, `antivirus:
@@ -34,7 +29,7 @@ spam:
   dns_tests: false
   report_safe: 1
 `))
-	gtube := "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+	gtube := gtubeString
 	sent := map[string]string{
 		"spam":  smtptest.Msg("a@client.test", "u@example.test", "spam", gtube),
 		"clean": smtptest.Msg("a@client.test", "u@example.test", "clean", "Hello Bob, see you at lunch tomorrow."),

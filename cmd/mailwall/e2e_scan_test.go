@@ -3,9 +3,7 @@ package main
 import (
 	"errors"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,10 +16,7 @@ import (
 // as FOUND, GTUBE is tagged with X-Spam-Flag, and clean mail carries
 // X-Virus-Scanned and X-Spam-Status.
 func TestVirusAndSpamOverSMTP(t *testing.T) {
-	rules := "/usr/share/spamassassin"
-	if _, err := os.Stat(filepath.Join(rules, "50_scores.cf")); err != nil {
-		t.Skip("SpamAssassin's stock rules are not installed (bash scripts/install-deps.sh installs them)")
-	}
+	rules := stockRules(t)
 	dir := t.TempDir()
 	sink := smtptest.NewSink(t)
 	g := startGateway(t, dir, baseConfig(dir, sink.Addr, `antivirus:
@@ -41,7 +36,7 @@ spam:
 	}) == "" {
 		t.Error("no FOUND line in the mail log")
 	}
-	gtube := "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+	gtube := gtubeString
 	for _, m := range []struct{ subj, body string }{{"spam", gtube}, {"clean", "Hello Bob, see you at lunch tomorrow."}} {
 		if reply, err := sendMail(g.SMTP, "a@client.test", []string{"u@example.test"}, smtptest.Msg("a@client.test", "u@example.test", m.subj, m.body)); err != nil || !queuedRe.MatchString(reply) {
 			t.Fatalf("%s: %q %v", m.subj, reply, err)
@@ -65,7 +60,7 @@ spam:
 // listener: GTUBE is spam (exit 1 with -c), a clean message is not.
 func TestSpamdListenerWithSpamc(t *testing.T) {
 	spamc, host, port := startSpamdGateway(t, "  use_bayes: false\n")
-	gtube := smtptest.Msg("a@client.test", "u@example.test", "spam", "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X")
+	gtube := smtptest.Msg("a@client.test", "u@example.test", "spam", gtubeString)
 	for _, tt := range []struct {
 		msg    string
 		exit   int
@@ -108,10 +103,7 @@ func TestSpamdTellTrainsBayes(t *testing.T) {
 // the listener's host and port. It skips without the rules or spamc.
 func startSpamdGateway(t *testing.T, extra string) (spamc, host, port string) {
 	t.Helper()
-	rules := "/usr/share/spamassassin"
-	if _, err := os.Stat(filepath.Join(rules, "50_scores.cf")); err != nil {
-		t.Skip("SpamAssassin's stock rules are not installed (bash scripts/install-deps.sh installs them)")
-	}
+	rules := stockRules(t)
 	spamc, err := exec.LookPath("spamc")
 	if err != nil {
 		t.Skip("spamc not installed (bash scripts/install-deps.sh installs it)")

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,10 +13,7 @@ import (
 // relay fires the stock RCVD_IN_SBL rule in the delivered message's
 // X-Spam-Status.
 func TestSpamRBLOverSMTP(t *testing.T) {
-	rules := "/usr/share/spamassassin"
-	if _, err := os.Stat(filepath.Join(rules, "50_scores.cf")); err != nil {
-		t.Skip("SpamAssassin's stock rules are not installed (bash scripts/install-deps.sh installs them)")
-	}
+	rules := stockRules(t)
 	d := smtptest.StartDNS(t, []string{"7.113.0.203.zen.spamhaus.org. 300 IN A 127.0.0.2"})
 	dir := t.TempDir()
 	sink := smtptest.NewSink(t)
