@@ -331,8 +331,13 @@ func (d *dfa) match(s string) bool {
 			for j < end && skip[s[j]] {
 				j++
 			}
-			tab, ref = d.initial(ctxOf(s[j-1]))
-			trans = tab.trans
+			// the start state of the table in hand, built or not
+			if r := tab.init[ctxOf(s[j-1])].Load(); r != 0 {
+				ref = r
+			} else {
+				tab, ref = d.initial(ctxOf(s[j-1]))
+				trans = tab.trans
+			}
 			if i = j; i == len(s) {
 				break
 			}
@@ -399,6 +404,9 @@ func (d *dfa) intern(pcs []int32, ctx uint8) (*dfaTable, int32) {
 	tab := d.tab.Load()
 	var buf [128]byte
 	key := buf[:0]
+	if n := 1 + 4*len(pcs); n > len(buf) {
+		key = make([]byte, 0, n)
+	}
 	key = append(key, ctx)
 	for _, pc := range pcs {
 		key = append(key, byte(pc), byte(pc>>8), byte(pc>>16), byte(pc>>24))
