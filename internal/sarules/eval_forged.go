@@ -44,7 +44,14 @@ var (
 // forgedHotmail is HeaderEval's _check_for_forged_hotmail_received_headers:
 // (HELO'd as hotmail, From at hotmail.com) without a genuine Hotmail hop.
 func forgedHotmail(p *pms) (forgedHelo, noRcvd bool) {
-	rcvd := wsRunRe.ReplaceAllString(p.get("Received").s, " ")
+	from := strings.TrimSuffix(p.get("From:addr").s, "\n")
+	raw := p.get("Received").s
+	// both answers need "hotmail.com": in Received for hotmailHeloRe, in
+	// From for hotmailFromRe; every other test only clears them
+	if !strings.Contains(raw, "hotmail.com") && !hotmailFromRe.MatchString(from) {
+		return false, false
+	}
+	rcvd := wsRunRe.ReplaceAllString(raw, " ")
 	if hotmailPickupRe.MatchString(rcvd) || msnGroups(p) {
 		return false, false
 	}
@@ -66,7 +73,6 @@ func forgedHotmail(p *pms) (forgedHelo, noRcvd bool) {
 	if hotmailHeloRe.MatchString(rcvd) {
 		return true, false
 	}
-	from := strings.TrimSuffix(p.get("From:addr").s, "\n")
 	return false, hotmailFromRe.MatchString(from)
 }
 

@@ -78,17 +78,59 @@ func truncatePart(s string, raw bool) string {
 	return s[:limit]
 }
 
-var (
-	paraBreakRe = regexp.MustCompile(`\n+\s*\n+`)
-	spaceRunRe  = regexp.MustCompile(`\s+`)
-)
-
 // whitespaceParagraphs: double newlines become paragraph breaks, every
-// other run of whitespace one space.
+// other run of whitespace one space. It is, in one pass, SpamAssassin's
+// s/\n+\s*\n+/\x00/g, s/\s+/ /g, tr/\x00/\n/ with Go's \s
+// ([\t\n\f\r ]): a whitespace run holding two or more newlines becomes
+// "\n" (with a space for whitespace before its first and after its last
+// newline), any other run one space, and a NUL a newline.
 func whitespaceParagraphs(t string) string {
-	t = paraBreakRe.ReplaceAllString(t, "\x00")
-	t = spaceRunRe.ReplaceAllString(t, " ")
-	return strings.ReplaceAll(t, "\x00", "\n")
+	var b strings.Builder
+	b.Grow(len(t))
+	start := 0 // of the pending non-space bytes
+	for i := 0; i < len(t); {
+		c := t[i]
+		if c == 0 {
+			b.WriteString(t[start:i])
+			b.WriteByte('\n')
+			i++
+			start = i
+			continue
+		}
+		if !isGoSpace(c) {
+			i++
+			continue
+		}
+		b.WriteString(t[start:i])
+		first, last, j := -1, -1, i
+		for ; j < len(t) && isGoSpace(t[j]); j++ {
+			if t[j] == '\n' {
+				if first < 0 {
+					first = j
+				}
+				last = j
+			}
+		}
+		if last > first {
+			if first > i {
+				b.WriteByte(' ')
+			}
+			b.WriteByte('\n')
+			if j > last+1 {
+				b.WriteByte(' ')
+			}
+		} else {
+			b.WriteByte(' ')
+		}
+		i, start = j, j
+	}
+	b.WriteString(t[start:])
+	return b.String()
+}
+
+// isGoSpace is Go regexp's \s.
+func isGoSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
 }
 
 // splitShortLines splits at newlines (keeping them), then cuts lines
@@ -178,8 +220,13 @@ func (m *Message) extractURIs() []string {
 		}
 	}
 	for _, line := range m.body {
-		for _, u := range textURIRe.FindAllString(line, -1) {
-			add(u)
+		if mayHoldTextURI(line) {
+			for _, u := range textURIRe.FindAllString(line, -1) {
+				add(u)
+			}
+		}
+		if strings.IndexByte(line, '@') < 0 {
+			continue // emailRe needs one
 		}
 		for _, e := range emailRe.FindAllString(line, -1) {
 			if !strings.Contains(strings.ToLower(e), "mailto:") {
@@ -188,4 +235,46 @@ func (m *Message) extractURIs() []string {
 		}
 	}
 	return out
+}
+
+// mayHoldTextURI reports whether line holds, in any ASCII case, one of
+// "http", "ftp", "mailto" or "www": every match of textURIRe does (none of
+// their letters has a non-ASCII case fold, unlike k and s), so lines
+// without skip the regexp.
+func mayHoldTextURI(line string) bool {
+	for i := 0; i+3 <= len(line); i++ {
+		switch line[i] | 0x20 {
+		case 'h':
+			if i+4 <= len(line) && hasFoldPrefix(line[i:], "http") {
+				return true
+			}
+		case 'f':
+			if hasFoldPrefix(line[i:], "ftp") {
+				return true
+			}
+		case 'm':
+			if i+6 <= len(line) && hasFoldPrefix(line[i:], "mailto") {
+				return true
+			}
+		case 'w':
+			if hasFoldPrefix(line[i:], "www") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasFoldPrefix reports whether s starts with the lower-case ASCII
+// letters lit in any case.
+func hasFoldPrefix(s, lit string) bool {
+	if len(s) < len(lit) {
+		return false
+	}
+	for i := 0; i < len(lit); i++ {
+		if s[i]|0x20 != lit[i] {
+			return false
+		}
+	}
+	return true
 }
