@@ -233,7 +233,7 @@ func (p *pms) ruleValue(r *Rule) float64 {
 	var v float64
 	switch {
 	case r.Type == TypeMeta:
-		v = r.Meta.root.eval(p.ruleValue)
+		v = r.Meta.root.eval(p)
 	case r.Eval != "":
 		v = float64(p.runEval(r, p.res))
 	default:

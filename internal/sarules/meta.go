@@ -30,7 +30,36 @@ type metaNode struct {
 	// name no rule has, which counts 0.
 	ref  *Rule
 	refs []*Rule
+	code metaOp // op as a number, set by parseMeta
 }
+
+// metaOp is metaNode.op as a number, so eval switches on an int.
+type metaOp uint8
+
+const (
+	metaNone metaOp = iota // an unknown op: 0
+	metaRule
+	metaNum
+	metaSum
+	metaNot
+	metaNeg
+	metaAnd
+	metaOr
+	metaAdd
+	metaSub
+	metaMul
+	metaDiv
+	metaEq
+	metaNe
+	metaLt
+	metaGt
+	metaLe
+	metaGe
+)
+
+var metaOps = map[string]metaOp{"rule": metaRule, "num": metaNum, "sum": metaSum, "!": metaNot,
+	"neg": metaNeg, "&&": metaAnd, "||": metaOr, "+": metaAdd, "-": metaSub, "*": metaMul,
+	"/": metaDiv, "==": metaEq, "!=": metaNe, "<": metaLt, ">": metaGt, "<=": metaLe, ">=": metaGe}
 
 // resolve links the rule names under n to their rules.
 func (n *metaNode) resolve(rules map[string]*Rule) {
@@ -108,7 +137,17 @@ func parseMeta(src string, glob func(string) []string) (*metaNode, []string, err
 	for d := range p.deps {
 		deps = append(deps, d)
 	}
+	n.setCodes()
 	return n, deps, nil
+}
+
+func (n *metaNode) setCodes() {
+	if n == nil {
+		return
+	}
+	n.code = metaOps[n.op]
+	n.l.setCodes()
+	n.r.setCodes()
 }
 
 var metaPrec = map[string]int{"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6}
@@ -179,62 +218,64 @@ func (p *metaParser) unary() (*metaNode, error) {
 	return nil, fmt.Errorf("unexpected %q", t)
 }
 
-func (n *metaNode) eval(val func(*Rule) float64) float64 {
-	switch n.op {
-	case "rule":
+// eval is n's value for the message of p; rule operands are computed
+// (lazily, once) by p.ruleValue.
+func (n *metaNode) eval(p *pms) float64 {
+	switch n.code {
+	case metaRule:
 		if n.ref == nil {
 			return 0
 		}
-		return val(n.ref)
-	case "num":
+		return p.ruleValue(n.ref)
+	case metaNum:
 		return n.num
-	case "sum":
+	case metaSum:
 		s := 0.0
 		for _, r := range n.refs {
 			if r != nil {
-				s += val(r)
+				s += p.ruleValue(r)
 			}
 		}
 		return s
-	case "!":
-		return b2f(n.l.eval(val) == 0)
-	case "neg":
-		return -n.l.eval(val)
-	case "&&":
-		if a := n.l.eval(val); a == 0 {
+	case metaNot:
+		return b2f(n.l.eval(p) == 0)
+	case metaNeg:
+		return -n.l.eval(p)
+	case metaAnd:
+		if a := n.l.eval(p); a == 0 {
 			return a
 		}
-		return n.r.eval(val)
-	case "||":
-		if a := n.l.eval(val); a != 0 {
+		return n.r.eval(p)
+	case metaOr:
+		if a := n.l.eval(p); a != 0 {
 			return a
 		}
-		return n.r.eval(val)
+		return n.r.eval(p)
 	}
-	a, b := n.l.eval(val), n.r.eval(val)
-	switch n.op {
-	case "+":
+	a, b := n.l.eval(p), n.r.eval(p)
+	switch n.code {
+	case metaAdd:
 		return a + b
-	case "-":
+	case metaSub:
 		return a - b
-	case "*":
+	case metaMul:
 		return a * b
-	case "/":
+	case metaDiv:
 		if b == 0 {
 			return 0
 		}
 		return a / b
-	case "==":
+	case metaEq:
 		return b2f(a == b)
-	case "!=":
+	case metaNe:
 		return b2f(a != b)
-	case "<":
+	case metaLt:
 		return b2f(a < b)
-	case ">":
+	case metaGt:
 		return b2f(a > b)
-	case "<=":
+	case metaLe:
 		return b2f(a <= b)
-	case ">=":
+	case metaGe:
 		return b2f(a >= b)
 	}
 	return 0
