@@ -17,6 +17,9 @@ type Regex struct {
 	dfa     *dfa
 	dfaOnce sync.Once
 	first   *byteSet // first-byte set for the backtracking matcher, nil if nullable
+	// maxLen bounds the length of a match (lookaround is zero-width);
+	// -1: unbounded
+	maxLen int
 	// lits: at least one of these (lower-case) strings occurs in every
 	// subject the regex matches; nil means no such set is known.
 	lits []string
@@ -93,6 +96,7 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 		return nil, fmt.Errorf("regex %s: %w", src, err)
 	}
 	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root)}
+	_, r.maxLen = width(root)
 	if fs, null := firstSet(root); !null {
 		r.first = &fs
 	}
@@ -117,8 +121,14 @@ func (r *Regex) lazyDFA() *dfa {
 // Match convert.
 func (r *Regex) Match(s, l1 string) bool {
 	if d := r.lazyDFA(); d != nil {
-		if m := d.match(s); !m || d.exact {
-			return m
+		if d.exact || d.asGo && r.re != nil {
+			return d.match(s)
+		}
+		if r.re == nil {
+			return r.confirm(d, s)
+		}
+		if !d.match(s) {
+			return false
 		}
 	}
 	if r.re != nil {
@@ -131,34 +141,103 @@ func (r *Regex) Match(s, l1 string) bool {
 	return st >= 0
 }
 
+// confirm runs the backtracking matcher only where the relaxed DFA d
+// finds a match: a match starting at or after from ends at or after
+// d.find's end e, so its start lies in [e-maxLen, e] or after e.
+func (r *Regex) confirm(d *dfa, s string) bool {
+	m := &btMatcher{s: s, caps: make([]int, 2*(r.ncap+1))}
+	for from := 0; from <= len(s); {
+		e := d.find(s, from)
+		if e < 0 {
+			return false
+		}
+		lo := from
+		if r.maxLen >= 0 && e-r.maxLen > lo {
+			lo = e - r.maxLen
+		}
+		if st, _ := m.findIn(r.root, lo, e, r.first); st >= 0 {
+			return true
+		}
+		if m.aborted {
+			return false
+		}
+		from = e + 1
+	}
+	return false
+}
+
+// countWindowMax bounds maxLen for counting with the DFA and the
+// backtracker; longer or unbounded exact regexes count with Go regexp.
+const countWindowMax = 512
+
 // Count returns the number of non-overlapping matches in s, at most max
-// (max <= 0: unlimited).
+// (max <= 0: unlimited), as Perl's while (/re/g).
 func (r *Regex) Count(s, l1 string, max int) int {
 	if max <= 0 {
 		max = 1 << 20
 	}
-	if d := r.lazyDFA(); d != nil && !d.match(s) {
-		return 0
-	}
-	if r.re != nil {
-		if l1 == "" {
-			l1 = latin1String(s)
+	d := r.lazyDFA()
+	if d == nil || r.re != nil && (r.maxLen < 0 || r.maxLen > countWindowMax) {
+		if d != nil && !d.match(s) {
+			return 0
 		}
-		return len(r.re.FindAllStringIndex(l1, max))
+		if r.re != nil {
+			return r.goCount(s, l1, max)
+		}
+		n, from := 0, 0
+		for n < max && from <= len(s) {
+			st, e, aborted := btFindFirst(r.root, r.ncap, s, from, r.first)
+			if st < 0 || aborted {
+				break
+			}
+			n++
+			if e == st {
+				e++
+			}
+			from = e
+		}
+		return n
 	}
+	// the DFA finds the earliest end e of a match starting at or after
+	// from; the leftmost match starts in [e-maxLen, e] (or after e) and
+	// the backtracker gives its Perl end
+	m := &btMatcher{s: s, caps: make([]int, 2*(r.ncap+1))}
 	n, from := 0, 0
 	for n < max && from <= len(s) {
-		st, e, aborted := btFindFirst(r.root, r.ncap, s, from, r.first)
-		if st < 0 || aborted {
+		e := d.find(s, from)
+		if e < 0 {
 			break
 		}
-		n++
-		if e == st {
-			e++
+		lo := from
+		if r.maxLen >= 0 && e-r.maxLen > lo {
+			lo = e - r.maxLen
 		}
-		from = e
+		st, en := m.findIn(r.root, lo, e, r.first)
+		if m.aborted {
+			if r.re != nil {
+				return r.goCount(s, l1, max)
+			}
+			break
+		}
+		if st < 0 {
+			from = e + 1
+			continue
+		}
+		n++
+		m.steps = 0 // a budget per match, as btFindFirst
+		if en == st {
+			en++
+		}
+		from = en
 	}
 	return n
+}
+
+func (r *Regex) goCount(s, l1 string, max int) int {
+	if l1 == "" {
+		l1 = latin1String(s)
+	}
+	return len(r.re.FindAllStringIndex(l1, max))
 }
 
 // asciiLower lower-cases ASCII letters only, leaving other octets alone

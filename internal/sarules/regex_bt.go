@@ -61,6 +61,36 @@ func btFindFirst(root *node, ncap int, s string, from int, first *byteSet) (star
 	return -1, -1, false
 }
 
+// findIn returns the first match [start,end) starting in [lo,hi], or -1.
+// The step budget is m's, shared by successive calls; m.aborted reports
+// that it ran out.
+func (m *btMatcher) findIn(root *node, lo, hi int, first *byteSet) (start, end int) {
+	if hi > len(m.s) {
+		hi = len(m.s)
+	}
+	for st := lo; st <= hi; st++ {
+		if first != nil {
+			for st < hi && !first.has(m.s[st]) {
+				st++
+			}
+			if st >= len(m.s) || !first.has(m.s[st]) {
+				break
+			}
+		}
+		for i := range m.caps {
+			m.caps[i] = -1
+		}
+		e := -1
+		if m.match(root, st, func(j int) bool { e = j; return true }) {
+			return st, e
+		}
+		if m.aborted {
+			break
+		}
+	}
+	return -1, -1
+}
+
 func isWordByte(c byte) bool { return setWord.has(c) }
 
 func (m *btMatcher) atWordBoundary(i int) bool {

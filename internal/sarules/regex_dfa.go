@@ -99,9 +99,12 @@ func newDFATable(epoch, nclass, capacity int) *dfaTable {
 }
 
 type dfa struct {
-	insts   []dfaInst
-	start   int32
-	exact   bool
+	insts []dfaInst
+	start int32
+	exact bool
+	// asGo: the only relaxation is possessive quantifiers run greedily,
+	// which is also what the Go translation does (see regex_go.go)
+	asGo    bool
 	eotnl   bool // uses \Z / non-/m $: the last byte needs a look at "is it last"
 	classes [256]uint8
 	nclass  int
@@ -121,7 +124,7 @@ func newDFA(n *node) *dfa {
 	if b.tooBig {
 		return nil
 	}
-	d := &dfa{insts: b.insts, start: start, exact: b.exact, eotnl: b.eotnl, matched: &dfaState{}}
+	d := &dfa{insts: b.insts, start: start, exact: b.exact, asGo: !b.loose, eotnl: b.eotnl, matched: &dfaState{}}
 	d.computeClasses()
 	d.states = map[string]int32{}
 	d.tab.Store(newDFATable(0, d.nclass, 16))
@@ -181,6 +184,7 @@ func ctxOf(c byte) uint8 {
 type dfaBuilder struct {
 	insts  []dfaInst
 	exact  bool
+	loose  bool // relaxed for something other than a possessive quantifier
 	eotnl  bool
 	tooBig bool
 }
@@ -221,13 +225,13 @@ func (b *dfaBuilder) compile(n *node, next int32) int32 {
 	case nGroup:
 		return b.compile(n.subs[0], next)
 	case nAtomic:
-		b.exact = false
+		b.exact, b.loose = false, true
 		return b.compile(n.subs[0], next)
 	case nLook:
-		b.exact = false
+		b.exact, b.loose = false, true
 		return b.emit(dfaInst{op: opNop, out: next})
 	case nBackref:
-		b.exact = false
+		b.exact, b.loose = false, true
 		return b.star(&node{kind: nClass, set: &setAll}, next)
 	case nConcat:
 		for i := len(n.subs) - 1; i >= 0; i-- {
@@ -316,8 +320,21 @@ func (d *dfa) computeClasses() {
 
 // match reports whether the regex (or its relaxation, see exact) matches
 // somewhere in s.
-func (d *dfa) match(s string) bool {
-	tab, ref := d.initial(ctxBOT)
+func (d *dfa) match(s string) bool { return d.find(s, 0) >= 0 }
+
+// find returns the earliest end of a match (of the regex, or its
+// relaxation) that starts at or after from, or -1. Assertions at from see
+// s[from-1] as the previous byte. Every match starting at or after from
+// ends at or after the returned position.
+func (d *dfa) find(s string, from int) int {
+	if from > len(s) {
+		return -1
+	}
+	ctx0 := ctxBOT
+	if from > 0 {
+		ctx0 = ctxOf(s[from-1])
+	}
+	tab, ref := d.initial(ctx0)
 	end := len(s) // skipping stops before a final newline when \Z is used
 	if d.eotnl {
 		end--
@@ -325,7 +342,7 @@ func (d *dfa) match(s string) bool {
 	skip, classes := d.skip, &d.classes
 	trans, ncl := tab.trans, tab.nclass
 	var final *dfaState // the state after a final newline under \Z
-	for i := 0; i < len(s); i++ {
+	for i := from; i < len(s); i++ {
 		if ref&1 != 0 && skip != nil && i < end && skip[s[i]] {
 			j := i + 1
 			for j < end && skip[s[j]] {
@@ -351,7 +368,7 @@ func (d *dfa) match(s string) bool {
 				st.lastNL.Store(final)
 			}
 			if final == d.matched {
-				return true
+				return i
 			}
 			break
 		}
@@ -361,7 +378,7 @@ func (d *dfa) match(s string) bool {
 			trans = tab.trans
 		}
 		if nx == tMatch {
-			return true
+			return i
 		}
 		ref = nx
 	}
@@ -371,17 +388,17 @@ func (d *dfa) match(s string) bool {
 	}
 	switch st.eot.Load() {
 	case 1:
-		return false
+		return -1
 	case 2:
-		return true
+		return len(s)
 	}
 	m := d.closure(st, -1, true, nil)
 	if m {
 		st.eot.Store(2)
-	} else {
-		st.eot.Store(1)
+		return len(s)
 	}
-	return m
+	st.eot.Store(1)
+	return -1
 }
 
 // initial returns the start state after a byte of context ctx, with

@@ -85,3 +85,86 @@ func TestDFACacheGrowsAndDrops(t *testing.T) {
 		t.Errorf("cache never dropped (%d states)", len(d.states))
 	}
 }
+
+// btCount is the reference count: the backtracker from every position.
+func btCount(re *Regex, s string, max int) int {
+	n, from := 0, 0
+	for n < max && from <= len(s) {
+		st, e, aborted := btFindFirst(re.root, re.ncap, s, from, re.first)
+		if st < 0 || aborted {
+			break
+		}
+		n++
+		if e == st {
+			e++
+		}
+		from = e
+	}
+	return n
+}
+
+// TestDFAWindowsMatchBacktracker: Match on regexes the DFA only relaxes
+// (lookaround, backreferences, atomic groups), where the backtracker runs
+// only at the starts the DFA leaves, and Count (DFA end, backtracker
+// start and Perl end) agree with the backtracker run from every position.
+func TestDFAWindowsMatchBacktracker(t *testing.T) {
+	pats := []string{`/foo(?!bar)/`, `/(?<!x)ab/`, `/\bfoo(?=\d)/i`, `/(a)\1/`, `/(?>a+)b/`,
+		`/a++b/`, `/(?<=\s)\w{2,4}\b/`, `/(?:ab|a)(?!c)/`, `/(\w)x\1.*y/`, `/^(?!.*z).+$/m`,
+		`/a.{0,3}b(?!b)/`, `/\d+/`, `/ab|b/`, `/a*/`, `/x*?y?/`, `/\b\w+\b/`, `/(?:a|ab)(?:c|bcd)/`,
+		`/$/`, `/^/m`, `/[a-z]{3}\Z/`, `/q(?=a|b)[ab]+?/`}
+	subjects := []string{"", "a", "foobar foo1 Foo2", "xab ab yab", "aa ba aab aaab", "abc ab abd",
+		"a  bb aXbb a123b", "12 345 6", "abcd abcbcd", "line one\nline z two\nthree\n", "wxw..y wxy",
+		"qab qa qc", "zzzz abc\n", "aaaaaaaaaaaaaaaaaaaaaaaab", "\n\n"}
+	for _, p := range pats {
+		re, err := CompileRegex(p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if re.lazyDFA() == nil {
+			t.Fatalf("%s: no DFA", p)
+		}
+		for round := 0; round < 2; round++ {
+			for _, s := range subjects {
+				st, _, _ := btFindFirst(re.root, re.ncap, s, 0, re.first)
+				if re.re == nil {
+					if got, want := re.Match(s, ""), st >= 0; got != want {
+						t.Errorf("%s on %q: Match %v, backtracker %v", p, s, got, want)
+					}
+				}
+				if re.re != nil && (re.maxLen < 0 || re.maxLen > countWindowMax) {
+					continue // Go regexp counts, as before
+				}
+				for _, max := range []int{0, 2} {
+					want := btCount(re, s, 1<<20)
+					if max > 0 && want > max {
+						want = max
+					}
+					if got := re.Count(s, "", max); got != want {
+						t.Errorf("%s on %q: Count(max %d) %d, backtracker %d", p, s, max, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDFAFind: find returns the earliest end of a match starting at or
+// after from, with the byte before from as context.
+func TestDFAFind(t *testing.T) {
+	for _, c := range []struct {
+		pat, s    string
+		from, end int
+	}{
+		{`/\bab/`, "xab ab", 0, 6}, {`/\bab/`, "xab ab", 1, 6}, {`/ab/`, "xab ab", 2, 6},
+		{`/ab/`, "xab ab", 0, 3}, {`/^b/m`, "a\nb", 2, 3}, {`/^b/`, "a\nb", 2, -1},
+		{`/a\Z/`, "ba\n", 1, 2}, {`/x*/`, "abc", 3, 3}, {`/x/`, "abc", 4, -1},
+	} {
+		re, err := CompileRegex(c.pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := re.lazyDFA().find(c.s, c.from); got != c.end {
+			t.Errorf("%s find(%q, %d) = %d, want %d", c.pat, c.s, c.from, got, c.end)
+		}
+	}
+}
