@@ -46,6 +46,7 @@ var (
 	rcvdLeadIP     = regexp.MustCompile(`^from (\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b`)
 	rcvdRdnsIP     = regexp.MustCompile(`\(([^\s()\[\]]+?)\s*\[`)
 	rcvdStripChars = regexp.MustCompile(`[\s\x00#\[\]()<>|]`)
+	stripChars     = " \t\n\f\r\x00#[]()<>|" // rcvdStripChars' class
 	rcvdFetchRe    = regexp.MustCompile(`with (?:POP3|IMAP)`)
 	rcvdNoRelayRe  = regexp.MustCompile(`(?i)^from (\S+) by [^\s;]+ ?;`)
 )
@@ -72,9 +73,11 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	if m := rcvdIDRe.FindStringSubmatch(s); m != nil {
 		r.id = m[1]
 	}
-	if m := rcvdHeloEqRe.FindStringSubmatch(s); m != nil {
+	// the literal tests spare the regexps (no literal prefix for Go's
+	// regexp to seek) a scan of headers that cannot match
+	if m := matchIf(s, "helo=", rcvdHeloEqRe); m != nil {
 		r.helo = m[1]
-	} else if m := rcvdHeloRe.FindStringSubmatch(s); m != nil {
+	} else if m := matchIf(s, "LO ", rcvdHeloRe); m != nil {
 		r.helo = m[1]
 	}
 	if m := rcvdByRe.FindStringSubmatch(s); m != nil {
@@ -85,7 +88,7 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	} else if strings.Contains(s, "envelope-from <>") {
 		r.hasEnvfrom = true
 	}
-	if m := rcvdAuthRe.FindStringSubmatch(s); m != nil {
+	if m := matchIf(s, "with ", rcvdAuthRe); m != nil {
 		r.auth = m[1]
 	}
 	from := strings.TrimPrefix(s, "(")[5:]
@@ -127,7 +130,9 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	}
 	r.rdns = strings.TrimRight(r.rdns, ".")
 	for _, p := range []*string{&r.ip, &r.rdns, &r.helo, &r.by, &r.envfrom, &r.ident} {
-		*p = rcvdStripChars.ReplaceAllString(*p, "!")
+		if strings.ContainsAny(*p, stripChars) {
+			*p = rcvdStripChars.ReplaceAllString(*p, "!")
+		}
 	}
 	r.private = isPrivateIP(r.ip)
 	return r, true
@@ -198,4 +203,13 @@ func (p *pms) headersByRcvdIndex(start, end int) []string {
 		}
 	}
 	return out
+}
+
+// matchIf is re.FindStringSubmatch(s) when s holds lit, which every
+// match of re holds; nil otherwise.
+func matchIf(s, lit string, re *regexp.Regexp) []string {
+	if !strings.Contains(s, lit) {
+		return nil
+	}
+	return re.FindStringSubmatch(s)
 }
