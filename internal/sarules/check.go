@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -82,8 +83,7 @@ type pms struct {
 	m     *Message
 	o     CheckOptions
 	set   int
-	hits  map[string]float64
-	order []string
+	order []*Rule // the rules that hit, in hit order
 	gets  map[string]*subjectText
 	body  []*subjectText
 	raw   []*subjectText
@@ -92,9 +92,10 @@ type pms struct {
 
 	res *Result
 	// computed and vals are by Rule.idx: whether the rule was computed
-	// and its value.
+	// and its value (pooled: scratch).
 	computed []bool
 	vals     []float64
+	scratch  *checkScratch
 
 	relayCache *relayInfo
 	mimeCache  *mimeStats
@@ -129,10 +130,13 @@ func subjects(list []string) []*subjectText {
 
 // runs reports whether r runs in score set set.
 func (r *Rule) runs(set int) bool {
-	if r.scores[set] == 0 {
+	if r.scores[set] == 0 || r.inactive != "" {
 		return false
 	}
-	return r.whyNot(set) == ""
+	if r.Type != TypeMeta && (r.Net && set&1 == 0 || r.Learn && set&2 == 0) {
+		return false
+	}
+	return r.blocker(set) == nil
 }
 
 // whyNot says why r does not run in score set set ("" = it runs), apart
@@ -149,12 +153,41 @@ func (r *Rule) whyNot(set int) string {
 	if r.Learn && set&2 == 0 && r.Type != TypeMeta {
 		return "Bayes test"
 	}
-	for _, d := range r.blockedBy {
-		if !(d.Net && set&1 == 0) && !(d.Learn && set&2 == 0) {
-			return "depends on inactive " + d.Name
-		}
+	if d := r.blocker(set); d != nil {
+		return "depends on inactive " + d.Name
 	}
 	return ""
+}
+
+// blocker is the first rule of r.blockedBy that keeps r from running in
+// score set set, nil if none.
+func (r *Rule) blocker(set int) *Rule {
+	for _, d := range r.blockedBy {
+		if !(d.Net && set&1 == 0) && !(d.Learn && set&2 == 0) {
+			return d
+		}
+	}
+	return nil
+}
+
+// checkScratch is the per-rule state of one Check, reused by the next
+// (scratchPool) when no network look-up may still hold the Check.
+type checkScratch struct {
+	computed []bool
+	vals     []float64
+}
+
+var scratchPool sync.Pool // of *checkScratch
+
+func getScratch(n int) *checkScratch {
+	sc, _ := scratchPool.Get().(*checkScratch)
+	if sc == nil || cap(sc.vals) < n {
+		return &checkScratch{computed: make([]bool, n), vals: make([]float64, n)}
+	}
+	sc.computed, sc.vals = sc.computed[:n], sc.vals[:n]
+	clear(sc.computed)
+	clear(sc.vals)
+	return sc
 }
 
 // Check scores m. It is safe to call concurrently.
@@ -162,8 +195,9 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	p := &pms{ctx: ctx, rs: rs, m: m, o: o, hits: map[string]float64{}, gets: map[string]*subjectText{},
-		computed: make([]bool, len(rs.order)), vals: make([]float64, len(rs.order))}
+	sc := getScratch(len(rs.order))
+	p := &pms{ctx: ctx, rs: rs, m: m, o: o, gets: map[string]*subjectText{},
+		computed: sc.computed, vals: sc.vals, scratch: sc}
 	if !o.Local {
 		p.set |= 1
 	}
@@ -188,14 +222,17 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 		}
 	}
 	p.finish(res)
+	if p.net == nil {
+		p.computed, p.vals, p.scratch = nil, nil, nil
+		scratchPool.Put(sc)
+	}
 	return res
 }
 
-func (p *pms) hit(r *Rule, v float64) {
-	if _, ok := p.hits[r.Name]; !ok {
-		p.order = append(p.order, r.Name)
-	}
-	p.hits[r.Name] = v
+// hit records that r hit; ruleValue computes each rule once, so once
+// per rule.
+func (p *pms) hit(r *Rule) {
+	p.order = append(p.order, r)
 }
 
 // runRules runs every scored (non-__) rule; __ sub-rules run lazily
@@ -240,7 +277,7 @@ func (p *pms) ruleValue(r *Rule) float64 {
 		v = float64(p.runPattern(r))
 	}
 	if v != 0 {
-		p.hit(r, v)
+		p.hit(r)
 	}
 	p.vals[r.idx] = v
 	return v
@@ -335,16 +372,15 @@ func (p *pms) mimeheaderRule(r *Rule) int {
 }
 
 func (p *pms) finish(res *Result) {
-	names := append([]string(nil), p.order...)
-	for _, n := range names {
-		r := p.rs.rules[n]
+	for _, r := range p.order {
+		n := r.Name
 		if strings.HasPrefix(n, "__") {
 			res.SubHits = append(res.SubHits, n)
 			continue
 		}
 		sc := r.scores[p.set]
 		res.Score += sc
-		res.Hits = append(res.Hits, Hit{Name: n, Score: sc, Description: r.Describe, Area: areaOf(r), Value: p.hits[n]})
+		res.Hits = append(res.Hits, Hit{Name: n, Score: sc, Description: r.Describe, Area: areaOf(r), Value: p.vals[r.idx]})
 	}
 	res.Score = math.Round(res.Score*1000) / 1000
 	res.IsSpam = res.Score >= res.Required

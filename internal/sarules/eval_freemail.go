@@ -87,6 +87,9 @@ func (p *pms) freemailBody() (map[string]bool, bool) {
 	seen := map[string]bool{}
 	fm := map[string]bool{}
 	for _, line := range p.m.body {
+		if strings.IndexByte(line, '@') < 0 {
+			continue // emailRe needs one
+		}
 		for _, e := range emailRe.FindAllString(line, -1) {
 			e = strings.ToLower(e)
 			seen[e] = true
