@@ -97,6 +97,7 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 	}
 	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root)}
 	_, r.maxLen = width(root)
+	markAutoPoss(root)
 	if fs, null := firstSet(root); !null {
 		r.first = &fs
 	}

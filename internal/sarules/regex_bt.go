@@ -150,7 +150,10 @@ func (m *btMatcher) match(n *node, i int, k func(int) bool) bool {
 		}
 		return false
 	case nRepeat:
-		if n.poss {
+		if n.rset != nil {
+			return m.repeatSet(n, i, k)
+		}
+		if n.poss || n.autoPoss {
 			return m.possessive(n, i, k)
 		}
 		return m.repeat(n, i, 0, k)
@@ -218,6 +221,52 @@ func (m *btMatcher) repeat(n *node, i, count int, k func(int) bool) bool {
 		return true
 	}
 	return !m.aborted && count >= n.min && k(i)
+}
+
+// repeatSet runs a repeat of one byte of n.rset: the run is measured
+// once (a step per byte), then the continuation is tried at each count,
+// most first when greedy, fewest first when lazy, only the longest when
+// possessive.
+func (m *btMatcher) repeatSet(n *node, i int, k func(int) bool) bool {
+	s, set := m.s, n.rset
+	hi := len(s) - i
+	if n.max >= 0 && n.max < hi {
+		hi = n.max
+	}
+	j := 0
+	for j < hi && set.has(s[i+j]) {
+		j++
+	}
+	if m.steps += j; m.steps > btStepLimit {
+		m.aborted = true
+		return false
+	}
+	if j < n.min {
+		return false
+	}
+	switch {
+	case n.poss || n.autoPoss:
+		return k(i + j)
+	case n.lazy:
+		for c := n.min; c <= j; c++ {
+			if k(i + c) {
+				return true
+			}
+			if m.aborted || !m.step() {
+				return false
+			}
+		}
+	default:
+		for c := j; c >= n.min; c-- {
+			if k(i + c) {
+				return true
+			}
+			if m.aborted || !m.step() {
+				return false
+			}
+		}
+	}
+	return false
 }
 
 func (m *btMatcher) possessive(n *node, i int, k func(int) bool) bool {
@@ -367,4 +416,93 @@ func firstSet(n *node) (s byteSet, nullable bool) {
 	}
 	// assertions, lookaround, backreferences: zero width or unknown
 	return s, true
+}
+
+// markAutoPoss marks the greedy repeats of one byte set whose next byte
+// in the pattern can never be in that set, e.g. [^\n]+ in [^\n]+\n: giving
+// a byte back leaves a byte of the set where the rest must start, so
+// backtracking into the repeat cannot succeed and the backtracker runs it
+// possessively (PCRE's auto-possessification). Only siblings in one
+// concatenation are looked at; a backreference there stops it.
+//
+// It also gives every repeat of one byte set its rset.
+func markAutoPoss(n *node) {
+	for _, sub := range n.subs {
+		markAutoPoss(sub)
+	}
+	if n.kind == nRepeat {
+		if set, ok := oneByteSet(n.subs[0]); ok {
+			n.rset = &set
+		}
+	}
+	if n.kind != nConcat {
+		return
+	}
+	for i, sub := range n.subs {
+		r := sub
+		for r.kind == nGroup && len(r.subs) == 1 {
+			r = r.subs[0]
+		}
+		if r.kind != nRepeat || r.lazy || r.poss {
+			continue
+		}
+		set, ok := oneByteSet(r.subs[0])
+		if !ok {
+			continue
+		}
+		follow, ok := followSet(n.subs[i+1:])
+		if !ok {
+			continue
+		}
+		disjoint := true
+		for j := range set {
+			disjoint = disjoint && set[j]&follow[j] == 0
+		}
+		r.autoPoss = disjoint
+	}
+}
+
+// oneByteSet returns the bytes n matches if n matches exactly one byte.
+func oneByteSet(n *node) (byteSet, bool) {
+	for n.kind == nGroup && n.cap == 0 && len(n.subs) == 1 {
+		n = n.subs[0]
+	}
+	switch {
+	case n.kind == nClass:
+		return *n.set, true
+	case n.kind == nLit && len(n.lit) == 1:
+		s, _ := firstSet(n)
+		return s, true
+	}
+	return byteSet{}, false
+}
+
+// followSet returns the bytes the first byte consumed by rest can be;
+// false if rest can match empty or holds a backreference before its
+// first byte is certain.
+func followSet(rest []*node) (byteSet, bool) {
+	var out byteSet
+	for _, sub := range rest {
+		if hasBackref(sub) {
+			return out, false
+		}
+		fs, null := firstSet(sub)
+		out.union(&fs)
+		if !null {
+			return out, true
+		}
+	}
+	return out, false
+}
+
+func hasBackref(n *node) bool {
+	if n.kind == nBackref {
+		return true
+	}
+	for _, sub := range n.subs {
+		if hasBackref(sub) {
+			return true
+		}
+	}
+	return false
 }

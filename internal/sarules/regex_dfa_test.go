@@ -168,3 +168,53 @@ func TestDFAFind(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoPossessive: repeats marked for possessive backtracking, and
+// repeats of one byte set run by the fast loop, give the same matches
+// (start, end) as plain greedy backtracking.
+func TestAutoPossessive(t *testing.T) {
+	pats := []string{`/(?:[^\n]+\n+)*Subject: x/`, `/\w{1,15}\s(\w+)\1/`, `/a+(?!b)c/`, `/([^,]+),/`,
+		`/\d+\.\d+/`, `/x+(?:y|\n)?x/`, `/[^>]{0,5}>/`, `/(a+)(?<=a)b/`,
+		`/a*?b/`, `/[ab]{2,3}?b/`, `/x{2}y?+/`, `/(?:a|b)+c/`, `/^\s*$/m`}
+	subjects := []string{"", "a\nSubject: x", "ab\n\nSubject: y\nSubject: x", "ab cdcd ef", "aaac aabc",
+		"1,22,333", "3.14 2.", "xxxyx", "<<<<<<<>", "aab", "x\n\nx"}
+	count := 0
+	for _, p := range pats {
+		re, err := CompileRegex(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plain func(n *node) *node
+		plain = func(n *node) *node {
+			c := *n
+			c.autoPoss, c.rset = false, nil
+			c.subs = nil
+			for _, s := range n.subs {
+				c.subs = append(c.subs, plain(s))
+			}
+			return &c
+		}
+		var marked func(n *node) int
+		marked = func(n *node) int {
+			k := btoi(n.autoPoss)
+			for _, s := range n.subs {
+				k += marked(s)
+			}
+			return k
+		}
+		count += marked(re.root)
+		ref := plain(re.root)
+		for _, s := range subjects {
+			for from := 0; from <= len(s); from++ {
+				a, b, _ := btFind(re.root, re.ncap, s, from)
+				c, d, _ := btFind(ref, re.ncap, s, from)
+				if a != c || b != d {
+					t.Errorf("%s on %q from %d: possessive [%d,%d), greedy [%d,%d)", p, s, from, a, b, c, d)
+				}
+			}
+		}
+	}
+	if count < 5 {
+		t.Errorf("only %d repeats marked", count)
+	}
+}

@@ -49,8 +49,13 @@ type node struct {
 	cap        int
 	min, max   int
 	lazy, poss bool
-	behind     bool
-	neg        bool
+	// autoPoss: the backtracker may run this greedy repeat possessively
+	// (see markAutoPoss); the match is the same
+	autoPoss bool
+	// rset: nRepeat of one byte of this set (the backtracker's fast loop)
+	rset   *byteSet
+	behind bool
+	neg    bool
 }
 
 type byteSet [4]uint64
