@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // BayesHook supplies the Bayes spam probability for check_bayes rules.
@@ -117,7 +118,30 @@ type subjectText struct {
 }
 
 func newSubject(s string) *subjectText {
-	return &subjectText{s: s, l1: latin1String(s), lower: asciiLower(s), ok: true}
+	return &subjectText{s: s, l1: latin1String(s), lower: lowerASCII(s), ok: true}
+}
+
+// lowerASCII is asciiLower with one allocation (none when s has no
+// upper-case letter): the bytes it fills are never written again, so
+// they can back the string.
+func lowerASCII(s string) string {
+	i := 0
+	for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, len(s))
+	copy(b, s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 func subjects(list []string) []*subjectText {

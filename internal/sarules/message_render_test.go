@@ -50,3 +50,11 @@ func TestMayHoldTextURIKeepsEveryMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestLowerASCIIMatchesAsciiLower(t *testing.T) {
+	for _, s := range []string{"", "abc", "ABC", "aBc", "Ünïcödé ÀB", "\xffZ", strings.Repeat("xY", 100)} {
+		if got, want := lowerASCII(s), asciiLower(s); got != want {
+			t.Errorf("lowerASCII(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
