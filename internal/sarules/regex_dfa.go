@@ -2,6 +2,7 @@ package sarules
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -109,6 +110,9 @@ type dfa struct {
 	classes [256]uint8
 	nclass  int
 	skip    *[256]bool // see computeSkip; nil: none
+	// stops are the bytes not skipped when at most maxStops are: runs
+	// are skipped with strings.IndexByte per stop byte
+	stops []byte
 
 	mu      sync.Mutex
 	states  map[string]int32 // state refs of the current epoch; mu
@@ -166,10 +170,20 @@ func (d *dfa) computeSkip() {
 		return
 	}
 	d.skip = new([256]bool)
+	var stops []byte
 	for c := 0; c < 256; c++ {
 		d.skip[c] = skipClass[d.classes[c]]
+		if !d.skip[c] {
+			stops = append(stops, byte(c))
+		}
+	}
+	if len(stops) <= maxStops {
+		d.stops = stops
 	}
 }
+
+// maxStops bounds the stop bytes searched with strings.IndexByte.
+const maxStops = 4
 
 func ctxOf(c byte) uint8 {
 	switch {
@@ -342,11 +356,30 @@ func (d *dfa) find(s string, from int) int {
 	skip, classes := d.skip, &d.classes
 	trans, ncl := tab.trans, tab.nclass
 	var final *dfaState // the state after a final newline under \Z
+	stops := d.stops
+	// next[k]: the first stops[k] at or after the last search, end if
+	// none before end; -1 not searched yet
+	next := [maxStops]int{-1, -1, -1, -1}
 	for i := from; i < len(s); i++ {
 		if ref&1 != 0 && skip != nil && i < end && skip[s[i]] {
-			j := i + 1
-			for j < end && skip[s[j]] {
-				j++
+			var j int
+			if len(stops) > 0 {
+				j = end
+				for k, c := range stops {
+					if next[k] < i {
+						if p := strings.IndexByte(s[i:end], c); p < 0 {
+							next[k] = end
+						} else {
+							next[k] = i + p
+						}
+					}
+					j = min(j, next[k])
+				}
+			} else {
+				j = i + 1
+				for j < end && skip[s[j]] {
+					j++
+				}
 			}
 			// the start state of the table in hand, built or not
 			if r := tab.init[ctxOf(s[j-1])].Load(); r != 0 {

@@ -218,3 +218,38 @@ func TestAutoPossessive(t *testing.T) {
 		t.Errorf("only %d repeats marked", count)
 	}
 }
+
+// TestDFAStopBytes: DFAs that skip idle runs by searching for their few
+// stop bytes find a match from every start exactly when the backtracker
+// does, on random text.
+func TestDFAStopBytes(t *testing.T) {
+	pats := []string{`/foo\b/i`, `/x\Z/`, `/ab|cd/`, `/[xq]q$/`, `/^o/m`, `/\bdo/`}
+	x := uint32(7)
+	var subjects []string
+	for i := 0; i < 200; i++ {
+		b := make([]byte, i%61)
+		for j := range b {
+			x = x*1664525 + 1013904223
+			b[j] = "abcdfoxqFO \n"[x>>28%12]
+		}
+		subjects = append(subjects, string(b))
+	}
+	for _, p := range pats {
+		re, err := CompileRegex(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := re.lazyDFA()
+		if d == nil || !d.exact || len(d.stops) == 0 {
+			t.Fatalf("%s: want an exact DFA with stop bytes", p)
+		}
+		for _, s := range subjects {
+			for from := 0; from <= len(s); from += 1 + from/4 {
+				st, _, _ := btFindFirst(re.root, re.ncap, s, from, re.first)
+				if got := d.find(s, from); (got >= 0) != (st >= 0) {
+					t.Errorf("%s on %q from %d: find %d, backtracker start %d", p, s, from, got, st)
+				}
+			}
+		}
+	}
+}
