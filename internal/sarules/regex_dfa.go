@@ -183,7 +183,7 @@ func (d *dfa) computeSkip() {
 }
 
 // maxStops bounds the stop bytes searched with strings.IndexByte.
-const maxStops = 4
+const maxStops = 8
 
 func ctxOf(c byte) uint8 {
 	switch {
@@ -359,7 +359,7 @@ func (d *dfa) find(s string, from int) int {
 	stops := d.stops
 	// next[k]: the first stops[k] at or after the last search, end if
 	// none before end; -1 not searched yet
-	next := [maxStops]int{-1, -1, -1, -1}
+	next := [maxStops]int{-1, -1, -1, -1, -1, -1, -1, -1}
 	for i := from; i < len(s); i++ {
 		if ref&1 != 0 && skip != nil && i < end && skip[s[i]] {
 			var j int
