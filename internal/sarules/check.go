@@ -97,6 +97,7 @@ type pms struct {
 	computed []bool
 	vals     []float64
 	scratch  *checkScratch
+	runs     []bool // rs.runTable(set)
 
 	relayCache *relayInfo
 	mimeCache  *mimeStats
@@ -194,6 +195,25 @@ func (r *Rule) blocker(set int) *Rule {
 	return nil
 }
 
+// runSet is Ruleset.runSets' entry for one score set.
+type runSet struct {
+	once sync.Once
+	runs []bool
+}
+
+// runTable is, by Rule.idx, whether each rule runs in score set set.
+// Rules do not change after Load, so it is computed once.
+func (rs *Ruleset) runTable(set int) []bool {
+	t := &rs.runSets[set]
+	t.once.Do(func() {
+		t.runs = make([]bool, len(rs.order))
+		for i, r := range rs.order {
+			t.runs[i] = r.runs(set)
+		}
+	})
+	return t.runs
+}
+
 // checkScratch is the per-rule state of one Check, reused by the next
 // (scratchPool) when no network look-up may still hold the Check.
 type checkScratch struct {
@@ -228,6 +248,7 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	if rs.UseBayes && o.Bayes != nil {
 		p.set |= 2
 	}
+	p.runs = rs.runTable(p.set)
 	p.body = subjects(m.body)
 	p.raw = subjects(m.rawbody)
 	p.uris = subjects(m.uris)
@@ -288,7 +309,7 @@ func (p *pms) ruleValue(r *Rule) float64 {
 		return p.vals[r.idx]
 	}
 	p.computed[r.idx] = true
-	if !r.runs(p.set) || p.ctx.Err() != nil {
+	if !p.runs[r.idx] || p.ctx.Err() != nil {
 		return 0
 	}
 	var v float64

@@ -38,7 +38,7 @@ func TestRuleCost(t *testing.T) {
 		per = append(per, d)
 		res := &Result{rs: rs, m: m}
 		p := &pms{ctx: context.Background(), rs: rs, m: m, o: CheckOptions{Local: true, Now: time.Now()},
-			gets: map[string]*subjectText{}, computed: make([]bool, len(rs.order)), vals: make([]float64, len(rs.order)), res: res}
+			gets: map[string]*subjectText{}, computed: make([]bool, len(rs.order)), vals: make([]float64, len(rs.order)), runs: rs.runTable(0), res: res}
 		p.body = subjects(m.body)
 		p.raw = subjects(m.rawbody)
 		p.uris = subjects(m.uris)

@@ -105,6 +105,10 @@ type Ruleset struct {
 
 	unknown      map[string]int
 	missingEvals map[string]int
+
+	// runSets[set] says by Rule.idx whether a rule runs in score set
+	// set (Rule.runs), computed on first use (check.go).
+	runSets [4]runSet
 }
 
 type addHeader struct {
