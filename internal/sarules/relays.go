@@ -33,6 +33,8 @@ func (r *relay) String() string {
 }
 
 var (
+	// rcvdDateTailRe and rcvdAuthRe run as trimRcvdDate and rcvdAuth
+	// (relays_scan.go); kept as their specification and tests' reference
 	rcvdDateTailRe = regexp.MustCompile(`[\s;]+(?:(?:Mon|T(?:ue|hu)|Wed|Fri|S(?:at|un)), )?\d+ (?:J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)|Sep|Oct|Nov|Dec) \d+ \d+:\d+(?::\d+)? \S+$`)
 	rcvdIDRe       = regexp.MustCompile(` id <?([^\s<>;]{3,})`)
 	rcvdHeloEqRe   = regexp.MustCompile(`\bhelo=([-A-Za-z0-9.^+_&:=?!@%*$\\/]+)`)
@@ -64,7 +66,7 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	if m := rcvdNoRelayRe.FindStringSubmatch(s); m != nil && !strings.HasPrefix(m[1], "[") {
 		return nil, false
 	}
-	s = rcvdDateTailRe.ReplaceAllString(s, "")
+	s = trimRcvdDate(s) // rcvdDateTailRe.ReplaceAllString(s, "")
 	if rcvdFetchRe.MatchString(s) {
 		return &relay{fetcher: true}, false
 	}
@@ -88,8 +90,8 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	} else if strings.Contains(s, "envelope-from <>") {
 		r.hasEnvfrom = true
 	}
-	if m := matchIf(s, "with ", rcvdAuthRe); m != nil {
-		r.auth = m[1]
+	if a, ok := rcvdAuth(s); ok { // rcvdAuthRe
+		r.auth = a
 	}
 	from := strings.TrimPrefix(s, "(")[5:]
 	if i := strings.Index(from, " by "); i >= 0 {
