@@ -114,6 +114,10 @@ type dfa struct {
 	// are skipped with strings.IndexByte per stop byte
 	stops []byte
 
+	// fromStart[ctx*nclass+class]: the closure of the start alone
+	// before a byte of class after context ctx, computed on first use
+	fromStart []atomic.Pointer[startStep]
+
 	mu      sync.Mutex
 	states  map[string]int32 // state refs of the current epoch; mu
 	tab     atomic.Pointer[dfaTable]
@@ -130,6 +134,7 @@ func newDFA(n *node) *dfa {
 	}
 	d := &dfa{insts: b.insts, start: start, exact: b.exact, asGo: !b.loose, eotnl: b.eotnl, matched: &dfaState{}}
 	d.computeClasses()
+	d.fromStart = make([]atomic.Pointer[startStep], int(nCtx)*d.nclass)
 	d.states = map[string]int32{}
 	d.tab.Store(newDFATable(0, d.nclass, 16))
 	d.computeSkip()
@@ -161,7 +166,7 @@ func (d *dfa) computeSkip() {
 		for ctx := uint8(0); ctx < nCtx && ok; ctx++ {
 			var pcs []int32
 			st := &dfaState{ctx: ctx}
-			ok = !d.closure(st, rep[cl], false, &pcs) && len(pcs) == 0
+			ok = !d.closure(st, rep[cl], false, &pcs, true, nil) && len(pcs) == 0
 		}
 		skipClass[cl] = ok
 		any = any || ok
@@ -425,7 +430,7 @@ func (d *dfa) find(s string, from int) int {
 	case 2:
 		return len(s)
 	}
-	m := d.closure(st, -1, true, nil)
+	m := d.closure(st, -1, true, nil, true, nil)
 	if m {
 		st.eot.Store(2)
 		return len(s)
@@ -501,7 +506,8 @@ func (d *dfa) step(tab *dfaTable, ref int32, c byte) (*dfaTable, int32) {
 	defer closurePool.Put(sc)
 	pcs := sc.pcs[:0]
 	defer func() { sc.pcs = pcs[:0] }()
-	if d.closure(st, int(c), false, &pcs) {
+	ss := d.startStep(st.ctx, c)
+	if ss.match || d.closure(st, int(c), false, &pcs, false, ss.pcs) {
 		tab.trans[slot].Store(tMatch)
 		return tab, tMatch
 	}
@@ -523,7 +529,7 @@ func (d *dfa) stepLast(st *dfaState, c byte) *dfaState {
 	defer closurePool.Put(sc)
 	pcs := sc.pcs[:0]
 	defer func() { sc.pcs = pcs[:0] }()
-	if d.closure(st, int(c), true, &pcs) {
+	if d.closure(st, int(c), true, &pcs, true, nil) {
 		return d.matched
 	}
 	d.mu.Lock()
@@ -532,21 +538,44 @@ func (d *dfa) stepLast(st *dfaState, c byte) *dfaState {
 	return tab.states[refID(ref)]
 }
 
-// closure follows the empty moves from st's positions and the start
-// (unanchored search) given the next byte c (-1: end of text). It reports
-// whether a match is reached; otherwise *out receives the sorted
-// positions after consuming c.
-func (d *dfa) closure(st *dfaState, c int, last bool, out *[]int32) bool {
+// startStep is the closure of the start alone after context ctx
+// before c (not the last byte): the positions after c, or a match.
+type startStep struct {
+	pcs   []int32
+	match bool
+}
+
+func (d *dfa) startStep(ctx uint8, c byte) *startStep {
+	slot := &d.fromStart[int(ctx)*d.nclass+int(d.classes[c])]
+	if ss := slot.Load(); ss != nil {
+		return ss
+	}
+	var pcs []int32
+	ss := &startStep{}
+	ss.match = d.closure(&dfaState{ctx: ctx}, int(c), false, &pcs, true, nil)
+	ss.pcs = pcs
+	slot.Store(ss)
+	return ss
+}
+
+// closure follows the empty moves from st's positions and, if start,
+// the start (unanchored search) given the next byte c (-1: end of text).
+// It reports whether a match is reached; otherwise *out receives the
+// sorted positions after consuming c, with extra added.
+func (d *dfa) closure(st *dfaState, c int, last bool, out *[]int32, start bool, extra []int32) bool {
 	sc := closurePool.Get().(*closureScratch)
 	defer closurePool.Put(sc)
 	seen := sc.reset(len(d.insts))
 	gen := sc.gen
-	stack := append(sc.stack[:0], d.start)
+	stack := sc.stack[:0]
+	if start {
+		stack = append(stack, d.start)
+	}
 	stack = append(stack, st.pcs...)
 	defer func() { sc.stack = stack[:0] }()
 	var nextPCs []int32
 	if out != nil {
-		nextPCs = (*out)[:0]
+		nextPCs = append((*out)[:0], extra...)
 	}
 	prevWord := st.ctx == ctxWord
 	nextWord := c >= 0 && isWordByte(byte(c))
