@@ -2,6 +2,7 @@ package sarules
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 )
 
@@ -123,31 +124,38 @@ func isFieldStart(line []byte) bool {
 }
 
 func parseFields(hdr []byte) []Field {
+	// one string for the block: names and values are substrings of it
+	hs := string(hdr)
 	var out []Field
-	var cur []byte
-	flush := func() {
-		if cur == nil {
+	start := -1 // of the current field
+	flush := func(end int) {
+		if start < 0 {
 			return
 		}
-		name, val, ok := bytes.Cut(cur, []byte(":"))
+		name, val, ok := strings.Cut(hs[start:end], ":")
 		if ok {
-			n := strings.TrimRight(string(name), " \t")
-			out = append(out, Field{Name: n, Raw: string(val), Value: decodeHeaderValue(n, string(val))})
+			n := strings.TrimRight(name, " \t")
+			out = append(out, Field{Name: n, Raw: val, Value: decodeHeaderValue(n, val)})
 		}
-		cur = nil
+		start = -1
 	}
-	for _, line := range bytes.SplitAfter(hdr, []byte("\n")) {
-		if len(line) == 0 {
-			continue
+	for pos := 0; pos < len(hs); {
+		end := len(hs)
+		if k := strings.IndexByte(hs[pos:], '\n'); k >= 0 {
+			end = pos + k + 1
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			cur = append(cur, line...)
-			continue
+		if hs[pos] == ' ' || hs[pos] == '\t' {
+			// a continuation (or, first, a field of its own)
+			if start < 0 {
+				start = pos
+			}
+		} else {
+			flush(pos)
+			start = pos
 		}
-		flush()
-		cur = append([]byte(nil), line...)
+		pos = end
 	}
-	flush()
+	flush(len(hs))
 	return out
 }
 
@@ -156,13 +164,21 @@ func parseFields(hdr []byte) []Field {
 func decodeHeaderValue(name, raw string) string {
 	v := unfold(raw)
 	v = strings.TrimSpace(v)
-	switch strings.ToLower(name) {
-	case "received", "message-id", "resent-message-id", "date", "resent-date",
-		"mime-version", "references", "in-reply-to":
-		return v
-	}
-	if strings.HasPrefix(strings.ToLower(name), "list-") {
-		return v
+	if !isASCII(name) {
+		// strings.ToLower maps some non-ASCII letters to ASCII ones
+		lname := strings.ToLower(name)
+		if slices.Contains(undecodedFields, lname) || strings.HasPrefix(lname, "list-") {
+			return v
+		}
+	} else {
+		for _, n := range undecodedFields {
+			if equalLowerASCII(name, n) {
+				return v
+			}
+		}
+		if len(name) >= len("list-") && equalLowerASCII(name[:len("list-")], "list-") {
+			return v
+		}
 	}
 	if strings.Contains(v, "=?") {
 		v = decodeRFC2047(v)
@@ -171,9 +187,59 @@ func decodeHeaderValue(name, raw string) string {
 }
 
 // unfold replaces "\n" + run of blanks with one space.
+// undecodedFields are the fields whose values decodeHeaderValue leaves
+// encoded, lower case.
+var undecodedFields = []string{"received", "message-id", "resent-message-id", "date", "resent-date",
+	"mime-version", "references", "in-reply-to"}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// equalLowerASCII reports whether strings.ToLower(s) == lower for an
+// ASCII s and a lower-case lower, without allocating.
+func equalLowerASCII(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// hasFoldedLine reports whether s has a newline followed by a byte
+// fold says continues the line.
+func hasFoldedLine(s string, fold func(byte) bool) bool {
+	for i := strings.IndexByte(s, '\n'); i >= 0 && i+1 < len(s); {
+		if fold(s[i+1]) {
+			return true
+		}
+		k := strings.IndexByte(s[i+1:], '\n')
+		if k < 0 {
+			return false
+		}
+		i += k + 1
+	}
+	return false
+}
+
+func isBlankByte(c byte) bool { return c == ' ' || c == '\t' }
+
 func unfold(s string) string {
-	if !strings.Contains(s, "\n") {
-		return s
+	if !hasFoldedLine(s, isBlankByte) {
+		return s // nothing to join
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
@@ -208,6 +274,9 @@ func headerValues(fields []Field, name string, raw bool) []string {
 // rawUnfold is get_header(name, raw): CRLF/LF followed by whitespace
 // becomes one space; the final newline stays.
 func rawUnfold(s string) string {
+	if !hasFoldedLine(s, isSpaceByte) {
+		return s
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if s[i] == '\n' && i+1 < len(s) && isSpaceByte(s[i+1]) {

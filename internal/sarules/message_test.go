@@ -1,0 +1,106 @@
+package sarules
+
+import (
+	"bytes"
+	"math/rand"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// parseFieldsRef is parseFields as first written (a copy per field,
+// unfold and rawUnfold byte by byte), the reference for the current one.
+func parseFieldsRef(hdr []byte) []Field {
+	var out []Field
+	var cur []byte
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		name, val, ok := bytes.Cut(cur, []byte(":"))
+		if ok {
+			n := strings.TrimRight(string(name), " \t")
+			out = append(out, Field{Name: n, Raw: string(val), Value: decodeHeaderValueRef(n, string(val))})
+		}
+		cur = nil
+	}
+	for _, line := range bytes.SplitAfter(hdr, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			cur = append(cur, line...)
+			continue
+		}
+		flush()
+		cur = append([]byte(nil), line...)
+	}
+	flush()
+	return out
+}
+
+func decodeHeaderValueRef(name, raw string) string {
+	var b strings.Builder
+	for i := 0; i < len(raw); i++ {
+		if raw[i] == '\n' && i+1 < len(raw) && (raw[i+1] == ' ' || raw[i+1] == '\t') {
+			b.WriteByte(' ')
+			for i+1 < len(raw) && (raw[i+1] == ' ' || raw[i+1] == '\t') {
+				i++
+			}
+			continue
+		}
+		b.WriteByte(raw[i])
+	}
+	v := strings.TrimSpace(b.String())
+	switch strings.ToLower(name) {
+	case "received", "message-id", "resent-message-id", "date", "resent-date",
+		"mime-version", "references", "in-reply-to":
+		return v
+	}
+	if strings.HasPrefix(strings.ToLower(name), "list-") {
+		return v
+	}
+	if strings.Contains(v, "=?") {
+		v = decodeRFC2047(v)
+	}
+	return v
+}
+
+func rawUnfoldRef(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' && i+1 < len(s) && isSpaceByte(s[i+1]) {
+			b.WriteByte(' ')
+			for i+1 < len(s) && isSpaceByte(s[i+1]) {
+				i++
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func TestParseFieldsMatchesReference(t *testing.T) {
+	alphabet := []string{"Subject", "Received", "RECEİVED", "List-Id", "DATE", "X", ":", ": ", " ", "\t", "\n", "\n ", "\n\t", "\r", "\v",
+		"=?utf-8?q?caf=C3=A9?=", "=?", "a", "é"}
+	cases := []string{"", "Subject: x\n", " lead: x\nA: b\n c\n", "A: b", "no colon\nB: c\n"}
+	r := rand.New(rand.NewSource(5))
+	for i := 0; i < 20000; i++ {
+		cases = append(cases, randomText(r, alphabet, r.Intn(16)))
+	}
+	for _, c := range cases {
+		got, want := parseFields([]byte(c)), parseFieldsRef([]byte(c))
+		if len(got) == 0 && len(want) == 0 {
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("parseFields(%q) = %q, want %q", c, got, want)
+		}
+		for _, f := range got {
+			if a, b := rawUnfold(f.Raw), rawUnfoldRef(f.Raw); a != b {
+				t.Fatalf("rawUnfold(%q) = %q, want %q", f.Raw, a, b)
+			}
+		}
+	}
+}
