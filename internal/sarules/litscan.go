@@ -13,9 +13,12 @@ import "strings"
 // not run.
 
 type litScanner struct {
-	lits  []string
-	heads []uint64           // bitmap over 24-bit heads
-	byKey map[uint32][]int32 // head -> literal ids
+	lits []string
+	// pre[id], mask[id]: the literal's first (up to) 8 bytes as a
+	// little-endian word, to reject most candidates with one compare
+	pre, mask []uint64
+	heads     []uint64           // bitmap over 24-bit heads
+	byKey     map[uint32][]int32 // head -> literal ids
 }
 
 func litHead(s string) uint32 { return uint32(s[0])<<16 | uint32(s[1])<<8 | uint32(s[2]) }
@@ -36,6 +39,12 @@ func newLitScanner(regexes []*Regex) *litScanner {
 				id = int32(len(sc.lits))
 				ids[l] = id
 				sc.lits = append(sc.lits, l)
+				var pre, mask uint64
+				for k := 0; k < len(l) && k < 8; k++ {
+					pre |= uint64(l[k]) << (8 * k)
+					mask |= 0xff << (8 * k)
+				}
+				sc.pre, sc.mask = append(sc.pre, pre), append(sc.mask, mask)
 				h := litHead(l)
 				sc.heads[h>>6] |= 1 << (h & 63)
 				sc.byKey[h] = append(sc.byKey[h], id)
@@ -55,7 +64,17 @@ func (sc *litScanner) find(lower string) []uint64 {
 		if sc.heads[h>>6]&(1<<(h&63)) == 0 {
 			continue
 		}
-		for _, id := range sc.byKey[h] {
+		ids := sc.byKey[h]
+		if i+8 <= len(lower) {
+			w := load64(lower, i)
+			for _, id := range ids {
+				if w&sc.mask[id] == sc.pre[id] && (len(sc.lits[id]) <= 8 || strings.HasPrefix(lower[i+8:], sc.lits[id][8:])) {
+					found[id>>6] |= 1 << (id & 63)
+				}
+			}
+			continue
+		}
+		for _, id := range ids {
 			if strings.HasPrefix(lower[i:], sc.lits[id]) {
 				found[id>>6] |= 1 << (id & 63)
 			}
@@ -82,4 +101,11 @@ func (r *Regex) mayMatchText(t *subjectText) bool {
 		}
 	}
 	return false
+}
+
+// load64 reads s[i:i+8] as a little-endian word.
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }

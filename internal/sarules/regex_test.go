@@ -148,3 +148,29 @@ func FuzzRegex(f *testing.F) {
 		}
 	})
 }
+
+// TestLitScanner: the shared scan finds exactly the literals that occur,
+// short and long (over 8 bytes), at the end of the text and inside it.
+func TestLitScanner(t *testing.T) {
+	lits := []string{"abc", "abcd", "abcdefgh", "abcdefghij", "bca", "cab ", "xyzxyzxyz", "zzz"}
+	re := &Regex{lits: lits}
+	sc := newLitScanner([]*Regex{re})
+	x := uint32(3)
+	for n := 0; n < 300; n++ {
+		b := make([]byte, n%40)
+		for j := range b {
+			x = x*1664525 + 1013904223
+			b[j] = "abcdefghijxyz "[(x>>24)%14]
+		}
+		s := string(b)
+		if n%7 == 0 {
+			s += lits[n%len(lits)]
+		}
+		found := sc.find(s)
+		for id, l := range sc.lits {
+			if got, want := found[id>>6]&(1<<(id&63)) != 0, strings.Contains(s, l); got != want {
+				t.Errorf("%q in %q: found %v, want %v", l, s, got, want)
+			}
+		}
+	}
+}
