@@ -125,10 +125,17 @@ var freemailEvals = map[string]evalFunc{
 		return btoi(fd != "" && ed != "" && fd != ed)
 	},
 	"check_freemail_from": func(p *pms, r *Rule, a []string) int {
-		re := optionalRegex(a, 0)
+		var re *Regex
+		compiled := false // the pattern is compiled for the first freemail address
 		for _, req := range []string{"From:addr", "Envelope-Sender:addr", "Resent-Sender:addr", "X-Envelope-From:addr", "EnvelopeFrom:addr"} {
 			for _, e := range p.addrs(req) {
-				if p.rs.isFreemail(e) && (re == nil || re.Match(e, "")) {
+				if !p.rs.isFreemail(e) {
+					continue
+				}
+				if !compiled {
+					re, compiled = optionalRegex(a, 0), true
+				}
+				if re == nil || re.Match(e, "") {
 					return 1
 				}
 			}
@@ -139,9 +146,16 @@ var freemailEvals = map[string]evalFunc{
 		if len(a) < 1 {
 			return 0
 		}
-		re := optionalRegex(a, 1)
+		var re *Regex
+		compiled := false // the pattern is compiled for the first freemail address
 		for _, e := range p.addrs(a[0] + ":addr") {
-			if p.rs.isFreemail(e) && (re == nil || re.Match(e, "")) {
+			if !p.rs.isFreemail(e) {
+				continue
+			}
+			if !compiled {
+				re, compiled = optionalRegex(a, 1), true
+			}
+			if re == nil || re.Match(e, "") {
 				return 1
 			}
 		}
@@ -149,7 +163,7 @@ var freemailEvals = map[string]evalFunc{
 	},
 	"check_freemail_body": func(p *pms, r *Rule, a []string) int {
 		fm, ok := p.freemailBody()
-		if !ok {
+		if !ok || len(fm) == 0 {
 			return 0
 		}
 		re := optionalRegex(a, 0)
