@@ -219,6 +219,7 @@ func (rs *Ruleset) runTable(set int) []bool {
 type checkScratch struct {
 	computed []bool
 	vals     []float64
+	gets     map[string]*subjectText
 }
 
 var scratchPool sync.Pool // of *checkScratch
@@ -226,11 +227,14 @@ var scratchPool sync.Pool // of *checkScratch
 func getScratch(n int) *checkScratch {
 	sc, _ := scratchPool.Get().(*checkScratch)
 	if sc == nil || cap(sc.vals) < n {
-		return &checkScratch{computed: make([]bool, n), vals: make([]float64, n)}
+		// gets: a message asks for a few hundred header forms
+		return &checkScratch{computed: make([]bool, n), vals: make([]float64, n),
+			gets: make(map[string]*subjectText, 256)}
 	}
 	sc.computed, sc.vals = sc.computed[:n], sc.vals[:n]
 	clear(sc.computed)
 	clear(sc.vals)
+	clear(sc.gets)
 	return sc
 }
 
@@ -240,7 +244,7 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 		o.Now = time.Now()
 	}
 	sc := getScratch(len(rs.order))
-	p := &pms{ctx: ctx, rs: rs, m: m, o: o, gets: map[string]*subjectText{},
+	p := &pms{ctx: ctx, rs: rs, m: m, o: o, gets: sc.gets,
 		computed: sc.computed, vals: sc.vals, scratch: sc}
 	if !o.Local {
 		p.set |= 1
@@ -268,7 +272,7 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	}
 	p.finish(res)
 	if p.net == nil {
-		p.computed, p.vals, p.scratch = nil, nil, nil
+		p.computed, p.vals, p.gets, p.scratch = nil, nil, nil, nil
 		scratchPool.Put(sc)
 	}
 	return res

@@ -174,6 +174,9 @@ func relayString(list []*relay) string {
 
 // relayPseudoHeader answers get() for X-Spam-Relays-*.
 func (p *pms) relayPseudoHeader(name string) (string, bool) {
+	if isASCII(name) && (len(name) < len("x-spam-relays-trusted") || !equalLowerASCII(name[:len("x-spam-relays-")], "x-spam-relays-")) {
+		return "", false // not one of them, without lower-casing a copy
+	}
 	switch strings.ToLower(name) {
 	case "x-spam-relays-trusted":
 		return relayString(p.relays().trusted), true
