@@ -266,3 +266,94 @@ func (r *Regex) mayMatch(lower string) bool {
 	}
 	return false
 }
+
+// # Required byte count
+//
+// Some rules need a byte many times, e.g. 30 commas in
+// /(?:,[^,]{1,90}){30}/: a subject with fewer is rejected with one
+// strings.Count before any matcher runs.
+
+// minByteCount is the fewest occurrences of byte b in any match of n
+// (lookaround, backreferences and case-folded letters count none).
+func minByteCount(n *node, b byte) int {
+	switch n.kind {
+	case nLit:
+		if n.fold && isASCIILetter(b) {
+			return 0
+		}
+		k := 0
+		for _, c := range n.lit {
+			k += btoi(c == b)
+		}
+		return k
+	case nClass:
+		if n.set.count() == 1 && n.set.has(b) {
+			return 1
+		}
+	case nGroup, nAtomic:
+		return minByteCount(n.subs[0], b)
+	case nConcat:
+		k := 0
+		for _, sub := range n.subs {
+			k += minByteCount(sub, b)
+		}
+		return k
+	case nAlt:
+		k := -1
+		for _, sub := range n.subs {
+			if c := minByteCount(sub, b); k < 0 || c < k {
+				k = c
+			}
+		}
+		return max(k, 0)
+	case nRepeat:
+		return n.min * minByteCount(n.subs[0], b)
+	}
+	return 0
+}
+
+// minCountRequired is the least count worth a strings.Count pass; only
+// bytes other than letters, digits and white space count (common ones
+// pass too often to pay for the pass).
+const minCountRequired = 8
+
+// requiredByteCount returns a byte every match of n holds at least k
+// times, k >= minCountRequired; k 0 if none is known.
+func requiredByteCount(n *node) (b byte, k int) {
+	var cands byteSet
+	var walk func(n *node)
+	walk = func(n *node) {
+		switch n.kind {
+		case nLit:
+			for _, c := range n.lit {
+				cands.add(c)
+			}
+		case nClass:
+			if n.set.count() == 1 {
+				cands = unionSet(cands, *n.set)
+			}
+		case nLook:
+			return
+		}
+		for _, sub := range n.subs {
+			walk(sub)
+		}
+	}
+	walk(n)
+	for c := 0; c < 256; c++ {
+		if cands.has(byte(c)) && !setWord.has(byte(c)) && !setSpace.has(byte(c)) {
+			if m := minByteCount(n, byte(c)); m > k {
+				b, k = byte(c), m
+			}
+		}
+	}
+	if k < minCountRequired {
+		return 0, 0
+	}
+	return b, k
+}
+
+func unionSet(a, b byteSet) byteSet {
+	a.union(&b)
+	return a
+}

@@ -20,6 +20,9 @@ type Regex struct {
 	// maxLen bounds the length of a match (lookaround is zero-width);
 	// -1: unbounded
 	maxLen int
+	// needCount > 0: every match holds needByte at least that often
+	needByte  string // one byte
+	needCount int
 	// lits: at least one of these (lower-case) strings occurs in every
 	// subject the regex matches; nil means no such set is known.
 	lits []string
@@ -98,6 +101,10 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root)}
 	_, r.maxLen = width(root)
 	markAutoPoss(root)
+	// (only without a literal prefilter, which already rejects most)
+	if b, k := requiredByteCount(root); k > 0 && r.lits == nil {
+		r.needByte, r.needCount = string([]byte{b}), k
+	}
 	if fs, null := firstSet(root); !null {
 		r.first = &fs
 	}
@@ -121,6 +128,9 @@ func (r *Regex) lazyDFA() *dfa {
 // latin1String(s), passed in so callers convert each subject once; "" lets
 // Match convert.
 func (r *Regex) Match(s, l1 string) bool {
+	if r.needCount > 0 && !r.hasNeeded(s) {
+		return false
+	}
 	if d := r.lazyDFA(); d != nil {
 		if d.exact || d.asGo && r.re != nil {
 			return d.match(s)
@@ -140,6 +150,11 @@ func (r *Regex) Match(s, l1 string) bool {
 	}
 	st, _, _ := btFindFirst(r.root, r.ncap, s, 0, r.first)
 	return st >= 0
+}
+
+// hasNeeded reports whether s holds needByte needCount times.
+func (r *Regex) hasNeeded(s string) bool {
+	return len(s) >= r.needCount && strings.Count(s, r.needByte) >= r.needCount
 }
 
 // confirm runs the backtracking matcher only where the relaxed DFA d
@@ -176,6 +191,9 @@ const countWindowMax = 512
 func (r *Regex) Count(s, l1 string, max int) int {
 	if max <= 0 {
 		max = 1 << 20
+	}
+	if r.needCount > 0 && !r.hasNeeded(s) {
+		return 0
 	}
 	d := r.lazyDFA()
 	if d == nil || r.re != nil && (r.maxLen < 0 || r.maxLen > countWindowMax) {

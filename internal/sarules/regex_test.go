@@ -174,3 +174,38 @@ func TestLitScanner(t *testing.T) {
 		}
 	}
 }
+
+// TestRequiredByteCount: a regex needing a byte many times rejects
+// subjects with fewer at once, and still matches as before otherwise.
+func TestRequiredByteCount(t *testing.T) {
+	for _, c := range []struct {
+		pat  string
+		b    byte
+		k    int
+		subj string
+		want bool
+	}{
+		{`/(?:,[^,]{1,90}){30}/`, ',', 30, strings.Repeat("a,", 29) + "a", false},
+		{`/(?:,[^,]{1,90}){30}/`, ',', 30, strings.Repeat(",a", 30), true},
+		{`/(?:\xe9\w){8}|x(?:\xe9\w){9}/`, 0xe9, 8, strings.Repeat("\xe9a", 8), true},
+		{`/(?:\xe9\w){8}|x(?:\xe9\w){9}/`, 0xe9, 8, strings.Repeat("\xc3\xa9a", 8), false},
+		{`/(?:a\w){8}/`, 0, 0, strings.Repeat("ab", 8), true}, // letters: not counted
+		{`/\xe9{4}|x\xe9{5}/`, 0, 0, "\xe9\xe9\xe9\xe9", true}, // literal prefilter instead
+		{`/(?:ab){4}/i`, 0, 0, "ABabABab", true},
+		{`/a.b.c.d/`, 0, 0, "a1b2c3d", true},
+	} {
+		re, err := CompileRegex(c.pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if re.needCount != c.k || c.k > 0 && re.needByte != string([]byte{c.b}) {
+			t.Errorf("%s: needs %q x%d, want %q x%d", c.pat, re.needByte, re.needCount, c.b, c.k)
+		}
+		if got := re.Match(c.subj, ""); got != c.want {
+			t.Errorf("%s on %q: %v", c.pat, c.subj, got)
+		}
+		if got := re.Count(c.subj, "", 0) > 0; got != c.want {
+			t.Errorf("%s count on %q: %v", c.pat, c.subj, got)
+		}
+	}
+}
