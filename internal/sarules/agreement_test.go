@@ -27,10 +27,21 @@ import (
 //	MAILWALL_SA_CACHE   where spamassassin's outputs are cached by message hash
 //	                    (default: the user cache dir)
 //	MAILWALL_SA_EVERY   sample every Nth message (default 18: 336 messages; 1: all)
+//	MAILWALL_SA_REF     where SpamAssassin's hits come from: "cli" (default:
+//	                    spamassassin -L -t per message) or "spamd" (a private
+//	                    spamd -L, see agreement_spamd_test.go)
+//	MAILWALL_SA_FULL    1: the whole corpus (6,046 messages; every message,
+//	                    reference spamd unless MAILWALL_SA_REF=cli)
 //
 // Figures: F1 over (message, rule) pairs restricted to rules active in both
 // engines, share of messages with identical rule sets, and spam/ham
 // decision agreement.
+//
+// CI (scripts/test.sh) sets none of the switches: the fixed 336-message
+// sample against the spamassassin CLI, whose outputs are cached as
+// <sha256>.out. spamd answers are cached apart (<sha256>.spamd.out), so the
+// two references never mix; TestSpamdMatchesCLI (opt-in) checks on the
+// sample that they give the same rules and decisions.
 
 // saSiteConfig is the private siteconfig: local tests only, no Bayes.
 const saSiteConfig = `use_bayes 0
@@ -41,7 +52,24 @@ use_razor2 0
 use_pyzor 0
 `
 
+// defaultEvery gives the CI sample: every 18th file, 336 messages.
+const defaultEvery = 18
+
 func corpusSample(t *testing.T) (string, []string) {
+	t.Helper()
+	every := defaultEvery
+	if os.Getenv("MAILWALL_SA_FULL") != "" {
+		every = 1
+	}
+	if v, err := strconv.Atoi(os.Getenv("MAILWALL_SA_EVERY")); err == nil && v > 0 {
+		every = v
+	}
+	return corpusEvery(t, every)
+}
+
+// corpusEvery returns the corpus data directory and every Nth of its sorted
+// files.
+func corpusEvery(t *testing.T, every int) (string, []string) {
 	t.Helper()
 	root := os.Getenv("MAILWALL_SA_CORPUS")
 	if root == "" {
@@ -53,10 +81,6 @@ func corpusSample(t *testing.T) (string, []string) {
 		t.Skipf("no corpus under %s: %v", data, err)
 	}
 	sort.Strings(files)
-	every := 18
-	if v, err := strconv.Atoi(os.Getenv("MAILWALL_SA_EVERY")); err == nil && v > 0 {
-		every = v
-	}
 	var out []string
 	for i, f := range files {
 		if i%every == 0 {
@@ -100,27 +124,9 @@ func parseSAOutput(out string) (saVerdict, bool) {
 // running it (two at a time).
 func saOutputs(t *testing.T, files []string) map[string]string {
 	t.Helper()
-	cache := os.Getenv("MAILWALL_SA_CACHE")
-	if cache == "" {
-		d, err := os.UserCacheDir()
-		if err != nil {
-			t.Skip("no cache dir: ", err)
-		}
-		cache = filepath.Join(d, "mailwall-sa-agreement")
-	}
-	if err := os.MkdirAll(cache, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	cache := saCacheDir(t)
 	site := t.TempDir()
-	pre, _ := filepath.Glob("/etc/spamassassin/*.pre")
-	for _, f := range append(pre, "/etc/spamassassin/local.cf") {
-		if b, err := os.ReadFile(f); err == nil {
-			// the uncompiled baseline: no Rule2XSBody
-			b = []byte(strings.ReplaceAll(string(b), "\nloadplugin Mail::SpamAssassin::Plugin::Rule2XSBody", "\n# "))
-			os.WriteFile(filepath.Join(site, filepath.Base(f)), b, 0o644)
-		}
-	}
-	os.WriteFile(filepath.Join(site, "zz_mailwall.cf"), []byte(saSiteConfig), 0o644)
+	writeSASite(site)
 	_, saErr := exec.LookPath("spamassassin")
 	out := map[string]string{}
 	var mu sync.Mutex
@@ -165,9 +171,61 @@ func saOutputs(t *testing.T, files []string) map[string]string {
 	return out
 }
 
+// saCacheDir is where SpamAssassin's answers are cached by message hash.
+func saCacheDir(t *testing.T) string {
+	t.Helper()
+	cache := os.Getenv("MAILWALL_SA_CACHE")
+	if cache == "" {
+		d, err := os.UserCacheDir()
+		if err != nil {
+			t.Skip("no cache dir: ", err)
+		}
+		cache = filepath.Join(d, "mailwall-sa-agreement")
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return cache
+}
+
+// writeSASite fills dir with the private siteconfig both references use:
+// Debian's plugin choice (*.pre) and local.cf, then saSiteConfig.
+func writeSASite(dir string) {
+	pre, _ := filepath.Glob("/etc/spamassassin/*.pre")
+	for _, f := range append(pre, "/etc/spamassassin/local.cf") {
+		if b, err := os.ReadFile(f); err == nil {
+			// the uncompiled baseline: no Rule2XSBody
+			b = []byte(strings.ReplaceAll(string(b), "\nloadplugin Mail::SpamAssassin::Plugin::Rule2XSBody", "\n# "))
+			os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o644)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "zz_mailwall.cf"), []byte(saSiteConfig), 0o644)
+}
+
+// saReference is the reference chosen by MAILWALL_SA_REF / MAILWALL_SA_FULL.
+func saReference() string {
+	if r := os.Getenv("MAILWALL_SA_REF"); r != "" {
+		return r
+	}
+	if os.Getenv("MAILWALL_SA_FULL") != "" {
+		return "spamd"
+	}
+	return "cli"
+}
+
 func TestAgreement(t *testing.T) {
 	data, files := corpusSample(t)
-	sa := saOutputs(t, files)
+	var sa map[string]string
+	switch ref := saReference(); ref {
+	case "cli":
+		sa = saOutputs(t, files)
+	case "spamd":
+		var skipped int
+		sa, skipped = spamdOutputs(t, files)
+		t.Logf("reference spamd: %d of %d messages answered, %d skipped (over %d bytes)", len(sa), len(files), skipped, spamdMaxSize)
+	default:
+		t.Fatalf("MAILWALL_SA_REF=%q: want cli or spamd", ref)
+	}
 	rs, _, err := Load([]string{stockDir}, LoadOptions{LocalCF: []string{"/etc/spamassassin/local.cf"}, Extra: saSiteConfig})
 	if err != nil {
 		t.Fatal(err)
