@@ -119,7 +119,7 @@ type dfa struct {
 	fromStart []atomic.Pointer[startStep]
 
 	mu      sync.Mutex
-	states  map[string]int32 // state refs of the current epoch; mu
+	states  map[uint64][]int32 // state refs of the current epoch by stateHash; mu
 	tab     atomic.Pointer[dfaTable]
 	matched *dfaState // sentinel: a match was found (final-newline steps)
 }
@@ -135,7 +135,7 @@ func newDFA(n *node) *dfa {
 	d := &dfa{insts: b.insts, start: start, exact: b.exact, asGo: !b.loose, eotnl: b.eotnl, matched: &dfaState{}}
 	d.computeClasses()
 	d.fromStart = make([]atomic.Pointer[startStep], int(nCtx)*d.nclass)
-	d.states = map[string]int32{}
+	d.states = map[uint64][]int32{}
 	d.tab.Store(newDFATable(0, d.nclass, 16))
 	d.computeSkip()
 	return d
@@ -457,22 +457,16 @@ func (d *dfa) initial(ctx uint8) (*dfaTable, int32) {
 // ctx) in it; d.mu is held. pcs is copied when a new state keeps it.
 func (d *dfa) intern(pcs []int32, ctx uint8) (*dfaTable, int32) {
 	tab := d.tab.Load()
-	var buf [128]byte
-	key := buf[:0]
-	if n := 1 + 4*len(pcs); n > len(buf) {
-		key = make([]byte, 0, n)
-	}
-	key = append(key, ctx)
-	for _, pc := range pcs {
-		key = append(key, byte(pc), byte(pc>>8), byte(pc>>16), byte(pc>>24))
-	}
-	if ref, ok := d.states[string(key)]; ok {
-		return tab, ref
+	h := stateHash(pcs, ctx)
+	for _, ref := range d.states[h] {
+		if st := tab.states[refID(ref)]; st.ctx == ctx && slices.Equal(st.pcs, pcs) {
+			return tab, ref
+		}
 	}
 	switch {
-	case len(d.states) >= dfaMaxStates:
+	case tab.n >= dfaMaxStates:
 		// drop the cache: a new epoch; readers finish on the old table
-		d.states = map[string]int32{}
+		d.states = map[uint64][]int32{}
 		tab = newDFATable(tab.epoch+1, d.nclass, 16)
 		d.tab.Store(tab)
 	case tab.n == len(tab.states):
@@ -493,8 +487,20 @@ func (d *dfa) intern(pcs []int32, ctx uint8) (*dfaTable, int32) {
 	tab.states[id] = &dfaState{pcs: slices.Clone(pcs), ctx: ctx}
 	tab.n++
 	ref := stateRef(id, len(pcs) == 0)
-	d.states[string(key)] = ref
+	d.states[h] = append(d.states[h], ref)
 	return tab, ref
+}
+
+// stateHash mixes a state's context and positions into a map key
+// (collisions are told apart by comparing the states).
+func stateHash(pcs []int32, ctx uint8) uint64 {
+	h := uint64(ctx) + 0x9e3779b97f4a7c15
+	for _, pc := range pcs {
+		h ^= uint64(uint32(pc))
+		h *= 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+	}
+	return h
 }
 
 // step returns the transition of state ref of tab on c, caching it,

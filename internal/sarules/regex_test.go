@@ -189,7 +189,7 @@ func TestRequiredByteCount(t *testing.T) {
 		{`/(?:,[^,]{1,90}){30}/`, ',', 30, strings.Repeat(",a", 30), true},
 		{`/(?:\xe9\w){8}|x(?:\xe9\w){9}/`, 0xe9, 8, strings.Repeat("\xe9a", 8), true},
 		{`/(?:\xe9\w){8}|x(?:\xe9\w){9}/`, 0xe9, 8, strings.Repeat("\xc3\xa9a", 8), false},
-		{`/(?:a\w){8}/`, 0, 0, strings.Repeat("ab", 8), true}, // letters: not counted
+		{`/(?:a\w){8}/`, 0, 0, strings.Repeat("ab", 8), true},  // letters: not counted
 		{`/\xe9{4}|x\xe9{5}/`, 0, 0, "\xe9\xe9\xe9\xe9", true}, // literal prefilter instead
 		{`/(?:ab){4}/i`, 0, 0, "ABabABab", true},
 		{`/a.b.c.d/`, 0, 0, "a1b2c3d", true},
