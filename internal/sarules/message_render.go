@@ -220,10 +220,8 @@ func (m *Message) extractURIs() []string {
 		}
 	}
 	for _, line := range m.body {
-		if mayHoldTextURI(line) {
-			for _, u := range textURIRe.FindAllString(line, -1) {
-				add(u)
-			}
+		for _, u := range textURIs(line) {
+			add(u)
 		}
 		if strings.IndexByte(line, '@') < 0 {
 			continue // emailRe needs one
@@ -237,32 +235,50 @@ func (m *Message) extractURIs() []string {
 	return out
 }
 
-// mayHoldTextURI reports whether line holds, in any ASCII case, one of
-// "http", "ftp", "mailto" or "www": every match of textURIRe does (none of
-// their letters has a non-ASCII case fold, unlike k and s), so lines
-// without skip the regexp.
-func mayHoldTextURI(line string) bool {
+// textURIs is textURIRe.FindAllString(line, -1), with the regexp run
+// from the byte before the first place a match can start (its \b looks
+// at that byte), or not at all.
+func textURIs(line string) []string {
+	i := textURIStart(line)
+	if i < 0 {
+		return nil
+	}
+	if i > 0 {
+		i--
+	}
+	return textURIRe.FindAllString(line[i:], -1)
+}
+
+// mayHoldTextURI reports whether line holds a place a textURIRe match can
+// start.
+func mayHoldTextURI(line string) bool { return textURIStart(line) >= 0 }
+
+// textURIStart is the first index of line holding, in any ASCII case,
+// "http", "ftp", "mailto" or "www", -1 if none: every match of textURIRe
+// starts with one (none of their letters has a non-ASCII case fold,
+// unlike k and s).
+func textURIStart(line string) int {
 	for i := 0; i+3 <= len(line); i++ {
 		switch line[i] | 0x20 {
 		case 'h':
 			if i+4 <= len(line) && hasFoldPrefix(line[i:], "http") {
-				return true
+				return i
 			}
 		case 'f':
 			if hasFoldPrefix(line[i:], "ftp") {
-				return true
+				return i
 			}
 		case 'm':
 			if i+6 <= len(line) && hasFoldPrefix(line[i:], "mailto") {
-				return true
+				return i
 			}
 		case 'w':
 			if hasFoldPrefix(line[i:], "www") {
-				return true
+				return i
 			}
 		}
 	}
-	return false
+	return -1
 }
 
 // hasFoldPrefix reports whether s starts with the lower-case ASCII
