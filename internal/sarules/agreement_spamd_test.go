@@ -68,6 +68,11 @@ import (
 //	                          not answered in it are left out and counted
 //
 // Full corpus: MAILWALL_SA_FULL=1 go test -run '^TestAgreement$' -v -timeout 60m ./internal/sarules/
+// (about 12 minutes uncached: 184 messages through fresh children in 5 min,
+// 5,526 through long-lived ones in 6 min; answers cached after). Measured at
+// a438b1b: 6,046 messages, none skipped, F1 0.9878 (tp 30535, fp 141,
+// fn 613), identical rule sets 91.5%, decision 99.4%; sample of 336 through
+// spamd: F1 0.9869, identical 92.3%, decision 99.7%, as through the CLI.
 
 const (
 	spamdMaxSize  = 512000
@@ -253,7 +258,8 @@ func startSpamd(t *testing.T, perChild int) (string, func()) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	stop := func() { stopSpamd(t, cmd.Process, done) }
+	var once sync.Once // stopped by the caller, and by Cleanup if it did not
+	stop := func() { once.Do(func() { stopSpamd(t, cmd.Process, done) }) }
 	t.Cleanup(stop)
 	t.Logf("spamd pid %d on %s (%d children)", cmd.Process.Pid, addr, spamdChildren)
 
