@@ -8,48 +8,34 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mailwall/internal/smtptest"
 )
 
 // openConnectProxy tunnels any CONNECT, as a misconfigured proxy does.
 func openConnectProxy(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				r := bufio.NewReader(c)
-				f := strings.Fields(func() string { l, _ := r.ReadString('\n'); return l }())
-				if len(f) < 2 || f[0] != "CONNECT" {
-					io.WriteString(c, "HTTP/1.0 403 Forbidden\r\n\r\n")
-					return
-				}
-				for range 50 {
-					if h, err := r.ReadString('\n'); err != nil || strings.TrimSpace(h) == "" {
-						break
-					}
-				}
-				up, err := net.DialTimeout("tcp", f[1], 5*time.Second)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				io.WriteString(c, "HTTP/1.0 200 Connection established\r\n\r\n")
-				go io.Copy(up, r)
-				io.Copy(c, up)
-			}()
+	return smtptest.ServeTCP(t, 10*time.Second, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		f := strings.Fields(func() string { l, _ := r.ReadString('\n'); return l }())
+		if len(f) < 2 || f[0] != "CONNECT" {
+			io.WriteString(c, "HTTP/1.0 403 Forbidden\r\n\r\n")
+			return
 		}
-	}()
-	return ln.Addr().String()
+		for range 50 {
+			if h, err := r.ReadString('\n'); err != nil || strings.TrimSpace(h) == "" {
+				break
+			}
+		}
+		up, err := net.DialTimeout("tcp", f[1], 5*time.Second)
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		io.WriteString(c, "HTTP/1.0 200 Connection established\r\n\r\n")
+		go io.Copy(up, r)
+		io.Copy(c, up)
+	})
 }
 
 func TestProxytestCmd(t *testing.T) {

@@ -10,38 +10,23 @@ import (
 	"time"
 
 	"mailwall/internal/relaytest"
+	"mailwall/internal/smtptest"
 )
 
 // openSink accepts every command with 250 (DATA excepted).
 func openSink(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
+	return smtptest.ServeTCP(t, 20*time.Second, func(c net.Conn) {
+		io.WriteString(c, "220 sink.example.test ESMTP\r\n")
+		r := bufio.NewReader(c)
+		for range 500 {
+			l, err := r.ReadString('\n')
+			if err != nil || strings.HasPrefix(strings.ToUpper(l), "QUIT") {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(20 * time.Second))
-				io.WriteString(c, "220 sink.example.test ESMTP\r\n")
-				r := bufio.NewReader(c)
-				for range 500 {
-					l, err := r.ReadString('\n')
-					if err != nil || strings.HasPrefix(strings.ToUpper(l), "QUIT") {
-						return
-					}
-					io.WriteString(c, "250 ok\r\n")
-				}
-			}()
+			io.WriteString(c, "250 ok\r\n")
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 func TestRelaytestCmdExit(t *testing.T) {

@@ -11,32 +11,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mailwall/internal/smtptest"
 )
 
 // fakeProxy serves handle on 127.0.0.1:0.
 func fakeProxy(t *testing.T, handle func(c net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				handle(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); <-done })
-	return ln.Addr().String()
+	return smtptest.ServeTCP(t, 10*time.Second, handle)
 }
 
 // pipe joins a client and an upstream connection until either closes.

@@ -18,6 +18,7 @@ import (
 
 	"mailwall/internal/envelope"
 	"mailwall/internal/policy"
+	"mailwall/internal/smtptest"
 )
 
 // backend is a go-smtp server for the tests: with a nil engine it accepts
@@ -144,45 +145,28 @@ func TestRelayOpenSink(t *testing.T) {
 // that accepts even what go-smtp would refuse. It counts DATA commands.
 func rawSink(t *testing.T) (string, *atomic.Int32) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var data atomic.Int32
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
+	addr := smtptest.ServeTCP(t, 30*time.Second, func(c net.Conn) {
+		io.WriteString(c, "220 sink.example.test ESMTP\r\n")
+		r := bufio.NewReader(c)
+		for range 1000 {
+			l, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(30 * time.Second))
-				io.WriteString(c, "220 sink.example.test ESMTP\r\n")
-				r := bufio.NewReader(c)
-				for range 1000 {
-					l, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					switch cmd := strings.ToUpper(strings.TrimSpace(l)); {
-					case cmd == "QUIT":
-						io.WriteString(c, "221 bye\r\n")
-						return
-					case cmd == "DATA":
-						data.Add(1)
-						io.WriteString(c, "554 no data here\r\n")
-					default:
-						io.WriteString(c, "250 ok\r\n")
-					}
-				}
-			}()
+			switch cmd := strings.ToUpper(strings.TrimSpace(l)); {
+			case cmd == "QUIT":
+				io.WriteString(c, "221 bye\r\n")
+				return
+			case cmd == "DATA":
+				data.Add(1)
+				io.WriteString(c, "554 no data here\r\n")
+			default:
+				io.WriteString(c, "250 ok\r\n")
+			}
 		}
-	}()
-	t.Cleanup(func() { ln.Close(); <-done })
-	return ln.Addr().String(), &data
+	})
+	return addr, &data
 }
 
 // TestRelayRawSink is the acceptance test for the open side: every probe
