@@ -29,20 +29,13 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (string, error) {
 	if len(s.env.Rcpts) == 0 {
 		return "", smtp.New(554, smtp.EnhancedCode{5, 5, 1}, smtp.ReasonProtocol, "No valid recipients")
 	}
-	w, err := s.g.spool.Create()
+	id, n, err := s.g.receive(r)
 	if err != nil {
 		io.Copy(io.Discard, r)
-		return "", s.refused(ctx, "DATA", "", spoolError(err))
-	}
-	id := w.ID()
-	n, err := io.Copy(w, r)
-	if err == nil {
-		err = w.Commit()
-	}
-	if err != nil {
-		w.Abort()
-		io.Copy(io.Discard, r)
-		return "", s.refusedID(ctx, id, spoolError(err))
+		if id == "" {
+			return "", s.refused(ctx, "DATA", "", err)
+		}
+		return "", s.refusedID(ctx, id, err)
 	}
 	s.messages++
 	err = s.process(ctx, id, n)
@@ -51,6 +44,24 @@ func (s *Session) Data(ctx context.Context, r io.Reader) (string, error) {
 		return id, s.refusedID(ctx, id, err)
 	}
 	return id, nil
+}
+
+// receive writes r to a new spool file and commits it. On failure the
+// file is gone, id is "" when none could be created, and err is the reply
+// (spoolError).
+func (g *Gateway) receive(r io.Reader) (id string, n int64, err error) {
+	w, err := g.spool.Create()
+	if err != nil {
+		return "", 0, spoolError(err)
+	}
+	if n, err = io.Copy(w, r); err == nil {
+		err = w.Commit()
+	}
+	if err != nil {
+		w.Abort()
+		return w.ID(), n, spoolError(err)
+	}
+	return w.ID(), n, nil
 }
 
 // spoolError maps a failure while receiving into its reply: the front
@@ -218,18 +229,12 @@ func (s *Session) refusedID(ctx context.Context, id string, err error) error {
 // actions; nothing is queued here.
 func (s *Session) Inspect(ctx context.Context, r io.Reader) (*Outcome, error) {
 	defer s.Reset()
-	w, err := s.g.spool.Create()
+	id, n, err := s.g.receive(r)
 	if err != nil {
-		return nil, s.refused(ctx, "DATA", "", spoolError(err))
-	}
-	id := w.ID()
-	n, err := io.Copy(w, r)
-	if err == nil {
-		err = w.Commit()
-	}
-	if err != nil {
-		w.Abort()
-		return nil, s.refusedAs(ctx, id, "DATA", "", spoolError(err))
+		if id == "" {
+			return nil, s.refused(ctx, "DATA", "", err)
+		}
+		return nil, s.refusedAs(ctx, id, "DATA", "", err)
 	}
 	defer s.g.spool.Remove(id)
 	s.messages++
