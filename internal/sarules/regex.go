@@ -203,19 +203,7 @@ func (r *Regex) Count(s, l1 string, max int) int {
 		if r.re != nil {
 			return r.goCount(s, l1, max)
 		}
-		n, from := 0, 0
-		for n < max && from <= len(s) {
-			st, e, aborted := btFindFirst(r.root, r.ncap, s, from, r.first)
-			if st < 0 || aborted {
-				break
-			}
-			n++
-			if e == st {
-				e++
-			}
-			from = e
-		}
-		return n
+		return r.btCount(s, max)
 	}
 	// the DFA finds the earliest end e of a match starting at or after
 	// from; the leftmost match starts in [e-maxLen, e] (or after e) and
@@ -274,4 +262,22 @@ func asciiLower(s string) string {
 		}
 	}
 	return s
+}
+
+// btCount counts up to max non-overlapping matches in s with the
+// backtracker alone, searching from every position as Perl's m//g does.
+func (r *Regex) btCount(s string, max int) int {
+	n, from := 0, 0
+	for n < max && from <= len(s) {
+		st, e, aborted := btFindFirst(r.root, r.ncap, s, from, r.first)
+		if st < 0 || aborted {
+			break
+		}
+		n++
+		if e == st {
+			e++
+		}
+		from = e
+	}
+	return n
 }

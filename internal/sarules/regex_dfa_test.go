@@ -87,21 +87,7 @@ func TestDFACacheGrowsAndDrops(t *testing.T) {
 }
 
 // btCount is the reference count: the backtracker from every position.
-func btCount(re *Regex, s string, max int) int {
-	n, from := 0, 0
-	for n < max && from <= len(s) {
-		st, e, aborted := btFindFirst(re.root, re.ncap, s, from, re.first)
-		if st < 0 || aborted {
-			break
-		}
-		n++
-		if e == st {
-			e++
-		}
-		from = e
-	}
-	return n
-}
+func btCount(re *Regex, s string, max int) int { return re.btCount(s, max) }
 
 // TestDFAWindowsMatchBacktracker: Match on regexes the DFA only relaxes
 // (lookaround, backreferences, atomic groups), where the backtracker runs
