@@ -116,6 +116,9 @@ type subjectText struct {
 	// found is the literals of scan occurring in lower (litscan.go).
 	found []uint64
 	scan  *litScanner
+	// setFound is the members of set that may match s (regex_set.go)
+	setFound []uint64
+	set      *regexSet
 }
 
 func newSubject(s string) *subjectText {
@@ -353,7 +356,7 @@ func (p *pms) runPattern(r *Rule) int {
 }
 
 func matchOne(r *Rule, t *subjectText) int {
-	if !r.Re.mayMatchText(t) {
+	if !r.Re.mayMatchText(t) || !r.Re.maySetMatch(t) {
 		return 0
 	}
 	if r.Multiple {

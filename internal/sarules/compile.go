@@ -35,6 +35,7 @@ func (p *parser) finish() {
 		}
 	}
 	newLitScanner(res)
+	p.buildSets()
 	for _, r := range rs.order {
 		if r.Type == TypeMeta {
 			p.file, p.line = r.File, r.Line
@@ -238,4 +239,33 @@ func splitTags(s string) []string {
 		out = out[:len(out)-1]
 	}
 	return out
+}
+
+// buildSets puts the regexes of the running rules that have no literal
+// prefilter into regex sets (regex_set.go), one group per subject: body,
+// rawbody, uri, full, and each header request.
+func (p *parser) buildSets() {
+	groups := map[string][]*Regex{}
+	var keys []string
+	for _, r := range p.rs.order {
+		if r.Re == nil || r.Re.lits != nil || r.inactive != "" || r.Neg || r.Exists {
+			continue
+		}
+		var key string
+		switch r.Type {
+		case TypeBody, TypeRawbody, TypeURI, TypeFull:
+			key = r.Type.String()
+		case TypeHeader:
+			key = "header " + r.Header
+		default:
+			continue
+		}
+		if groups[key] == nil {
+			keys = append(keys, key)
+		}
+		groups[key] = append(groups[key], r.Re)
+	}
+	for _, k := range keys {
+		p.rs.sets = append(p.rs.sets, buildRegexSets(groups[k])...)
+	}
 }

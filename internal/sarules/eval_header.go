@@ -138,27 +138,27 @@ func checkIllegalChars(p *pms, r *Rule, a []string) int {
 	if len(a) < 3 {
 		return 0
 	}
-	var s string
+	size, illegal := 0, 0
+	tally := func(s string) {
+		size += len(s)
+		for i := 0; i < len(s); i++ {
+			illegal += int(s[i] >> 7)
+		}
+	}
 	if a[0] == "ALL" {
 		for _, f := range p.m.Header {
-			if strings.HasPrefix(strings.ToLower(f.Name), "x-") || strings.EqualFold(f.Name, "subject") || strings.EqualFold(f.Name, "from") {
+			if len(f.Name) >= 2 && strings.EqualFold(f.Name[:2], "x-") || strings.EqualFold(f.Name, "subject") || strings.EqualFold(f.Name, "from") {
 				continue
 			}
-			s += f.Raw
+			tally(f.Raw)
 		}
 	} else {
-		s = p.get(a[0] + ":raw").s
+		tally(p.get(a[0] + ":raw").s)
 	}
 	ratio, _ := strconv.ParseFloat(a[1], 64)
 	count, _ := strconv.Atoi(a[2])
-	illegal := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			illegal++
-		}
-	}
-	if len(s) == 0 || illegal == 0 {
+	if size == 0 || illegal == 0 {
 		return 0
 	}
-	return btoi(float64(illegal)/float64(len(s)) > ratio && illegal >= count)
+	return btoi(float64(illegal)/float64(size) > ratio && illegal >= count)
 }

@@ -30,6 +30,10 @@ type Regex struct {
 	// (nil for a regex outside a ruleset).
 	litIDs []int32
 	scan   *litScanner
+	// set is the regex set this regex belongs to, as member setID
+	// (regex_set.go); nil: none
+	set   *regexSet
+	setID int32
 }
 
 // Backtracking reports whether the regex needs the backtracking matcher.

@@ -63,16 +63,25 @@ const (
 type dfaState struct {
 	pcs []int32
 	ctx uint8
+	// matches (sets only) are the members whose match ended just before
+	// the byte that led here; sorted
+	matches []int32
 	// lastNL is the step on a final newline when \Z matters (eotnl)
 	lastNL atomic.Pointer[dfaState]
 	eot    atomic.Int32 // match at end of text: 0 unknown, 1 no, 2 yes
+	// eotMatches (sets only): the members matching at end of text
+	eotMatches atomic.Pointer[[]int32]
 }
 
 // dfaTable holds the states of one generation of a DFA's cache and
-// their transitions in one flat array, trans[id*nclass+class], so a step
-// is one load. A transition is 0 (not built yet), tMatch, or a state
-// ref: 2*id+2, plus 1 when the state is idle (no position alive, so
-// skippable bytes may be skipped).
+// their transitions in one flat array, trans[id<<shift+class], so a step
+// is one load. Rows are a power of two wide (at least 4), and a state ref
+// is its row offset, so the next index is ref&^3 + class with no
+// multiply. A transition is 0 (not built yet), tMatch, or a state ref
+// id<<shift, plus 1 when the state is idle (no position alive, so
+// skippable bytes may be skipped), plus 2 (sets only) when the state has
+// matches. Id 0 is never a state, which keeps 0
+// and 1 free for those two.
 //
 // A table only grows: states[id] is set (under dfa.mu) before any ref
 // to id is published with an atomic store, and a full table is copied
@@ -81,7 +90,7 @@ type dfaState struct {
 // a ref is always read against its own table.
 type dfaTable struct {
 	epoch  int
-	nclass int
+	shift  uint // log2 of the row width
 	trans  []atomic.Int32
 	states []*dfaState // len = capacity; the first n are set
 	n      int         // states in use; dfa.mu
@@ -90,18 +99,39 @@ type dfaTable struct {
 
 const tMatch = 1
 
-func stateRef(id int, idle bool) int32 { return int32(2*id+2) + int32(btoi(idle)) }
+func (t *dfaTable) ref(id int, idle, matches bool) int32 {
+	return int32(id<<t.shift) + int32(btoi(idle)) + 2*int32(btoi(matches))
+}
 
-func refID(ref int32) int { return int(ref>>1) - 1 }
+func (t *dfaTable) id(ref int32) int { return int(ref >> t.shift) }
 
-func newDFATable(epoch, nclass, capacity int) *dfaTable {
-	return &dfaTable{epoch: epoch, nclass: nclass, trans: make([]atomic.Int32, capacity*nclass),
-		states: make([]*dfaState, capacity)}
+// newDFATable makes a table for capacity states (ids 1..capacity) with
+// rows of 2^shift transitions.
+func newDFATable(epoch int, shift uint, capacity int) *dfaTable {
+	return &dfaTable{epoch: epoch, shift: shift, trans: make([]atomic.Int32, (capacity+1)<<shift),
+		states: make([]*dfaState, capacity+1), n: 1}
+}
+
+// rowShift is log2 of the row width for nclass classes, at least 2
+// (the two flag bits of a ref).
+func rowShift(nclass int) uint {
+	sh := uint(2)
+	for 1<<sh < nclass {
+		sh++
+	}
+	return sh
 }
 
 type dfa struct {
 	insts []dfaInst
-	start int32
+	// starts are the entries of the search: one regex, or the members
+	// of a set
+	starts []int32
+	// multi: a set (see regex_set.go); an opMatch records its member
+	// (dfaInst.out) and the search goes on
+	multi bool
+	// maxStates: the cache is dropped when it holds more
+	maxStates int
 	exact bool
 	// asGo: the only relaxation is possessive quantifiers run greedily,
 	// which is also what the Go translation does (see regex_go.go)
@@ -109,6 +139,7 @@ type dfa struct {
 	eotnl   bool // uses \Z / non-/m $: the last byte needs a look at "is it last"
 	classes [256]uint8
 	nclass  int
+	shift   uint // rowShift(nclass)
 	skip    *[256]bool // see computeSkip; nil: none
 	// stops are the bytes not skipped when at most maxStops are: runs
 	// are skipped with strings.IndexByte per stop byte
@@ -126,28 +157,39 @@ type dfa struct {
 
 // newDFA compiles n; nil if the NFA would be too large.
 func newDFA(n *node) *dfa {
-	b := &dfaBuilder{exact: true}
+	b := &dfaBuilder{exact: true, max: dfaMaxInsts}
 	match := b.emit(dfaInst{op: opMatch})
 	start := b.compile(n, match)
 	if b.tooBig {
 		return nil
 	}
-	d := &dfa{insts: b.insts, start: start, exact: b.exact, asGo: !b.loose, eotnl: b.eotnl, matched: &dfaState{}}
+	d := &dfa{insts: b.insts, starts: []int32{start}, exact: b.exact, asGo: !b.loose, eotnl: b.eotnl}
+	d.init()
+	return d
+}
+
+// init readies a compiled program for searching.
+func (d *dfa) init() {
+	if d.maxStates == 0 {
+		d.maxStates = dfaMaxStates
+	}
+	d.matched = &dfaState{}
 	d.computeClasses()
 	d.fromStart = make([]atomic.Pointer[startStep], int(nCtx)*d.nclass)
 	d.states = map[uint64][]int32{}
-	d.tab.Store(newDFATable(0, d.nclass, 16))
+	d.shift = rowShift(d.nclass)
+	d.tab.Store(newDFATable(0, d.shift, 16))
 	d.computeSkip()
-	return d
 }
 
 // dfaSkipMaxInsts bounds the NFAs for which the skip table is computed
 // (4 closures per byte class).
-const dfaSkipMaxInsts = 4000
+const dfaSkipMaxInsts = dfaMaxInsts
 
 // computeSkip marks the bytes that, read with no thread alive, start no
-// thread whatever the previous byte was: the search skips them with one
-// table look-up each.
+// thread whatever the previous byte was (start of text aside: the first
+// byte is never skipped): the search skips them with one table look-up
+// each.
 func (d *dfa) computeSkip() {
 	if len(d.insts) > dfaSkipMaxInsts {
 		return
@@ -163,10 +205,10 @@ func (d *dfa) computeSkip() {
 	any := false
 	for cl := 0; cl < d.nclass; cl++ {
 		ok := true
-		for ctx := uint8(0); ctx < nCtx && ok; ctx++ {
-			var pcs []int32
+		for ctx := ctxNL; ctx < nCtx && ok; ctx++ { // never skipped at the start of text
+			var pcs, ms []int32
 			st := &dfaState{ctx: ctx}
-			ok = !d.closure(st, rep[cl], false, &pcs, true, nil) && len(pcs) == 0
+			ok = !d.closure(st, rep[cl], false, &pcs, true, nil, &ms) && len(pcs) == 0 && len(ms) == 0
 		}
 		skipClass[cl] = ok
 		any = any || ok
@@ -201,6 +243,7 @@ func ctxOf(c byte) uint8 {
 }
 
 type dfaBuilder struct {
+	max    int // instructions at most
 	insts  []dfaInst
 	exact  bool
 	loose  bool // relaxed for something other than a possessive quantifier
@@ -209,7 +252,7 @@ type dfaBuilder struct {
 }
 
 func (b *dfaBuilder) emit(in dfaInst) int32 {
-	if len(b.insts) >= dfaMaxInsts {
+	if len(b.insts) >= b.max {
 		b.tooBig = true
 		return 0
 	}
@@ -359,40 +402,14 @@ func (d *dfa) find(s string, from int) int {
 		end--
 	}
 	skip, classes := d.skip, &d.classes
-	trans, ncl := tab.trans, tab.nclass
+	trans := tab.trans
 	var final *dfaState // the state after a final newline under \Z
-	stops := d.stops
-	// next[k]: the first stops[k] at or after the last search, end if
-	// none before end; -1 not searched yet
-	next := [maxStops]int{-1, -1, -1, -1, -1, -1, -1, -1}
+	next := noStops
 	for i := from; i < len(s); i++ {
-		if ref&1 != 0 && skip != nil && i < end && skip[s[i]] {
-			var j int
-			if len(stops) > 0 {
-				j = end
-				for k, c := range stops {
-					if next[k] < i {
-						if p := strings.IndexByte(s[i:end], c); p < 0 {
-							next[k] = end
-						} else {
-							next[k] = i + p
-						}
-					}
-					j = min(j, next[k])
-				}
-			} else {
-				j = i + 1
-				for j < end && skip[s[j]] {
-					j++
-				}
-			}
-			// the start state of the table in hand, built or not
-			if r := tab.init[ctxOf(s[j-1])].Load(); r != 0 {
-				ref = r
-			} else {
-				tab, ref = d.initial(ctxOf(s[j-1]))
-				trans = tab.trans
-			}
+		if ref&1 != 0 && skip != nil && i > 0 && i < end && skip[s[i]] {
+			j := d.skipIdle(s, i, end, &next)
+			tab, ref = d.restart(tab, ctxOf(s[j-1]))
+			trans = tab.trans
 			if i = j; i == len(s) {
 				break
 			}
@@ -400,7 +417,7 @@ func (d *dfa) find(s string, from int) int {
 		c := s[i]
 		if i == end && c == '\n' {
 			// the final newline under \Z (end < len(s) only with eotnl)
-			st := tab.states[refID(ref)]
+			st := tab.states[tab.id(ref)]
 			if final = st.lastNL.Load(); final == nil {
 				final = d.stepLast(st, c)
 				st.lastNL.Store(final)
@@ -410,7 +427,7 @@ func (d *dfa) find(s string, from int) int {
 			}
 			break
 		}
-		nx := trans[refID(ref)*ncl+int(classes[c])].Load()
+		nx := trans[int(ref&^3)+int(classes[c])].Load()
 		if nx == 0 {
 			tab, nx = d.step(tab, ref, c)
 			trans = tab.trans
@@ -422,7 +439,7 @@ func (d *dfa) find(s string, from int) int {
 	}
 	st := final
 	if st == nil {
-		st = tab.states[refID(ref)]
+		st = tab.states[tab.id(ref)]
 	}
 	switch st.eot.Load() {
 	case 1:
@@ -430,13 +447,51 @@ func (d *dfa) find(s string, from int) int {
 	case 2:
 		return len(s)
 	}
-	m := d.closure(st, -1, true, nil, true, nil)
+	m := d.closure(st, -1, true, nil, true, nil, nil)
 	if m {
 		st.eot.Store(2)
 		return len(s)
 	}
 	st.eot.Store(1)
 	return -1
+}
+
+// noStops starts skipIdle's next: no stop byte searched yet.
+var noStops = [maxStops]int{-1, -1, -1, -1, -1, -1, -1, -1}
+
+// skipIdle returns the first position from i on (end if none) whose byte
+// is not skipped (d.skip). next[k] is the first d.stops[k] at or after the
+// last search, end if none before end, -1 if not searched yet; it carries
+// over between calls of one search.
+func (d *dfa) skipIdle(s string, i, end int, next *[maxStops]int) int {
+	if len(d.stops) == 0 {
+		j := i + 1
+		for j < end && d.skip[s[j]] {
+			j++
+		}
+		return j
+	}
+	j := end
+	for k, c := range d.stops {
+		if next[k] < i {
+			if p := strings.IndexByte(s[i:end], c); p < 0 {
+				next[k] = end
+			} else {
+				next[k] = i + p
+			}
+		}
+		j = min(j, next[k])
+	}
+	return j
+}
+
+// restart returns the start state after context ctx in tab if built
+// there, else from the current table.
+func (d *dfa) restart(tab *dfaTable, ctx uint8) (*dfaTable, int32) {
+	if r := tab.init[ctx].Load(); r != 0 {
+		return tab, r
+	}
+	return d.initial(ctx)
 }
 
 // initial returns the start state after a byte of context ctx, with
@@ -448,30 +503,31 @@ func (d *dfa) initial(ctx uint8) (*dfaTable, int32) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	tab, ref := d.intern(nil, ctx)
+	tab, ref := d.intern(nil, ctx, nil)
 	tab.init[ctx].Store(ref)
 	return tab, ref
 }
 
 // intern returns the current table and the ref of the state for (pcs,
-// ctx) in it; d.mu is held. pcs is copied when a new state keeps it.
-func (d *dfa) intern(pcs []int32, ctx uint8) (*dfaTable, int32) {
+// ctx, matches) in it; d.mu is held. pcs and matches are copied when a
+// new state keeps them.
+func (d *dfa) intern(pcs []int32, ctx uint8, matches []int32) (*dfaTable, int32) {
 	tab := d.tab.Load()
-	h := stateHash(pcs, ctx)
+	h := stateHash(pcs, ctx, matches)
 	for _, ref := range d.states[h] {
-		if st := tab.states[refID(ref)]; st.ctx == ctx && slices.Equal(st.pcs, pcs) {
+		if st := tab.states[tab.id(ref)]; st.ctx == ctx && slices.Equal(st.pcs, pcs) && slices.Equal(st.matches, matches) {
 			return tab, ref
 		}
 	}
 	switch {
-	case tab.n >= dfaMaxStates:
+	case tab.n > d.maxStates:
 		// drop the cache: a new epoch; readers finish on the old table
 		d.states = map[uint64][]int32{}
-		tab = newDFATable(tab.epoch+1, d.nclass, 16)
+		tab = newDFATable(tab.epoch+1, d.shift, 16)
 		d.tab.Store(tab)
 	case tab.n == len(tab.states):
 		// grow: same ids, transitions copied
-		big := newDFATable(tab.epoch, d.nclass, 2*len(tab.states))
+		big := newDFATable(tab.epoch, d.shift, 2*(len(tab.states)-1))
 		copy(big.states, tab.states)
 		big.n = tab.n
 		for i := range tab.trans {
@@ -484,19 +540,24 @@ func (d *dfa) intern(pcs []int32, ctx uint8) (*dfaTable, int32) {
 		d.tab.Store(tab)
 	}
 	id := tab.n
-	tab.states[id] = &dfaState{pcs: slices.Clone(pcs), ctx: ctx}
+	tab.states[id] = &dfaState{pcs: slices.Clone(pcs), ctx: ctx, matches: slices.Clone(matches)}
 	tab.n++
-	ref := stateRef(id, len(pcs) == 0)
+	ref := tab.ref(id, len(pcs) == 0, len(matches) > 0)
 	d.states[h] = append(d.states[h], ref)
 	return tab, ref
 }
 
-// stateHash mixes a state's context and positions into a map key
-// (collisions are told apart by comparing the states).
-func stateHash(pcs []int32, ctx uint8) uint64 {
+// stateHash mixes a state's context, positions and matches into a map
+// key (collisions are told apart by comparing the states).
+func stateHash(pcs []int32, ctx uint8, matches []int32) uint64 {
 	h := uint64(ctx) + 0x9e3779b97f4a7c15
 	for _, pc := range pcs {
 		h ^= uint64(uint32(pc))
+		h *= 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+	}
+	for _, m := range matches {
+		h ^= uint64(uint32(m)) | 1<<40
 		h *= 0xbf58476d1ce4e5b9
 		h ^= h >> 31
 	}
@@ -506,19 +567,20 @@ func stateHash(pcs []int32, ctx uint8) uint64 {
 // step returns the transition of state ref of tab on c, caching it,
 // with the table the result belongs to.
 func (d *dfa) step(tab *dfaTable, ref int32, c byte) (*dfaTable, int32) {
-	st := tab.states[refID(ref)]
-	slot := refID(ref)*tab.nclass + int(d.classes[c])
+	st := tab.states[tab.id(ref)]
+	slot := int(ref&^3) + int(d.classes[c])
 	sc := closurePool.Get().(*closureScratch)
 	defer closurePool.Put(sc)
-	pcs := sc.pcs[:0]
-	defer func() { sc.pcs = pcs[:0] }()
+	pcs, ms := sc.pcs[:0], sc.ms[:0]
+	defer func() { sc.pcs, sc.ms = pcs[:0], ms[:0] }()
 	ss := d.startStep(st.ctx, c)
-	if ss.match || d.closure(st, int(c), false, &pcs, false, ss.pcs) {
+	if ss.match || d.closure(st, int(c), false, &pcs, false, ss.pcs, &ms) {
 		tab.trans[slot].Store(tMatch)
 		return tab, tMatch
 	}
+	ms = sortedUnion(ms, ss.matches)
 	d.mu.Lock()
-	cur, nx := d.intern(pcs, ctxOf(c))
+	cur, nx := d.intern(pcs, ctxOf(c), ms)
 	if cur.epoch == tab.epoch {
 		// same ids (maybe a grown copy): cache in the current table,
 		// where later readers look
@@ -533,22 +595,24 @@ func (d *dfa) step(tab *dfaTable, ref int32, c byte) (*dfaTable, int32) {
 func (d *dfa) stepLast(st *dfaState, c byte) *dfaState {
 	sc := closurePool.Get().(*closureScratch)
 	defer closurePool.Put(sc)
-	pcs := sc.pcs[:0]
-	defer func() { sc.pcs = pcs[:0] }()
-	if d.closure(st, int(c), true, &pcs, true, nil) {
+	pcs, ms := sc.pcs[:0], sc.ms[:0]
+	defer func() { sc.pcs, sc.ms = pcs[:0], ms[:0] }()
+	if d.closure(st, int(c), true, &pcs, true, nil, &ms) {
 		return d.matched
 	}
+	ms = sortedUnion(ms, nil)
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	tab, ref := d.intern(pcs, ctxOf(c))
-	return tab.states[refID(ref)]
+	tab, ref := d.intern(pcs, ctxOf(c), ms)
+	return tab.states[tab.id(ref)]
 }
 
 // startStep is the closure of the start alone after context ctx
 // before c (not the last byte): the positions after c, or a match.
 type startStep struct {
-	pcs   []int32
-	match bool
+	pcs     []int32
+	matches []int32 // sets: members matching (empty) before c
+	match   bool
 }
 
 func (d *dfa) startStep(ctx uint8, c byte) *startStep {
@@ -558,8 +622,9 @@ func (d *dfa) startStep(ctx uint8, c byte) *startStep {
 	}
 	var pcs []int32
 	ss := &startStep{}
-	ss.match = d.closure(&dfaState{ctx: ctx}, int(c), false, &pcs, true, nil)
+	ss.match = d.closure(&dfaState{ctx: ctx}, int(c), false, &pcs, true, nil, &ss.matches)
 	ss.pcs = pcs
+	ss.matches = sortedUnion(ss.matches, nil)
 	slot.Store(ss)
 	return ss
 }
@@ -567,15 +632,17 @@ func (d *dfa) startStep(ctx uint8, c byte) *startStep {
 // closure follows the empty moves from st's positions and, if start,
 // the start (unanchored search) given the next byte c (-1: end of text).
 // It reports whether a match is reached; otherwise *out receives the
-// sorted positions after consuming c, with extra added.
-func (d *dfa) closure(st *dfaState, c int, last bool, out *[]int32, start bool, extra []int32) bool {
+// sorted positions after consuming c, with extra added. In a set, a match
+// appends its member to *ms (unsorted, maybe repeated; nil: not wanted)
+// and the closure goes on.
+func (d *dfa) closure(st *dfaState, c int, last bool, out *[]int32, start bool, extra []int32, ms *[]int32) bool {
 	sc := closurePool.Get().(*closureScratch)
 	defer closurePool.Put(sc)
 	seen := sc.reset(len(d.insts))
 	gen := sc.gen
 	stack := sc.stack[:0]
 	if start {
-		stack = append(stack, d.start)
+		stack = append(stack, d.starts...)
 	}
 	stack = append(stack, st.pcs...)
 	defer func() { sc.stack = stack[:0] }()
@@ -595,7 +662,12 @@ func (d *dfa) closure(st *dfaState, c int, last bool, out *[]int32, start bool, 
 		in := &d.insts[pc]
 		switch in.op {
 		case opMatch:
-			return true
+			if !d.multi {
+				return true
+			}
+			if ms != nil {
+				*ms = append(*ms, in.out)
+			}
 		case opNop:
 			stack = append(stack, in.out)
 		case opSplit:
@@ -642,6 +714,7 @@ type closureScratch struct {
 	gen   uint32
 	stack []int32
 	pcs   []int32 // step's positions after the byte
+	ms    []int32 // step's matches
 }
 
 var closurePool = sync.Pool{New: func() any { return new(closureScratch) }}
@@ -658,4 +731,15 @@ func (sc *closureScratch) reset(n int) []uint32 {
 		sc.gen = 1
 	}
 	return sc.seen[:n]
+}
+
+// sortedUnion returns a sorted, duplicate-free union of a (reordered in
+// place) and b; nil if both are empty.
+func sortedUnion(a, b []int32) []int32 {
+	a = append(a, b...)
+	if len(a) == 0 {
+		return nil
+	}
+	slices.Sort(a)
+	return slices.Compact(a)
 }

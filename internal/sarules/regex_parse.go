@@ -2,6 +2,7 @@ package sarules
 
 import (
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -78,13 +79,7 @@ func (s *byteSet) union(o *byteSet) {
 	}
 }
 func (s *byteSet) count() int {
-	n := 0
-	for c := 0; c < 256; c++ {
-		if s.has(byte(c)) {
-			n++
-		}
-	}
-	return n
+	return bits.OnesCount64(s[0]) + bits.OnesCount64(s[1]) + bits.OnesCount64(s[2]) + bits.OnesCount64(s[3])
 }
 
 type reFlags struct{ i, m, s, x bool }

@@ -66,6 +66,7 @@ func (r *Rule) Inactive() string { return r.inactive }
 // called concurrently.
 type Ruleset struct {
 	rules  map[string]*Rule
+	sets   []*regexSet // regex_set.go
 	order  []*Rule // definition order
 	byType [7][]*Rule
 	metas  []*Rule // dependency order
