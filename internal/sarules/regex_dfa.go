@@ -132,14 +132,14 @@ type dfa struct {
 	multi bool
 	// maxStates: the cache is dropped when it holds more
 	maxStates int
-	exact bool
+	exact     bool
 	// asGo: the only relaxation is possessive quantifiers run greedily,
 	// which is also what the Go translation does (see regex_go.go)
 	asGo    bool
 	eotnl   bool // uses \Z / non-/m $: the last byte needs a look at "is it last"
 	classes [256]uint8
 	nclass  int
-	shift   uint // rowShift(nclass)
+	shift   uint       // rowShift(nclass)
 	skip    *[256]bool // see computeSkip; nil: none
 	// stops are the bytes not skipped when at most maxStops are: runs
 	// are skipped with strings.IndexByte per stop byte

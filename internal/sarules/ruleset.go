@@ -67,7 +67,7 @@ func (r *Rule) Inactive() string { return r.inactive }
 type Ruleset struct {
 	rules  map[string]*Rule
 	sets   []*regexSet // regex_set.go
-	order  []*Rule // definition order
+	order  []*Rule     // definition order
 	byType [7][]*Rule
 	metas  []*Rule // dependency order
 
