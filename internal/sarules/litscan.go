@@ -1,6 +1,9 @@
 package sarules
 
-import "strings"
+import (
+	"math/bits"
+	"strings"
+)
 
 // # Multi-literal scan
 //
@@ -13,21 +16,49 @@ import "strings"
 // not run.
 
 type litScanner struct {
-	lits []string
-	// pre[id], mask[id]: the literal's first (up to) 8 bytes as a
-	// little-endian word, to reject most candidates with one compare
-	pre, mask []uint64
-	heads     []uint64           // bitmap over 24-bit heads
-	byKey     map[uint32][]int32 // head -> literal ids
+	lits  []string
+	heads []uint64 // bitmap over 24-bit heads
+	// slots is an open-addressed table from head to its candidates,
+	// cands[lo:hi]; len(slots) is a power of two, 1<<(32-slotShift)
+	slots     []litSlot
+	slotShift uint
+	cands     []litCand
+}
+
+type litSlot struct {
+	head   uint32 // head+1; 0: empty
+	lo, hi uint32
+}
+
+// litCand is a literal under its head: its first (up to) 8 bytes as a
+// little-endian word and the mask of those bytes, to reject most
+// candidates with one compare.
+type litCand struct {
+	pre, mask uint64
+	id        int32
+	long      bool // longer than 8 bytes
 }
 
 func litHead(s string) uint32 { return uint32(s[0])<<16 | uint32(s[1])<<8 | uint32(s[2]) }
 
+// slot returns the table slot of head (present or the empty one where it
+// would go).
+func (sc *litScanner) slot(head uint32) *litSlot {
+	mask := uint32(len(sc.slots) - 1)
+	for i := (head * 0x9e3779b1) >> sc.slotShift; ; i = (i + 1) & mask {
+		if sl := &sc.slots[i]; sl.head == head+1 || sl.head == 0 {
+			return sl
+		}
+	}
+}
+
 // newLitScanner indexes the literal sets of regexes and sets each regex's
 // litIDs and scan.
 func newLitScanner(regexes []*Regex) *litScanner {
-	sc := &litScanner{heads: make([]uint64, 1<<24/64), byKey: map[uint32][]int32{}}
+	sc := &litScanner{heads: make([]uint64, 1<<24/64)}
 	ids := map[string]int32{}
+	byHead := map[uint32][]int32{}
+	var order []uint32 // heads in first-seen order
 	for _, re := range regexes {
 		if re.lits == nil {
 			continue
@@ -39,19 +70,36 @@ func newLitScanner(regexes []*Regex) *litScanner {
 				id = int32(len(sc.lits))
 				ids[l] = id
 				sc.lits = append(sc.lits, l)
-				var pre, mask uint64
-				for k := 0; k < len(l) && k < 8; k++ {
-					pre |= uint64(l[k]) << (8 * k)
-					mask |= 0xff << (8 * k)
-				}
-				sc.pre, sc.mask = append(sc.pre, pre), append(sc.mask, mask)
 				h := litHead(l)
 				sc.heads[h>>6] |= 1 << (h & 63)
-				sc.byKey[h] = append(sc.byKey[h], id)
+				if byHead[h] == nil {
+					order = append(order, h)
+				}
+				byHead[h] = append(byHead[h], id)
 			}
 			re.litIDs = append(re.litIDs, id)
 		}
 		re.scan = sc
+	}
+	n := 1
+	for n < 2*len(order) || n < 2 {
+		n *= 2
+	}
+	sc.slots = make([]litSlot, n)
+	sc.slotShift = uint(32 - bits.TrailingZeros(uint(n)))
+	for _, h := range order {
+		sl := sc.slot(h)
+		sl.head, sl.lo = h+1, uint32(len(sc.cands))
+		for _, id := range byHead[h] {
+			l := sc.lits[id]
+			c := litCand{id: id, long: len(l) > 8}
+			for k := 0; k < len(l) && k < 8; k++ {
+				c.pre |= uint64(l[k]) << (8 * k)
+				c.mask |= 0xff << (8 * k)
+			}
+			sc.cands = append(sc.cands, c)
+		}
+		sl.hi = uint32(len(sc.cands))
 	}
 	return sc
 }
@@ -64,18 +112,20 @@ func (sc *litScanner) find(lower string) []uint64 {
 		if sc.heads[h>>6]&(1<<(h&63)) == 0 {
 			continue
 		}
-		ids := sc.byKey[h]
+		sl := sc.slot(h)
+		cands := sc.cands[sl.lo:sl.hi]
 		if i+8 <= len(lower) {
 			w := load64(lower, i)
-			for _, id := range ids {
-				if w&sc.mask[id] == sc.pre[id] && (len(sc.lits[id]) <= 8 || strings.HasPrefix(lower[i+8:], sc.lits[id][8:])) {
-					found[id>>6] |= 1 << (id & 63)
+			for k := range cands {
+				c := &cands[k]
+				if w&c.mask == c.pre && (!c.long || strings.HasPrefix(lower[i+8:], sc.lits[c.id][8:])) {
+					found[c.id>>6] |= 1 << (c.id & 63)
 				}
 			}
 			continue
 		}
-		for _, id := range ids {
-			if strings.HasPrefix(lower[i:], sc.lits[id]) {
+		for k := range cands {
+			if id := cands[k].id; strings.HasPrefix(lower[i:], sc.lits[id]) {
 				found[id>>6] |= 1 << (id & 63)
 			}
 		}
