@@ -105,6 +105,7 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root)}
 	_, r.maxLen = width(root)
 	markAutoPoss(root)
+	internSets(root)
 	// (only without a literal prefilter, which already rejects most)
 	if b, k := requiredByteCount(root); k > 0 && r.lits == nil {
 		r.needByte, r.needCount = string([]byte{b}), k
@@ -284,4 +285,37 @@ func (r *Regex) btCount(s string, max int) int {
 		from = e
 	}
 	return n
+}
+
+// The byte sets of parse trees are shared: the stock rules' replace_tags
+// patterns repeat the same classes hundreds of thousands of times, and
+// every pointer is one more object the garbage collector marks on each
+// cycle for as long as the rules are loaded.
+var (
+	setsMu   sync.Mutex
+	setsSeen = map[byteSet]*byteSet{}
+)
+
+// internSets points every set and rset of the tree at one shared copy
+// per distinct set (never written after parsing).
+func internSets(n *node) {
+	setsMu.Lock()
+	defer setsMu.Unlock()
+	var walk func(n *node)
+	walk = func(n *node) {
+		for _, p := range []**byteSet{&n.set, &n.rset} {
+			if *p == nil {
+				continue
+			}
+			if s, ok := setsSeen[**p]; ok {
+				*p = s
+			} else {
+				setsSeen[**p] = *p
+			}
+		}
+		for _, sub := range n.subs {
+			walk(sub)
+		}
+	}
+	walk(n)
 }

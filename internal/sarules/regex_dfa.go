@@ -43,10 +43,12 @@ const (
 	opMatch
 )
 
+// dfaInst holds no pointer (a set is an index into dfa.sets), so the
+// garbage collector never scans a program.
 type dfaInst struct {
 	op   dfaOp
 	kind nodeKind // opAssert
-	set  *byteSet // opByte
+	set  uint32   // opByte: dfa.sets[set]
 	out  int32
 	out1 int32
 }
@@ -124,6 +126,7 @@ func rowShift(nclass int) uint {
 
 type dfa struct {
 	insts []dfaInst
+	sets  []byteSet // the byte sets of opByte, each once
 	// starts are the entries of the search: one regex, or the members
 	// of a set
 	starts []int32
@@ -163,7 +166,7 @@ func newDFA(n *node) *dfa {
 	if b.tooBig {
 		return nil
 	}
-	d := &dfa{insts: b.insts, starts: []int32{start}, exact: b.exact, asGo: !b.loose, eotnl: b.eotnl}
+	d := &dfa{insts: b.insts, sets: b.sets, starts: []int32{start}, exact: b.exact, asGo: !b.loose, eotnl: b.eotnl}
 	d.init()
 	return d
 }
@@ -245,10 +248,26 @@ func ctxOf(c byte) uint8 {
 type dfaBuilder struct {
 	max    int // instructions at most
 	insts  []dfaInst
+	sets   []byteSet
+	setIDs map[byteSet]uint32
 	exact  bool
 	loose  bool // relaxed for something other than a possessive quantifier
 	eotnl  bool
 	tooBig bool
+}
+
+// byteInst emits an opByte over s, going to next.
+func (b *dfaBuilder) byteInst(s *byteSet, next int32) int32 {
+	id, ok := b.setIDs[*s]
+	if !ok {
+		if b.setIDs == nil {
+			b.setIDs = map[byteSet]uint32{}
+		}
+		id = uint32(len(b.sets))
+		b.sets = append(b.sets, *s)
+		b.setIDs[*s] = id
+	}
+	return b.emit(dfaInst{op: opByte, set: id, out: next})
 }
 
 func (b *dfaBuilder) emit(in dfaInst) int32 {
@@ -274,11 +293,11 @@ func (b *dfaBuilder) compile(n *node, next int32) int32 {
 			if n.fold && isASCIILetter(c) {
 				s.add(c ^ 0x20)
 			}
-			next = b.emit(dfaInst{op: opByte, set: &s, out: next})
+			next = b.byteInst(&s, next)
 		}
 		return next
 	case nClass:
-		return b.emit(dfaInst{op: opByte, set: n.set, out: next})
+		return b.byteInst(n.set, next)
 	case nBOL, nEOL, nBOT, nEOT, nEOTNL, nWordB, nNonWordB:
 		if n.kind == nEOTNL {
 			b.eotnl = true
@@ -367,12 +386,8 @@ func (d *dfa) computeClasses() {
 	nl.add('\n')
 	refine(&setWord)
 	refine(&nl)
-	seen := map[*byteSet]bool{}
-	for _, in := range d.insts {
-		if in.op == opByte && !seen[in.set] {
-			seen[in.set] = true
-			refine(in.set)
-		}
+	for i := range d.sets {
+		refine(&d.sets[i])
 	}
 	for c := 0; c < 256; c++ {
 		d.classes[c] = uint8(id[c])
@@ -694,7 +709,7 @@ func (d *dfa) closure(st *dfaState, c int, last bool, out *[]int32, start bool, 
 				stack = append(stack, in.out)
 			}
 		case opByte:
-			if c >= 0 && in.set.has(byte(c)) {
+			if c >= 0 && d.sets[in.set].has(byte(c)) {
 				nextPCs = append(nextPCs, in.out)
 			}
 		}

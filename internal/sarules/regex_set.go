@@ -49,7 +49,7 @@ func buildRegexSets(regexes []*Regex) []*regexSet {
 	var members []*Regex
 	flush := func() {
 		if len(members) >= 2 {
-			d := &dfa{insts: b.insts, starts: starts, multi: true, eotnl: b.eotnl}
+			d := &dfa{insts: b.insts, sets: b.sets, starts: starts, multi: true, eotnl: b.eotnl}
 			d.init()
 			d.maxStates = max(dfaMaxStates, regexSetCacheBytes/(4<<d.shift))
 			set := &regexSet{d: d, members: members}
