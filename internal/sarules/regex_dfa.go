@@ -420,6 +420,10 @@ func (d *dfa) find(s string, from int) int {
 	trans := tab.trans
 	var final *dfaState // the state after a final newline under \Z
 	next := noStops
+	quick := int32(0) // transitions run leaves to this loop: idle ones when skipping
+	if skip != nil {
+		quick = 1
+	}
 	for i := from; i < len(s); i++ {
 		if ref&1 != 0 && skip != nil && i > 0 && i < end && skip[s[i]] {
 			j := d.skipIdle(s, i, end, &next)
@@ -428,6 +432,9 @@ func (d *dfa) find(s string, from int) int {
 			if i = j; i == len(s) {
 				break
 			}
+		}
+		if i, ref = run(trans, classes, s, i, end, ref, quick); i == len(s) {
+			break
 		}
 		c := s[i]
 		if i == end && c == '\n' {
@@ -469,6 +476,20 @@ func (d *dfa) find(s string, from int) int {
 	}
 	st.eot.Store(1)
 	return -1
+}
+
+// run follows built transitions from ref over s[i:end] while they are
+// plain: not unbuilt, not tMatch, no flag of mask. It returns the
+// position of the first byte it did not consume and the ref before it.
+func run(trans []atomic.Int32, classes *[256]uint8, s string, i, end int, ref, mask int32) (int, int32) {
+	for ; i < end; i++ {
+		nx := trans[int(ref&^3)+int(classes[s[i]])].Load()
+		if nx <= tMatch || nx&mask != 0 {
+			break
+		}
+		ref = nx
+	}
+	return i, ref
 }
 
 // noStops starts skipIdle's next: no stop byte searched yet.

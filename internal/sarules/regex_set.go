@@ -108,6 +108,10 @@ func (d *dfa) findAll(s string, found []uint64) {
 	trans := tab.trans
 	var final *dfaState // the state after a final newline under \Z
 	next := noStops
+	quick := int32(0) // transitions run leaves to this loop: idle ones when skipping
+	if skip != nil {
+		quick = 1
+	}
 	for i := 0; i < len(s); i++ {
 		if ref&1 != 0 && skip != nil && i > 0 && i < end && skip[s[i]] {
 			j := d.skipIdle(s, i, end, &next)
@@ -116,6 +120,9 @@ func (d *dfa) findAll(s string, found []uint64) {
 			if i = j; i == len(s) {
 				break
 			}
+		}
+		if i, ref = run(trans, classes, s, i, end, ref, quick|2); i == len(s) {
+			break
 		}
 		c := s[i]
 		if i == end && c == '\n' {
