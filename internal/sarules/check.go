@@ -99,6 +99,10 @@ type pms struct {
 	scratch  *checkScratch
 	runs     []bool // rs.runTable(set)
 
+	// captures are the named-group values saved by capture rules
+	// (capture.go)
+	captures map[string][]string
+
 	relayCache *relayInfo
 	mimeCache  *mimeStats
 	net        *netState // network look-ups (eval_net.go)
@@ -325,8 +329,13 @@ func (p *pms) ruleValue(r *Rule) float64 {
 		v = r.Meta.root.eval(p)
 	case r.Eval != "":
 		v = float64(p.runEval(r, p.res))
+	case r.tmpl != nil:
+		v = float64(p.runTemplate(r))
 	default:
 		v = float64(p.runPattern(r))
+		if v != 0 && r.Re != nil && r.Re.names != nil && !r.Neg {
+			p.saveCaptures(r)
+		}
 	}
 	if v != 0 {
 		p.hit(r)

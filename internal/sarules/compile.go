@@ -29,9 +29,19 @@ func (p *parser) finish() {
 		p.applySettings(r)
 	}
 	var res []*Regex
+	rs.capturers, rs.templates = map[string][]*Rule{}, &templateCache{}
 	for _, r := range rs.order {
-		if r.Re != nil {
-			res = append(res, r.Re)
+		if r.Re == nil {
+			continue
+		}
+		if r.tmpl = parseTemplate(r.Re.Source); r.tmpl != nil {
+			// the literal text of a template is not what it matches
+			r.Re.lits = nil
+			continue
+		}
+		res = append(res, r.Re)
+		for name := range r.Re.names {
+			rs.capturers[name] = append(rs.capturers[name], r)
 		}
 	}
 	newLitScanner(res)
@@ -248,7 +258,7 @@ func (p *parser) buildSets() {
 	groups := map[string][]*Regex{}
 	var keys []string
 	for _, r := range p.rs.order {
-		if r.Re == nil || r.Re.lits != nil || r.inactive != "" || r.Neg || r.Exists {
+		if r.Re == nil || r.Re.lits != nil || r.tmpl != nil || r.inactive != "" || r.Neg || r.Exists {
 			continue
 		}
 		var key string

@@ -34,6 +34,8 @@ type Regex struct {
 	// (regex_set.go); nil: none
 	set   *regexSet
 	setID int32
+	// names are the named groups, (?<NAME>...), by capture index
+	names map[string]int
 }
 
 // Backtracking reports whether the regex needs the backtracking matcher.
@@ -103,6 +105,9 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 		return nil, fmt.Errorf("regex %s: %w", src, err)
 	}
 	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root)}
+	if len(p.names) > 0 {
+		r.names = p.names
+	}
 	_, r.maxLen = width(root)
 	markAutoPoss(root)
 	internSets(root)

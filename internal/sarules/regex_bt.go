@@ -37,6 +37,13 @@ func btFind(root *node, ncap int, s string, from int) (start, end int, aborted b
 // btFindFirst is btFind with the first-byte set of root (nil: unknown):
 // start positions whose byte cannot begin a match are skipped.
 func btFindFirst(root *node, ncap int, s string, from int, first *byteSet) (start, end int, aborted bool) {
+	start, end, _, aborted = btSearch(root, ncap, s, from, first)
+	return start, end, aborted
+}
+
+// btSearch is btFindFirst that also returns the match's capture
+// positions: caps[2k], caps[2k+1] for group k, -1 if it took no part.
+func btSearch(root *node, ncap int, s string, from int, first *byteSet) (start, end int, caps []int, aborted bool) {
 	m := &btMatcher{s: s, caps: make([]int, 2*(ncap+1))}
 	for st := from; st <= len(s); st++ {
 		if first != nil {
@@ -52,13 +59,13 @@ func btFindFirst(root *node, ncap int, s string, from int, first *byteSet) (star
 		}
 		e := -1
 		if m.match(root, st, func(j int) bool { e = j; return true }) {
-			return st, e, false
+			return st, e, m.caps, false
 		}
 		if m.aborted {
-			return -1, -1, true
+			return -1, -1, nil, true
 		}
 	}
-	return -1, -1, false
+	return -1, -1, nil, false
 }
 
 // findIn returns the first match [start,end) starting in [lo,hi], or -1.

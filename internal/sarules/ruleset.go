@@ -34,6 +34,8 @@ type Rule struct {
 	Exists bool   // exists:Header
 	Unset  *string
 	Re     *Regex
+	// tmpl: Re holds %{NAME} templates filled in per message (capture.go)
+	tmpl *reTemplate
 
 	// eval rules
 	Eval     string
@@ -65,11 +67,15 @@ func (r *Rule) Inactive() string { return r.inactive }
 // Ruleset is a compiled, immutable set of rules and settings. Check may be
 // called concurrently.
 type Ruleset struct {
-	rules  map[string]*Rule
-	sets   []*regexSet // regex_set.go
-	order  []*Rule     // definition order
-	byType [7][]*Rule
-	metas  []*Rule // dependency order
+	rules map[string]*Rule
+	sets  []*regexSet // regex_set.go
+	// capturers are the rules with a named group, by name; templates
+	// caches the expanded template regexes (capture.go)
+	capturers map[string][]*Rule
+	templates *templateCache
+	order     []*Rule // definition order
+	byType    [7][]*Rule
+	metas     []*Rule // dependency order
 
 	RequiredScore float64
 	UseBayes      bool
