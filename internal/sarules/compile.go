@@ -47,6 +47,11 @@ func (p *parser) finish() {
 	newLitScanner(res)
 	p.buildSets()
 	for _, r := range rs.order {
+		if r.Re != nil && r.tmpl == nil && r.inactive == "" && !r.Multiple && r.Re.names == nil {
+			r.Re.compact()
+		}
+	}
+	for _, r := range rs.order {
 		if r.Type == TypeMeta {
 			p.file, p.line = r.File, r.Line
 			root, deps, err := parseMeta(r.Meta.src, rs.glob)

@@ -36,10 +36,11 @@ type Regex struct {
 	setID int32
 	// names are the named groups, (?<NAME>...), by capture index
 	names map[string]int
+	bt    bool // no Go regexp: see Backtracking
 }
 
 // Backtracking reports whether the regex needs the backtracking matcher.
-func (r *Regex) Backtracking() bool { return r.re == nil }
+func (r *Regex) Backtracking() bool { return r.bt }
 
 // splitDelimited splits a Perl match operator: /re/flags, m{re}flags,
 // m!re!flags. It returns the pattern and the flags.
@@ -126,7 +127,19 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 		// a Go compile error (e.g. repeat count > 1000) falls back to the
 		// backtracking matcher.
 	}
+	r.bt = r.re == nil
 	return r, nil
+}
+
+// compact builds the DFA now and, if it answers Match alone (exact),
+// drops the parse tree and the Go regexp: most of a ruleset's objects,
+// which the garbage collector would mark on every cycle. Only for a
+// regex asked Match and nothing else (no Count, no captures, no set
+// still to build from it).
+func (r *Regex) compact() {
+	if d := r.lazyDFA(); d != nil && d.exact {
+		r.root, r.re = nil, nil
+	}
 }
 
 func (r *Regex) lazyDFA() *dfa {

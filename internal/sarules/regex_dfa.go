@@ -152,10 +152,16 @@ type dfa struct {
 	// before a byte of class after context ctx, computed on first use
 	fromStart []atomic.Pointer[startStep]
 
-	mu      sync.Mutex
-	states  map[uint64][]int32 // state refs of the current epoch by stateHash; mu
-	tab     atomic.Pointer[dfaTable]
-	matched *dfaState // sentinel: a match was found (final-newline steps)
+	mu     sync.Mutex
+	states map[uint64][]int32 // state refs of the current epoch by stateHash; mu
+	// stateSlab and intSlab (mu) hand out new states and their
+	// positions from a few growing blocks instead of an object each,
+	// which the garbage collector would mark on every cycle
+	stateSlab []dfaState
+	slabSize  int // of the last state block
+	intSlab   []int32
+	tab       atomic.Pointer[dfaTable]
+	matched   *dfaState // sentinel: a match was found (final-newline steps)
 }
 
 // newDFA compiles n; nil if the NFA would be too large.
@@ -559,6 +565,7 @@ func (d *dfa) intern(pcs []int32, ctx uint8, matches []int32) (*dfaTable, int32)
 	case tab.n > d.maxStates:
 		// drop the cache: a new epoch; readers finish on the old table
 		d.states = map[uint64][]int32{}
+		d.stateSlab, d.intSlab, d.slabSize = nil, nil, 0 // the old blocks go with the old table
 		tab = newDFATable(tab.epoch+1, d.shift, 16)
 		d.tab.Store(tab)
 	case tab.n == len(tab.states):
@@ -576,11 +583,38 @@ func (d *dfa) intern(pcs []int32, ctx uint8, matches []int32) (*dfaTable, int32)
 		d.tab.Store(tab)
 	}
 	id := tab.n
-	tab.states[id] = &dfaState{pcs: slices.Clone(pcs), ctx: ctx, matches: slices.Clone(matches)}
+	tab.states[id] = d.newState(pcs, ctx, matches)
 	tab.n++
 	ref := tab.ref(id, len(pcs) == 0, len(matches) > 0)
 	d.states[h] = append(d.states[h], ref)
 	return tab, ref
+}
+
+// newState returns a state holding copies of pcs and matches, from the
+// slabs; d.mu is held.
+func (d *dfa) newState(pcs []int32, ctx uint8, matches []int32) *dfaState {
+	if len(d.stateSlab) == 0 {
+		d.slabSize = min(max(2*d.slabSize, 4), 256)
+		d.stateSlab = make([]dfaState, d.slabSize)
+	}
+	st := &d.stateSlab[0]
+	d.stateSlab = d.stateSlab[1:]
+	st.pcs, st.ctx, st.matches = d.ints(pcs), ctx, d.ints(matches)
+	return st
+}
+
+// ints returns a copy of l from the int slab (nil if l is empty); d.mu
+// is held.
+func (d *dfa) ints(l []int32) []int32 {
+	if len(l) == 0 {
+		return nil
+	}
+	if cap(d.intSlab)-len(d.intSlab) < len(l) {
+		d.intSlab = make([]int32, 0, max(min(2*cap(d.intSlab), 16384), 64, len(l)))
+	}
+	n := len(d.intSlab)
+	d.intSlab = append(d.intSlab, l...)
+	return d.intSlab[n : n+len(l) : n+len(l)]
 }
 
 // stateHash mixes a state's context, positions and matches into a map
