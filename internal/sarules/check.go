@@ -115,8 +115,9 @@ type pms struct {
 // subjectText is one string rules match, with its latin1 form for the Go
 // engine and its lower-case form for the literal prefilter, computed once.
 type subjectText struct {
-	s, l1, lower string
-	ok           bool // false: no value (header absent, no default)
+	s, l1, lower string // l1: see latin1For
+	ok           bool   // false: no value (header absent, no default)
+	l1ok         bool
 	// found is the literals of scan occurring in lower (litscan.go).
 	found []uint64
 	scan  *litScanner
@@ -125,8 +126,20 @@ type subjectText struct {
 	set      *regexSet
 }
 
+// latin1For returns the latin1 form of the subject if re has a Go regexp
+// to use it, else "" (Match and Count convert if they need it after all).
+func (t *subjectText) latin1For(re *Regex) string {
+	if re.re == nil {
+		return ""
+	}
+	if !t.l1ok {
+		t.l1, t.l1ok = latin1String(t.s), true
+	}
+	return t.l1
+}
+
 func newSubject(s string) *subjectText {
-	return &subjectText{s: s, l1: latin1String(s), lower: lowerASCII(s), ok: true}
+	return &subjectText{s: s, lower: lowerASCII(s), ok: true}
 }
 
 // lowerASCII is asciiLower with one allocation (none when s has no
@@ -369,9 +382,9 @@ func matchOne(r *Rule, t *subjectText) int {
 		return 0
 	}
 	if r.Multiple {
-		return r.Re.Count(t.s, t.l1, r.MaxHits)
+		return r.Re.Count(t.s, t.latin1For(r.Re), r.MaxHits)
 	}
-	if r.Re.Match(t.s, t.l1) {
+	if r.Re.Match(t.s, t.latin1For(r.Re)) {
 		return 1
 	}
 	return 0
@@ -403,7 +416,7 @@ func (p *pms) headerRule(r *Rule) int {
 		t = newSubject(*r.Unset)
 	}
 	if r.Neg {
-		if r.Re.Match(t.s, t.l1) {
+		if r.Re.Match(t.s, t.latin1For(r.Re)) {
 			return 0
 		}
 		return 1
@@ -425,7 +438,7 @@ func (p *pms) mimeheaderRule(r *Rule) int {
 			return 1
 		}
 		t := newSubject(vals[len(vals)-1])
-		if r.Re.Match(t.s, t.l1) != r.Neg {
+		if r.Re.Match(t.s, t.latin1For(r.Re)) != r.Neg {
 			return 1
 		}
 	}
