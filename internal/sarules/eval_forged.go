@@ -8,6 +8,7 @@ import (
 // Forged-relay evals (HeaderEval, RelayEval).
 
 var (
+	dotcomHeloRe = regexp.MustCompile(`(?i)(?:\.|^)(?:lycos\.com|lycos\.co\.uk|hotmail\.com|localhost\.com|excite\.com|caramail\.com|cs\.com|aol\.com|msn\.com|yahoo\.com|drizzle\.com)$`)
 	wsRunRe        = regexp.MustCompile(`\s+`)
 	ipv4Re         = regexp.MustCompile(`^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$`)
 	helo3OctetsRe  = regexp.MustCompile(`^(\d+\.\d+\.\d+\.)`)
@@ -132,6 +133,17 @@ var forgedEvals = map[string]evalFunc{
 	"check_for_no_hotmail_received_headers": func(p *pms, r *Rule, a []string) int {
 		_, no := forgedHotmail(p)
 		return btoi(no)
+	},
+	// the last public untrusted relay decides: a big ISP's HELO from a
+	// host the MTA found no rDNS for
+	"check_for_no_rdns_dotcom_helo": func(p *pms, r *Rule, a []string) int {
+		hit := false
+		for _, rl := range p.relays().untrusted {
+			if !rl.private {
+				hit = rl.noRDNS && dotcomHeloRe.MatchString(rl.helo)
+			}
+		}
+		return btoi(hit)
 	},
 	"helo_ip_mismatch": func(p *pms, r *Rule, a []string) int {
 		for _, rl := range p.relays().untrusted {

@@ -25,6 +25,11 @@ type relay struct {
 	private, internal, msa                       bool
 	fetcher                                      bool // a mail fetcher's marker, not a relay
 	hasEnvfrom                                   bool
+	// noRDNS: the MTA looked the client's rDNS up and found none
+	// (SpamAssassin's no_reverse_dns): the sendmail and Postfix forms
+	// "(unknown [IP])", "(unknown[IP])" and "(IDENT@[IP])"; qmail's
+	// "unknown" says nothing about a look-up
+	noRDNS bool
 }
 
 func (r *relay) String() string {
@@ -51,6 +56,7 @@ var (
 	stripChars     = " \t\n\f\r\x00#[]()<>|" // rcvdStripChars' class
 	rcvdFetchRe    = regexp.MustCompile(`with (?:POP3|IMAP)`)
 	rcvdNoRelayRe  = regexp.MustCompile(`(?i)^from (\S+) by [^\s;]+ ?;`)
+	rcvdByParenRe  = regexp.MustCompile(` by \S+ \(`)
 )
 
 // parseReceived returns the relay of one Received value; ok false means
@@ -101,6 +107,7 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	if m := rcvdPostfixRe.FindStringSubmatch(from); m != nil && strings.HasPrefix(first, "[") {
 		// Postfix with an address literal HELO: "from [HELO] (RDNS [IP])"
 		r.ip, r.rdns = strings.TrimPrefix(m[2], "IPv6:"), m[1]
+		r.noRDNS = strings.EqualFold(m[1], "unknown")
 	} else if m := rcvdBracketIP.FindStringSubmatch(from); m != nil {
 		r.ip = strings.TrimPrefix(m[1], "IPv6:")
 		switch {
@@ -108,8 +115,15 @@ func parseReceived(line string) (rel *relay, ok bool) {
 			// exim "from [IP] (helo=X)": no rDNS
 		case rcvdRdnsIP.MatchString(from):
 			r.rdns = rcvdRdnsIP.FindStringSubmatch(from)[1]
+			// "<unknown.domain>[IP]" (attbi) is no look-up
+			r.noRDNS = strings.EqualFold(r.rdns, "unknown") || strings.HasSuffix(r.rdns, "@")
 		case strings.Contains(from, "(["+m[1]+"]") && strings.Contains(s, "(Exim"):
 			r.rdns = first
+		case strings.HasPrefix(from[len(first):], " (["+m[1]+"])"):
+			// sendmail "from HELO ([IP]) by MX (8.x...": it looks up
+			// and found none (Lotus Domino never looks, IMP's HTTP
+			// is no SMTP)
+			r.noRDNS = rcvdByParenRe.MatchString(s) && !strings.Contains(s, "(Lotus") && !strings.Contains(s, "with HTTP")
 		}
 	} else if m := rcvdParenIP.FindStringSubmatch(from); m != nil {
 		r.ip = m[1]
