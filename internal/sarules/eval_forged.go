@@ -8,7 +8,7 @@ import (
 // Forged-relay evals (HeaderEval, RelayEval).
 
 var (
-	dotcomHeloRe = regexp.MustCompile(`(?i)(?:\.|^)(?:lycos\.com|lycos\.co\.uk|hotmail\.com|localhost\.com|excite\.com|caramail\.com|cs\.com|aol\.com|msn\.com|yahoo\.com|drizzle\.com)$`)
+	dotcomHeloRe   = regexp.MustCompile(`(?i)(?:\.|^)(?:lycos\.com|lycos\.co\.uk|hotmail\.com|localhost\.com|excite\.com|caramail\.com|cs\.com|aol\.com|msn\.com|yahoo\.com|drizzle\.com)$`)
 	wsRunRe        = regexp.MustCompile(`\s+`)
 	ipv4Re         = regexp.MustCompile(`^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$`)
 	helo3OctetsRe  = regexp.MustCompile(`^(\d+\.\d+\.\d+\.)`)
