@@ -229,6 +229,11 @@ func (d *htmlDoc) tag(body string) {
 	if name == "a" {
 		d.anchors = append(d.anchors, "")
 	}
+	if name == "img" && d.inside["a"] > 0 && len(d.anchors) > 0 {
+		// an image inside a link is anchor text "<img>" (HTML.pm), what
+		// html_text_match('anchor', '<img>') looks for
+		d.anchors[len(d.anchors)-1] += "<img>\n"
+	}
 	if name == "img" {
 		d.images++
 		wa, wok := attrs["width"]
