@@ -24,7 +24,7 @@ func TestHTMLAnchorText(t *testing.T) {
 		t.Fatal(diags)
 	}
 	for msg, hit := range map[string]bool{
-		"Content-Type: text/html\n\n<a href=\"http://b.example/\"><img src=\"y.gif\"></a>\n": true,
+		"Content-Type: text/html\n\n<a href=\"http://b.example/\"><img src=\"y.gif\"></a>\n":     true,
 		"Content-Type: text/html\n\n<a href=\"http://b.example/\">text</a><img src=\"y.gif\">\n": false,
 	} {
 		res := rs.Check(t.Context(), NewMessage([]byte(msg)), CheckOptions{Local: true})
