@@ -1,6 +1,7 @@
 package sarules
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -117,21 +118,35 @@ func parseBound(s string, low bool) float64 {
 	return v
 }
 
+// subject_is_all_caps, as HeaderEval: the decoded Subject without
+// reply and forward prefixes, of several words and at least 10 bytes,
+// whose ASCII letters are all upper case; not for a subject encoded in a
+// charset whose letters read as capitals.
 func subjectAllCaps(p *pms, r *Rule, a []string) int {
-	s := p.m.HeaderGet("Subject")
+	s := strings.TrimSpace(p.get("Subject").s)
+	s = subjReplyPrefixRe.ReplaceAllString(s, "")
+	if !strings.ContainsAny(s, " \t\n\r\f\v") || len(s) < 10 {
+		return 0
+	}
+	if capsCharsetRe.MatchString(p.get("Subject:raw").s) {
+		return 0
+	}
 	letters := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 'a' && c <= 'z' {
 			return 0
 		}
-		if c >= 'A' && c <= 'Z' {
-			letters++
-		}
+		letters += btoi(c >= 'A' && c <= 'Z')
 	}
-	words := len(strings.Fields(s))
-	return btoi(letters >= 10 && words >= 2)
+	return btoi(letters > 0)
 }
+
+var (
+	subjReplyPrefixRe = regexp.MustCompile(`(?i)^(?:(?:Re|Fwd|Fw|Aw|Antwort|WG|SV|VB|VS|VL):\s*)+`)
+	// CHARSETS_LIKELY_TO_FP_AS_CAPS in an encoded word
+	capsCharsetRe = regexp.MustCompile(`(?i)=\?[-_a-z0-9]*(?:koi|jp|jis|euc|gb|big5|isoir|cp1251|windows-1251|georgianps|pt154|tis)[-_a-z0-9]*\?`)
+)
 
 // check_illegal_chars(header, ratio, count): high-bit bytes in a header.
 func checkIllegalChars(p *pms, r *Rule, a []string) int {

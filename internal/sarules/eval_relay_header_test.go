@@ -35,3 +35,25 @@ func TestNoRDNSDotcomHelo(t *testing.T) {
 		}
 	}
 }
+
+// TestSubjectAllCaps: SUBJ_ALL_CAPS as SpamAssassin 4.0.1 answers these
+// subjects (spamassassin -L -t).
+func TestSubjectAllCaps(t *testing.T) {
+	rs := loadStock(t)
+	for subj, hit := range map[string]bool{
+		"RE: FREE MONEY NOW":          true,
+		"FREEMONEYNOWNOW":             false, // one word
+		"BUY NOW":                     false, // short
+		"FREE MONEY 4 U!!":            true,
+		"=?koi8-r?Q?FREE_MONEY_NOW?=": false, // a charset that reads as capitals
+		"Free MONEY NOW":              false,
+		"Fwd: Re: CHEAP VIAGRA PILLS": true,
+	} {
+		msg := "From: a@sender.example\nTo: u@example.org\nSubject: " + subj +
+			"\nDate: Mon, 3 Jun 2024 10:00:00 +0000\nMessage-ID: <x1@sender.example>\n\nhello, just a note.\n"
+		res := rs.Check(t.Context(), NewMessage([]byte(msg)), CheckOptions{Local: true})
+		if got := strings.Contains(","+strings.Join(res.Tests(), ",")+",", ",SUBJ_ALL_CAPS,"); got != hit {
+			t.Errorf("%q: SUBJ_ALL_CAPS %v, want %v", subj, got, hit)
+		}
+	}
+}
