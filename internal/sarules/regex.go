@@ -37,6 +37,10 @@ type Regex struct {
 	// names are the named groups, (?<NAME>...), by capture index
 	names map[string]int
 	bt    bool // no Go regexp: see Backtracking
+	// countSeqs: the regex is an alternation of fixed byte sequences
+	// (/e/, /[a-z]/i, the replace_tags <lcase_e>), so Count walks the
+	// subject trying them in order; nil otherwise
+	countSeqs [][]byteSet
 }
 
 // Backtracking reports whether the regex needs the backtracking matcher.
@@ -119,6 +123,7 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 	if fs, null := firstSet(root); !null {
 		r.first = &fs
 	}
+	r.countSeqs = fixedAlts(root)
 	if !p.needBT {
 		re, err := compileGo(root)
 		if err == nil {
@@ -217,6 +222,9 @@ func (r *Regex) Count(s, l1 string, max int) int {
 	}
 	if r.needCount > 0 && !r.hasNeeded(s) {
 		return 0
+	}
+	if r.countSeqs != nil {
+		return countFixed(r.countSeqs, r.first, s, max)
 	}
 	d := r.lazyDFA()
 	if d == nil || r.re != nil && (r.maxLen < 0 || r.maxLen > countWindowMax) {
@@ -336,4 +344,97 @@ func internSets(n *node) {
 		}
 	}
 	walk(n)
+}
+
+// fixedAlts returns the alternatives of n as byte-set sequences when each
+// is a fixed, non-empty run of literal bytes and classes (no anchors,
+// repeats or captures); nil otherwise.
+func fixedAlts(n *node) [][]byteSet {
+	n = bareGroup(n)
+	subs := []*node{n}
+	if n.kind == nAlt {
+		subs = n.subs
+	}
+	var out [][]byteSet
+	for _, sub := range subs {
+		seq, ok := fixedSeq(sub, nil)
+		if !ok || len(seq) == 0 {
+			return nil
+		}
+		out = append(out, seq)
+	}
+	return out
+}
+
+func bareGroup(n *node) *node {
+	for n.kind == nGroup && n.cap == 0 && len(n.subs) == 1 {
+		n = n.subs[0]
+	}
+	return n
+}
+
+func fixedSeq(n *node, seq []byteSet) ([]byteSet, bool) {
+	n = bareGroup(n)
+	switch n.kind {
+	case nLit:
+		for _, c := range n.lit {
+			var s byteSet
+			s.add(c)
+			if n.fold && isASCIILetter(c) {
+				s.add(c ^ 0x20)
+			}
+			seq = append(seq, s)
+		}
+	case nClass:
+		seq = append(seq, *n.set)
+	case nConcat:
+		for _, sub := range n.subs {
+			var ok bool
+			if seq, ok = fixedSeq(sub, seq); !ok {
+				return nil, false
+			}
+		}
+	default:
+		return nil, false
+	}
+	return seq, true
+}
+
+// countFixed counts the non-overlapping matches of alternatives alts in s
+// as Perl's while (/.../g) does: at each position the first alternative
+// that matches wins and the search goes on after it; at most max.
+func countFixed(alts [][]byteSet, first *byteSet, s string, max int) int {
+	n := 0
+	for i := 0; i < len(s) && n < max; {
+		if first != nil && !first.has(s[i]) {
+			i++
+			continue
+		}
+		l := 0
+		for _, seq := range alts {
+			if fixedAt(seq, s, i) {
+				l = len(seq)
+				break
+			}
+		}
+		if l == 0 {
+			i++
+			continue
+		}
+		n++
+		i += l
+	}
+	return n
+}
+
+func fixedAt(seq []byteSet, s string, i int) bool {
+	if len(s)-i < len(seq) {
+		return false
+	}
+	for k := range seq {
+		if !seq[k].has(s[i+k]) {
+			return false
+		}
+	}
+	return true
 }

@@ -97,7 +97,8 @@ func TestDFAWindowsMatchBacktracker(t *testing.T) {
 	pats := []string{`/foo(?!bar)/`, `/(?<!x)ab/`, `/\bfoo(?=\d)/i`, `/(a)\1/`, `/(?>a+)b/`,
 		`/a++b/`, `/(?<=\s)\w{2,4}\b/`, `/(?:ab|a)(?!c)/`, `/(\w)x\1.*y/`, `/^(?!.*z).+$/m`,
 		`/a.{0,3}b(?!b)/`, `/\d+/`, `/ab|b/`, `/a*/`, `/x*?y?/`, `/\b\w+\b/`, `/(?:a|ab)(?:c|bcd)/`,
-		`/$/`, `/^/m`, `/[a-z]{3}\Z/`, `/q(?=a|b)[ab]+?/`}
+		`/$/`, `/^/m`, `/[a-z]{3}\Z/`, `/q(?=a|b)[ab]+?/`,
+		`/a/`, `/[b-d]/i`, `/(?:B)/i`, `/\s/`, `/ab|a|b[cd]/`, `/(?:xy|b)c/i`} // the last six count with countFixed
 	subjects := []string{"", "a", "foobar foo1 Foo2", "xab ab yab", "aa ba aab aaab", "abc ab abd",
 		"a  bb aXbb a123b", "12 345 6", "abcd abcbcd", "line one\nline z two\nthree\n", "wxw..y wxy",
 		"qab qa qc", "zzzz abc\n", "aaaaaaaaaaaaaaaaaaaaaaaab", "\n\n"}
@@ -108,6 +109,10 @@ func TestDFAWindowsMatchBacktracker(t *testing.T) {
 		}
 		if re.lazyDFA() == nil {
 			t.Fatalf("%s: no DFA", p)
+		}
+		fixed := map[string]bool{`/a/`: true, `/[b-d]/i`: true, `/(?:B)/i`: true, `/\s/`: true, `/ab|a|b[cd]/`: true, `/ab|b/`: true}
+		if fixed[p] != (re.countSeqs != nil) {
+			t.Errorf("%s: countSeqs %v", p, re.countSeqs != nil)
 		}
 		for round := 0; round < 2; round++ {
 			for _, s := range subjects {
