@@ -409,9 +409,18 @@ func (d *dfa) match(s string) bool { return d.find(s, 0) >= 0 }
 // relaxation) that starts at or after from, or -1. Assertions at from see
 // s[from-1] as the previous byte. Every match starting at or after from
 // ends at or after the returned position.
-func (d *dfa) find(s string, from int) int {
+func (d *dfa) find(s string, from int) int { return d.search(s, from, nil) }
+
+// search is find, or for a set (found not nil) findAll: it reads all of s
+// and sets in found the members that match, returning -1.
+func (d *dfa) search(s string, from int, found []uint64) int {
 	if from > len(s) {
 		return -1
+	}
+	add := func(ms []int32) {
+		for _, m := range ms {
+			found[m>>6] |= 1 << (m & 63)
+		}
 	}
 	ctx0 := ctxBOT
 	if from > 0 {
@@ -426,9 +435,12 @@ func (d *dfa) find(s string, from int) int {
 	trans := tab.trans
 	var final *dfaState // the state after a final newline under \Z
 	next := noStops
-	quick := int32(0) // transitions run leaves to this loop: idle ones when skipping
+	quick := int32(0) // transitions run leaves to this loop: idle ones when skipping, matches of a set
 	if skip != nil {
 		quick = 1
+	}
+	if found != nil {
+		quick |= 2
 	}
 	for i := from; i < len(s); i++ {
 		if ref&1 != 0 && skip != nil && i > 0 && i < end && skip[s[i]] {
@@ -453,6 +465,7 @@ func (d *dfa) find(s string, from int) int {
 			if final == d.matched {
 				return i
 			}
+			add(final.matches)
 			break
 		}
 		nx := trans[int(ref&^3)+int(classes[c])].Load()
@@ -463,11 +476,18 @@ func (d *dfa) find(s string, from int) int {
 		if nx == tMatch {
 			return i
 		}
+		if nx&2 != 0 {
+			add(tab.states[tab.id(nx)].matches)
+		}
 		ref = nx
 	}
 	st := final
 	if st == nil {
 		st = tab.states[tab.id(ref)]
+	}
+	if found != nil {
+		add(d.eotMatches(st))
+		return -1
 	}
 	switch st.eot.Load() {
 	case 1:
@@ -482,6 +502,20 @@ func (d *dfa) find(s string, from int) int {
 	}
 	st.eot.Store(1)
 	return -1
+}
+
+// eotMatches returns the members of set d that match at the end of the
+// text in state st, cached on st.
+func (d *dfa) eotMatches(st *dfaState) []int32 {
+	ms := st.eotMatches.Load()
+	if ms == nil {
+		var l []int32
+		d.closure(st, -1, true, nil, true, nil, &l)
+		l = slices.Clip(sortedUnion(l, nil))
+		ms = &l
+		st.eotMatches.Store(ms)
+	}
+	return *ms
 }
 
 // run follows built transitions from ref over s[i:end] while they are

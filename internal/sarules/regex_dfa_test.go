@@ -42,18 +42,11 @@ func TestDFACacheGrowsAndDrops(t *testing.T) {
 	if d == nil || !d.exact {
 		t.Fatal("no exact DFA")
 	}
-	subjects := make([]string, 300)
-	x := uint32(1)
+	subjects := randomTexts(300, 40, 23, "ab", 1)
 	for i := range subjects {
-		b := make([]byte, 40+i%23)
-		for j := range b {
-			x = x*1664525 + 1013904223
-			b[j] = "ab"[x>>31]
-		}
 		if i%3 == 0 {
-			b = append(b, '\n')
+			subjects[i] += "\n"
 		}
-		subjects[i] = string(b)
 	}
 	want := make([]bool, len(subjects))
 	for i, s := range subjects {
@@ -215,16 +208,7 @@ func TestAutoPossessive(t *testing.T) {
 // does, on random text.
 func TestDFAStopBytes(t *testing.T) {
 	pats := []string{`/foo\b/i`, `/x\Z/`, `/ab|cd/`, `/[xq]q$/`, `/^o/m`, `/\bdo/`}
-	x := uint32(7)
-	var subjects []string
-	for i := 0; i < 200; i++ {
-		b := make([]byte, i%61)
-		for j := range b {
-			x = x*1664525 + 1013904223
-			b[j] = "abcdfoxqFO \n"[x>>28%12]
-		}
-		subjects = append(subjects, string(b))
-	}
+	subjects := randomTexts(200, 0, 61, "abcdfoxqFO \n", 7)
 	for _, p := range pats {
 		re, err := CompileRegex(p)
 		if err != nil {
@@ -243,4 +227,20 @@ func TestDFAStopBytes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// randomTexts returns n pseudo-random texts over alphabet (seeded, so
+// every run tests the same), text i of length base + i%spread.
+func randomTexts(n, base, spread int, alphabet string, seed uint32) []string {
+	out := make([]string, n)
+	x := seed
+	for i := range out {
+		b := make([]byte, base+i%spread)
+		for j := range b {
+			x = x*1664525 + 1013904223
+			b[j] = alphabet[int(x>>16)%len(alphabet)]
+		}
+		out[i] = string(b)
+	}
+	return out
 }

@@ -1,7 +1,5 @@
 package sarules
 
-import "slices"
-
 // # Regex sets
 //
 // A rule with no required literal (see prefilter.go) would run its DFA
@@ -93,71 +91,7 @@ func (set *regexSet) scan(s string) []uint64 {
 
 // findAll sets in found the bit of every member of the set d that
 // matches somewhere in s.
-func (d *dfa) findAll(s string, found []uint64) {
-	add := func(ms []int32) {
-		for _, m := range ms {
-			found[m>>6] |= 1 << (m & 63)
-		}
-	}
-	tab, ref := d.initial(ctxBOT)
-	end := len(s) // skipping stops before a final newline when \Z is used
-	if d.eotnl {
-		end--
-	}
-	skip, classes := d.skip, &d.classes
-	trans := tab.trans
-	var final *dfaState // the state after a final newline under \Z
-	next := noStops
-	quick := int32(0) // transitions run leaves to this loop: idle ones when skipping
-	if skip != nil {
-		quick = 1
-	}
-	for i := 0; i < len(s); i++ {
-		if ref&1 != 0 && skip != nil && i > 0 && i < end && skip[s[i]] {
-			j := d.skipIdle(s, i, end, &next)
-			tab, ref = d.restart(tab, ctxOf(s[j-1]))
-			trans = tab.trans
-			if i = j; i == len(s) {
-				break
-			}
-		}
-		if i, ref = run(trans, classes, s, i, end, ref, quick|2); i == len(s) {
-			break
-		}
-		c := s[i]
-		if i == end && c == '\n' {
-			st := tab.states[tab.id(ref)]
-			if final = st.lastNL.Load(); final == nil {
-				final = d.stepLast(st, c)
-				st.lastNL.Store(final)
-			}
-			add(final.matches)
-			break
-		}
-		nx := trans[int(ref&^3)+int(classes[c])].Load()
-		if nx == 0 {
-			tab, nx = d.step(tab, ref, c)
-			trans = tab.trans
-		}
-		if nx&2 != 0 {
-			add(tab.states[tab.id(nx)].matches)
-		}
-		ref = nx
-	}
-	st := final
-	if st == nil {
-		st = tab.states[tab.id(ref)]
-	}
-	ms := st.eotMatches.Load()
-	if ms == nil {
-		var l []int32
-		d.closure(st, -1, true, nil, true, nil, &l)
-		l = slices.Clip(sortedUnion(l, nil))
-		ms = &l
-		st.eotMatches.Store(ms)
-	}
-	add(*ms)
-}
+func (d *dfa) findAll(s string, found []uint64) { d.search(s, 0, found) }
 
 // maySetMatch reports whether the regex's set (if any) finds it in t,
 // scanning t once per set.

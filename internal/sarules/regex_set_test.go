@@ -20,16 +20,7 @@ func setTestSubjects() []string {
 	subjects := []string{"", "\n", "a", "a\n", "a\n\n", "xa\nb", "foo\n", "ba\n", "x  \n",
 		"  a  ", "Abc12\n", "abcd\n", "abcdab", "cd\nab\n", "foobar foo.", "\n\n", "bc", "axa",
 		" bar", "FOObaz", "1234", "aab", "bbb\n"}
-	x := uint32(7)
-	for i := 0; i < 400; i++ {
-		b := make([]byte, i%37)
-		for j := range b {
-			x = x*1664525 + 1013904223
-			b[j] = "abcdfoxrz 1\n"[x>>24%12]
-		}
-		subjects = append(subjects, string(b))
-	}
-	return subjects
+	return append(subjects, randomTexts(400, 0, 37, "abcdfoxrz 1\n", 7)...)
 }
 
 func compileAll(t *testing.T, pats []string) []*Regex {
@@ -92,16 +83,7 @@ func TestRegexSetCacheDrops(t *testing.T) {
 		t.Fatalf("%d sets", len(sets))
 	}
 	sets[0].d.maxStates = 64
-	var subjects []string
-	x := uint32(1)
-	for i := 0; i < 200; i++ {
-		b := make([]byte, 30+i%17)
-		for j := range b {
-			x = x*1664525 + 1013904223
-			b[j] = "ab"[x>>31]
-		}
-		subjects = append(subjects, string(b))
-	}
+	subjects := randomTexts(200, 30, 17, "ab", 1)
 	want := make([][]bool, len(subjects))
 	for i, s := range subjects {
 		for _, re := range res {
