@@ -46,7 +46,7 @@ var (
 	rcvdHeloRe     = regexp.MustCompile(`\b(?:HELO|EHLO) ([-A-Za-z0-9.^+_&:=?!@%*$\\/]+)`)
 	rcvdByRe       = regexp.MustCompile(` by (\S+?)(?:[^-A-Za-z0-9;.]|$)`)
 	rcvdEnvFromRe  = regexp.MustCompile(`envelope-from <?([^\s<>;]+)`)
-	rcvdAuthRe     = regexp.MustCompile(`\bwith (ESMTPA|ESMTPSA|LMTPA|LMTPSA|ASMTP|HTTPU?)\b`)
+	rcvdAuthRe     = regexp.MustCompile(`(?i) with ((?:ES|L|UTF8S|UTF8L)MTPS?A|ASMTP|HTTP[SU]?)(?: |;|$)`)
 	rcvdBracketIP  = regexp.MustCompile(`\[((?:IPv6:)?[0-9A-Fa-f:.]+)\]`)
 	rcvdPostfixRe  = regexp.MustCompile(`^\S+ \((\S+) \[((?:IPv6:)?[0-9A-Fa-f:.]+)\]\)`)
 	rcvdParenIP    = regexp.MustCompile(`\((\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\)`)
@@ -57,6 +57,8 @@ var (
 	rcvdFetchRe    = regexp.MustCompile(`with (?:POP3|IMAP)`)
 	rcvdNoRelayRe  = regexp.MustCompile(`(?i)^from (\S+) by [^\s;]+ ?;`)
 	rcvdByParenRe  = regexp.MustCompile(` by \S+ \(`)
+	// the qmail form of Received.pm, up to its "(?! id )"
+	rcvdQmailFormRe = regexp.MustCompile(`^\S+(?: \((?:HELO|EHLO) \S*\))? \((?:\S+@)?\[?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\]?\)(?: \(envelope-sender <\S+>\))? by \S+(?: \(.+\))* with (?:.* )?(?:SMTP|QMQP)`)
 )
 
 // parseReceived returns the relay of one Received value; ok false means
@@ -96,7 +98,7 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	} else if strings.Contains(s, "envelope-from <>") {
 		r.hasEnvfrom = true
 	}
-	if a, ok := rcvdAuth(s); ok { // rcvdAuthRe
+	if a, ok := rcvdAuth(s); ok && strings.Contains(s, " by ") { // rcvdAuthRe
 		r.auth = a
 	}
 	from := strings.TrimPrefix(s, "(")[5:]
@@ -119,6 +121,12 @@ func parseReceived(line string) (rel *relay, ok bool) {
 			r.noRDNS = strings.EqualFold(r.rdns, "unknown") || strings.HasSuffix(r.rdns, "@")
 		case strings.Contains(from, "(["+m[1]+"]") && strings.Contains(s, "(Exim"):
 			r.rdns = first
+		case strings.HasPrefix(from[len(first):], " (["+m[1]+"])") && qmailSMTP(strings.TrimPrefix(s, "(")[5:]):
+			// qmail-ldap "from RDNS ([IP]) by MX with SMTP": the first
+			// name is the rDNS (and the HELO)
+			if !strings.EqualFold(first, "unknown") {
+				r.rdns = first
+			}
 		case strings.HasPrefix(from[len(first):], " (["+m[1]+"])"):
 			// sendmail "from HELO ([IP]) by MX (8.x...": it looks up
 			// and found none (Lotus Domino never looks, IMP's HTTP
@@ -231,4 +239,13 @@ func matchIf(s, lit string, re *regexp.Regexp) []string {
 		return nil
 	}
 	return re.FindStringSubmatch(s)
+}
+
+// qmailSMTP reports whether the text after "from " is in the qmail form
+// of Received.pm, which its "(?! id )" keeps from a sendmail line
+// "with SMTP id ..." (Go's regexp has no look-ahead: the end of the
+// match is checked instead).
+func qmailSMTP(s string) bool {
+	loc := rcvdQmailFormRe.FindStringIndex(s)
+	return loc != nil && !strings.HasPrefix(s[loc[1]:], " id ")
 }

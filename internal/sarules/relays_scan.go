@@ -6,27 +6,26 @@ import "strings"
 // every position of every header (they have no literal prefix). Each is
 // tested against its regexp (relays_scan_test.go).
 
-// rcvdAuthWords are rcvdAuthRe's alternatives in its order (HTTPU?
-// greedy: HTTPU before HTTP).
-var rcvdAuthWords = []string{"ESMTPA", "ESMTPSA", "LMTPA", "LMTPSA", "ASMTP", "HTTPU", "HTTP"}
+// rcvdAuthWords are rcvdAuthRe's alternatives spelled out.
+var rcvdAuthWords = []string{"ESMTPA", "ESMTPSA", "LMTPA", "LMTPSA", "UTF8SMTPA", "UTF8SMTPSA",
+	"UTF8LMTPA", "UTF8LMTPSA", "ASMTP", "HTTP", "HTTPS", "HTTPU"}
 
-// rcvdAuth is rcvdAuthRe's group: the word after the leftmost "with "
-// at a word start that is one of rcvdAuthWords ending at a word end.
+// rcvdAuth is rcvdAuthRe's group: after the leftmost " with " that is
+// followed by one of rcvdAuthWords (any case) and then a space, ";" or
+// the end, that word as written.
 func rcvdAuth(s string) (string, bool) {
 	for off := 0; ; {
-		i := strings.Index(s[off:], "with ")
+		i := strings.Index(s[off:], " with ")
 		if i < 0 {
 			return "", false
 		}
 		i += off
 		off = i + 1
-		if i > 0 && isASCIIWord(s[i-1]) {
-			continue
-		}
-		rest := s[i+len("with "):]
+		rest := s[i+len(" with "):]
 		for _, w := range rcvdAuthWords {
-			if strings.HasPrefix(rest, w) && (len(rest) == len(w) || !isASCIIWord(rest[len(w)])) {
-				return w, true
+			if len(rest) >= len(w) && strings.EqualFold(rest[:len(w)], w) &&
+				(len(rest) == len(w) || rest[len(w)] == ' ' || rest[len(w)] == ';') {
+				return rest[:len(w)], true
 			}
 		}
 	}

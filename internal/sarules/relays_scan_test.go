@@ -6,8 +6,8 @@ import (
 )
 
 func TestRcvdAuthMatchesRegexp(t *testing.T) {
-	alphabet := []string{"with ", "with", "ESMTP", "LMTP", "A", "S", "SA", "HTTP", "U", "x", "_", " ", "-", "9", "ASMTP", ";"}
-	cases := []string{"", "with ESMTPA", "from x with ESMTPSA id 1", "xwith ESMTPA", "with HTTPUx with HTTP;", "with ESMTPAx"}
+	alphabet := []string{" with ", "with ", "with", "ESMTP", "esmtp", "LMTP", "UTF8", "UTF8S", "A", "a", "S", "SA", "HTTP", "http", "U", "x", "_", " ", "-", "9", "ASMTP", "asmtp", ";"}
+	cases := []string{"", " with ESMTPA", "from x with ESMTPSA id 1", "xwith ESMTPA", " with HTTPUx with HTTP;", " with ESMTPAx", " with asmtp", " with UTF8SMTPSA;"}
 	r := rand.New(rand.NewSource(3))
 	for i := 0; i < 20000; i++ {
 		cases = append(cases, randomText(r, alphabet, r.Intn(10)))

@@ -40,6 +40,7 @@ func TestRelaysLikeSpamAssassin(t *testing.T) {
 		"F": {"m2.eml", ""},                                                                                                        // inferred: an authenticated public relay is trusted
 		"G": {"m2.eml", "internal_networks 10.0.0.0/8"},                                                                            // trusted = internal
 		"H": {"m1.eml", "trusted_networks !192.168.1.5 192.168.1.0/24"},                                                            // exclusion first
+		"I": {"m3.eml", ""},                                                                                                        // qmail "from RDNS ([IP]) by MX with SMTP", "with asmtp" authenticates
 	}
 	f, err := os.Open("testdata/relays/spamassassin.txt")
 	if err != nil {
