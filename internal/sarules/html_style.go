@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"golang.org/x/image/colornames"
 )
 
 // # HTML text style
@@ -32,38 +34,132 @@ var styleAttrs = map[string]map[string]bool{
 	"div": {"style": true}, "a": {"style": true},
 }
 
-var htmlColors = map[string]int{"black": 0x000000, "silver": 0xc0c0c0, "gray": 0x808080, "white": 0xffffff,
-	"maroon": 0x800000, "red": 0xff0000, "purple": 0x800080, "fuchsia": 0xff00ff, "green": 0x008000,
-	"lime": 0x00ff00, "olive": 0x808000, "yellow": 0xffff00, "navy": 0x000080, "blue": 0x0000ff,
-	"teal": 0x008080, "aqua": 0x00ffff, "grey": 0x808080, "orange": 0xffa500, "darkblue": 0x00008b,
-	"darkred": 0x8b0000, "darkgreen": 0x006400, "lightgrey": 0xd3d3d3, "lightgray": 0xd3d3d3,
-	"whitesmoke": 0xf5f5f5, "snow": 0xfffafa, "ivory": 0xfffff0, "beige": 0xf5f5dc, "pink": 0xffc0cb,
-	"gold": 0xffd700, "brown": 0xa52a2a, "cyan": 0x00ffff, "magenta": 0xff00ff, "darkgray": 0xa9a9a9,
-	"darkgrey": 0xa9a9a9, "lightblue": 0xadd8e6, "lightyellow": 0xffffe0, "ghostwhite": 0xf8f8ff,
-	"floralwhite": 0xfffaf0, "linen": 0xfaf0e6, "seashell": 0xfff5ee, "honeydew": 0xf0fff0,
-	"mintcream": 0xf5fffa, "azure": 0xf0ffff, "aliceblue": 0xf0f8ff, "lavenderblush": 0xfff0f5,
-}
-
-var hexColorRe = regexp.MustCompile(`^#?[0-9a-f]*$`)
-
-// nameToRGB converts a color to #rrggbb, or "invalid".
+// nameToRGB converts an HTML color to #rrggbb as HTML.pm's name_to_rgb
+// does, or "invalid": a CSS color keyword; rgb(R%,G%,B%) or rgb(R,G,B);
+// or # and hex digits, cut to 6 (or to 3 when 4 or 5), padded with 0
+// to a multiple of 3, shorthand doubled. Hex without "#" is invalid.
 func nameToRGB(c string) string {
 	c = strings.ToLower(strings.TrimSpace(c))
-	if v, ok := htmlColors[c]; ok {
-		return fmt.Sprintf("#%06x", v)
+	if v, ok := colornames.Map[c]; ok {
+		return fmt.Sprintf("#%02x%02x%02x", v.R, v.G, v.B)
 	}
-	if !hexColorRe.MatchString(c) {
+	if strings.Trim(c, "#0123456789abcdef") != "" && !rgbFuncRe.MatchString(c) {
 		return "invalid"
 	}
-	c = strings.TrimPrefix(c, "#")
-	switch len(c) {
-	case 3:
-		return "#" + string([]byte{c[0], c[0], c[1], c[1], c[2], c[2]})
-	case 6:
-		return "#" + c
+	if m := rgbPercentRe.FindStringSubmatch(c); m != nil {
+		c = "#" + dec2hex(pct255(m[1])) + dec2hex(pct255(m[2])) + dec2hex(pct255(m[3]))
 	}
-	return "invalid"
+	if m := rgbDecimalRe.FindStringSubmatch(c); m != nil {
+		c = "#" + dec2hex(atoiLoose(m[1])) + dec2hex(atoiLoose(m[2])) + dec2hex(atoiLoose(m[3]))
+	}
+	if !strings.HasPrefix(c, "#") {
+		return "invalid"
+	}
+	var h []byte
+	for i := 0; i < len(c); i++ {
+		if x := c[i]; x >= '0' && x <= '9' || x >= 'a' && x <= 'f' {
+			h = append(h, x)
+		}
+	}
+	switch {
+	case len(h) > 6:
+		h = h[:6]
+	case len(h) > 3 && len(h) < 6:
+		h = h[:3]
+	}
+	for len(h)%3 != 0 {
+		h = append(h, '0')
+	}
+	if len(h) == 3 {
+		h = []byte{h[0], h[0], h[1], h[1], h[2], h[2]}
+	}
+	return "#" + string(h)
 }
+
+var (
+	rgbFuncRe    = regexp.MustCompile(`rgb\([\d%, ]*\)`)
+	rgbPercentRe = regexp.MustCompile(`rgb\((\d+)%,\s*(\d+)%,\s*(\d+)%\s*\)`)
+	rgbDecimalRe = regexp.MustCompile(`rgb\((\d+),\s*(\d+),\s*(\d+)\s*\)`)
+)
+
+// pct255 is int(p/100*255) for a percentage p.
+func pct255(p string) int { return int(float64(atoiLoose(p)) / 100 * 255) }
+
+// dec2hex is lower-case hex, at least two digits.
+func dec2hex(n int) string { return fmt.Sprintf("%02x", n) }
+
+// cssRGB reads a CSS color that mentions rgb as HTML.pm does: the digits
+// and commas only, the first three numbers (0 if missing, at most 255).
+func cssRGB(v string) string {
+	var keep []byte
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c >= '0' && c <= '9' || c == ',' {
+			keep = append(keep, c)
+		}
+	}
+	parts := strings.Split(string(keep), ",")
+	var rgb [3]int
+	for i := range rgb {
+		if i < len(parts) {
+			rgb[i] = min(atoiLoose(parts[i]), 255)
+		}
+	}
+	return fmt.Sprintf("#%02x%02x%02x", rgb[0], rgb[1], rgb[2])
+}
+
+// cssBackgroundColor is the first valid color among the values of the
+// last layer of a CSS background (layers split at commas, values at
+// spaces, neither inside parentheses or quotes); "" if none.
+func cssBackgroundColor(v string) string {
+	var layers [][]string
+	var toks []string
+	var tok []byte
+	depth, quote := 0, byte(0)
+	flush := func() {
+		if len(tok) > 0 {
+			toks = append(toks, string(tok))
+			tok = tok[:0]
+		}
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case depth == 0 && c == ' ':
+			flush()
+			continue
+		case depth == 0 && c == ',':
+			flush()
+			layers = append(layers, toks)
+			toks = nil
+			continue
+		}
+		tok = append(tok, c)
+	}
+	flush()
+	layers = append(layers, toks)
+	for _, t := range layers[len(layers)-1] {
+		if c := nameToRGB(t); c != "invalid" {
+			return c
+		}
+	}
+	return ""
+}
+
+var (
+	cssColorRe      = regexp.MustCompile(`(?i)^\s*(background-)?color:\s*(.+?)\s*$`)
+	cssBackgroundRe = regexp.MustCompile(`^\s*background:\s*(.+?)\s*$`)
+	cssImportantRe  = regexp.MustCompile(`\s*!\s*important$`)
+)
 
 func (d *htmlDoc) styleTop() *textStyle {
 	if len(d.style) == 0 {
@@ -123,28 +219,35 @@ func (d *htmlDoc) styleTag(name string, attrs map[string]string, end bool) {
 			}
 		case "style":
 			for _, decl := range strings.Split(v, ";") {
-				k, val, ok := strings.Cut(decl, ":")
-				if !ok {
-					continue
-				}
-				k = strings.ToLower(strings.TrimSpace(k))
-				val = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(strings.ToLower(val)), "!important"))
-				if val == "inherit" {
-					continue
-				}
-				switch k {
-				case "color":
-					n.fg = nameToRGB(val)
-				case "background-color":
-					n.bg = nameToRGB(val)
-				case "background":
-					for _, tok := range strings.Fields(val) {
-						if c := nameToRGB(tok); c != "invalid" {
-							n.bg = c
-							break
-						}
+				if m := cssColorRe.FindStringSubmatch(decl); m != nil {
+					val := cssImportantRe.ReplaceAllString(strings.ToLower(m[2]), "")
+					c := val
+					switch {
+					case strings.Contains(val, "rgb"):
+						c = cssRGB(val)
+					case val == "inherit":
+						continue
+					case val != "transparent":
+						c = nameToRGB(val)
+					}
+					if m[1] != "" {
+						n.bg = c
+					} else {
+						n.fg = c
+					}
+				} else if m := cssBackgroundRe.FindStringSubmatch(decl); m != nil {
+					if c := cssBackgroundColor(strings.ToLower(m[1])); c != "" {
+						n.bg = c
 					}
 				}
+			}
+			// transparent: the parent's background, or for the text
+			// the background
+			if n.bg == "transparent" {
+				n.bg = top.bg
+			}
+			if n.fg == "transparent" {
+				n.fg = n.bg
 			}
 		}
 	}
@@ -168,7 +271,7 @@ func leadingInt(s string) string {
 func (d *htmlDoc) invisible() {
 	st := d.styleTop()
 	fg, bg := st.fg, st.bg
-	if len(fg) >= 6 && len(bg) >= 6 && fg[len(fg)-6:] == bg[len(bg)-6:] {
+	if last6(fg) == last6(bg) {
 		d.flags["font_low_contrast"] = true
 		return
 	}
@@ -184,6 +287,15 @@ func (d *htmlDoc) invisible() {
 	if fg == "invalid" || bg == "invalid" {
 		d.flags["font_invalid_color"] = true
 	}
+}
+
+// last6 is Perl's substr($s, -6): the last 6 bytes, undef (here "\x00")
+// when s is shorter, and undef equals undef.
+func last6(s string) string {
+	if len(s) < 6 {
+		return "\x00"
+	}
+	return s[len(s)-6:]
 }
 
 func hexRGB(c string) (int, int, int) {

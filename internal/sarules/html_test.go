@@ -33,3 +33,40 @@ func TestHTMLAnchorText(t *testing.T) {
 		}
 	}
 }
+
+// TestNameToRGB: colors as HTML.pm's name_to_rgb converts them (these
+// are SpamAssassin 4.0.1's answers).
+func TestNameToRGB(t *testing.T) {
+	for in, want := range map[string]string{
+		"red": "#ff0000", " Navy ": "#000080", "#ffcc00": "#ffcc00", "#FC0": "#ffcc00",
+		"#ffcc0": "#ffffcc", "#12": "#112200", "#1234567": "#123456", "ffcc00": "invalid",
+		"rgb(255,0,0)": "#ff0000", "rgb(100%, 50%, 0%)": "#ff7f00", "#zzz": "invalid", "#": "#",
+		"darkslategray": "#2f4f4f", "transparent": "invalid", "rgb(300,0,0)": "#12c000",
+		"bogus": "invalid", "#a1b2c3d4": "#a1b2c3",
+	} {
+		if got := nameToRGB(in); got != want {
+			t.Errorf("nameToRGB(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestFontInvalidColor: font_invalid_color (T_KAM_HTML_FONT_INVALID) for
+// text drawn in a color HTML.pm cannot read, not for CSS values it
+// accepts (rgb(), inherit, transparent, a background shorthand); the
+// answers are SpamAssassin 4.0.1's HTML.pm's.
+func TestFontInvalidColor(t *testing.T) {
+	for html, want := range map[string]bool{
+		`<font color="ffcc00">text</font>`:                                  true,
+		`<font color="#ffcc00">text</font>`:                                 false,
+		`<span style="color: rgb(10, 20, 30)">text</span>`:                  false,
+		`<span style="color: inherit">text</span>`:                          false,
+		`<span style="color: transparent; background-color: #fff">x</span>`: false,
+		`<div style="background: url('a b.png') no-repeat #ccc">x</div>`:    false,
+		`<span style="color: blurple">text</span>`:                          true,
+		`<table bgcolor="zzz"><tr><td>text</td></tr></table>`:               false, // bgcolor attributes are never applied
+	} {
+		if got := renderHTML([]byte(html)).flags["font_invalid_color"]; got != want {
+			t.Errorf("%s: font_invalid_color %v, want %v", html, got, want)
+		}
+	}
+}
