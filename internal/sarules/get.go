@@ -102,11 +102,19 @@ func parseAddrs(v string, addr bool) []string {
 	v = strings.TrimSpace(v)
 	list, err := mail.ParseAddressList(v)
 	if err != nil {
-		a := looseAddr(v)
-		if addr && a != "" {
-			return []string{a}
+		if !addr {
+			return nil
 		}
-		return nil
+		// each comma-separated element on its own, loosely if need be
+		var out []string
+		for _, part := range splitTopLevel(v) {
+			if a, err := mail.ParseAddress(part); err == nil {
+				out = append(out, a.Address)
+			} else if a := looseAddr(part); a != "" {
+				out = append(out, a)
+			}
+		}
+		return out
 	}
 	var out []string
 	for _, a := range list {
@@ -115,6 +123,40 @@ func parseAddrs(v string, addr bool) []string {
 		} else if a.Name != "" {
 			out = append(out, decodeRFC2047(a.Name))
 		}
+	}
+	return out
+}
+
+// splitTopLevel splits an address list at the commas outside quotes,
+// angle brackets and comments, dropping empty elements.
+func splitTopLevel(v string) []string {
+	var out []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) {
+			switch c := v[i]; {
+			case c == '\\' && quoted:
+				i++
+				continue
+			case c == '"':
+				quoted = !quoted
+				continue
+			case quoted:
+				continue
+			case c == '<' || c == '(':
+				depth++
+				continue
+			case (c == '>' || c == ')') && depth > 0:
+				depth--
+				continue
+			case c != ',' || depth > 0:
+				continue
+			}
+		}
+		if part := strings.TrimSpace(v[start:min(i, len(v))]); part != "" {
+			out = append(out, part)
+		}
+		start = i + 1
 	}
 	return out
 }
@@ -187,16 +229,16 @@ func (p *pms) firstAddr(name string) string {
 	return a[0]
 }
 
-// receivedBefore reports whether a Received field precedes the first
-// field named name.
+// receivedBefore reports whether a Received field precedes some field
+// named name (SpamAssassin's /^Received:.*?^Name:/smi over the header).
 func (p *pms) receivedBefore(name string) bool {
 	seen := false
 	for _, f := range p.m.Header {
 		if strings.EqualFold(f.Name, "Received") {
 			seen = true
 		}
-		if strings.EqualFold(f.Name, name) {
-			return seen
+		if seen && strings.EqualFold(f.Name, name) {
+			return true
 		}
 	}
 	return false
