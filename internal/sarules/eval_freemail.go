@@ -86,16 +86,32 @@ func optionalRegex(a []string, i int) *Regex {
 func (p *pms) freemailBody() (map[string]bool, bool) {
 	seen := map[string]bool{}
 	fm := map[string]bool{}
+	add := func(e string) {
+		e = strings.ToLower(e)
+		seen[e] = true
+		if p.rs.isFreemail(e) {
+			fm[e] = true
+		}
+	}
+	// mailto: links, which the rendered text may not show
+	for _, part := range p.m.Parts {
+		if part.html == nil {
+			continue
+		}
+		for _, h := range part.html.hrefs {
+			if len(h) > 7 && strings.EqualFold(h[:7], "mailto:") {
+				if loc := emailRe.FindStringIndex(h[7:]); loc != nil && loc[0] == 0 {
+					add(h[7 : 7+loc[1]])
+				}
+			}
+		}
+	}
 	for _, line := range p.m.body {
 		if strings.IndexByte(line, '@') < 0 {
 			continue // emailRe needs one
 		}
-		for _, e := range emailRe.FindAllString(line, -1) {
-			e = strings.ToLower(e)
-			seen[e] = true
-			if p.rs.isFreemail(e) {
-				fm[e] = true
-			}
+		for _, e := range quotedEmails(line) {
+			add(e)
 		}
 	}
 	if len(seen) > freemailMaxBodyEmails || len(fm) > freemailMaxBodyFreemails {
@@ -103,6 +119,36 @@ func (p *pms) freemailBody() (map[string]bool, bool) {
 	}
 	return fm, true
 }
+
+// quotedEmails are the addresses of a body line as FreeMail.pm takes
+// them: not inside a URL, not in <...>, not before "wrote:"-like words
+// (fax:, tel:, phone:, e-mail: do not count).
+func quotedEmails(line string) []string {
+	line = urlWithAtRe.ReplaceAllString(line, " ")
+	var out []string
+	for _, loc := range emailRe.FindAllStringIndex(line, -1) {
+		st, en := loc[0], loc[1]
+		if st >= 7 && strings.EqualFold(line[st-7:st], "mailto:") {
+			out = append(out, line[st:en])
+			continue
+		}
+		rest := line[en:]
+		if strings.HasPrefix(rest, ">") {
+			continue
+		}
+		if m := wroteRe.FindStringSubmatch(rest); m != nil && !notWroteRe.MatchString(m[1]) {
+			continue
+		}
+		out = append(out, line[st:en])
+	}
+	return out
+}
+
+var (
+	urlWithAtRe = regexp.MustCompile(`(?i)<?https?://\S{0,255}(?:@|%40)\S{0,255}`)
+	wroteRe     = regexp.MustCompile(`(?i)^\s{1,10}([a-z]{2,11}):`)
+	notWroteRe  = regexp.MustCompile(`(?i)^(?:fa(?:x|csi)|tel|phone|e?-?mail)`)
+)
 
 func secondLevel(addr string) string {
 	i := strings.LastIndexByte(addr, '@')

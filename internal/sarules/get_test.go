@@ -37,3 +37,34 @@ func TestEnvelopeFromUntrustedReturnPath(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedEmails: body addresses as FreeMail.pm collects them.
+func TestQuotedEmails(t *testing.T) {
+	for line, want := range map[string][]string{
+		"write to bob@example.com today":                   {"bob@example.com"},
+		"John <john@example.com> wrote a note":             nil,
+		"jane@example.com wrote: hi":                       nil,
+		"call jane@example.com fax: 123":                   {"jane@example.com"},
+		"see http://x.example/u?a=b@c.example for details": nil,
+		"mailto:list@example.org> or help@example.net":     {"list@example.org", "help@example.net"},
+	} {
+		if got := quotedEmails(line); !slices.Equal(got, want) {
+			t.Errorf("quotedEmails(%q) = %q, want %q", line, got, want)
+		}
+	}
+}
+
+// TestFreemailBodyMailto: a freemail address only in an HTML mailto: link
+// counts as a body freemail (FREEMAIL_REPLYTO when it differs from the
+// Reply-To).
+func TestFreemailBodyMailto(t *testing.T) {
+	rs, diags := LoadText("freemail_domains mail.com excite.com\nheader __FMR eval:check_freemail_replyto('replyto')\nmeta FMR_TEST __FMR\nscore FMR_TEST 1\n")
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	msg := "From: a1@mail.com\nReply-To: a1@mail.com\nContent-Type: text/html\n\n<a href=\"mailto:info3017@excite.com\">write us</a>\n"
+	res := rs.Check(t.Context(), NewMessage([]byte(msg)), CheckOptions{Local: true})
+	if !slices.Contains(res.Tests(), "FMR_TEST") {
+		t.Errorf("no FMR_TEST: %v", res.Tests())
+	}
+}

@@ -25,7 +25,8 @@ type htmlDoc struct {
 	elements int
 	title    string
 	anchors  []string
-	length   int // bytes of HTML source
+	hrefs    []string // of the <a> tags
+	length   int      // bytes of HTML source
 	style    []*textStyle
 	flags    map[string]bool
 	comments []string
@@ -228,6 +229,9 @@ func (d *htmlDoc) tag(body string) {
 	}
 	if name == "a" {
 		d.anchors = append(d.anchors, "")
+		if h, ok := attrs["href"]; ok {
+			d.hrefs = append(d.hrefs, strings.TrimSpace(h))
+		}
 	}
 	if name == "img" && d.inside["a"] > 0 && len(d.anchors) > 0 {
 		// an image inside a link is anchor text "<img>" (HTML.pm), what
