@@ -275,7 +275,7 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	p.runs = rs.runTable(p.set)
 	p.body = subjects(m.body)
 	p.raw = subjects(m.rawbody)
-	p.uris = subjects(m.uris)
+	p.uris = subjects(canonURIs(m.uris, rs.redirectors))
 	p.full = newSubject(string(m.Raw))
 	p.startNet()
 	defer p.stopNet()

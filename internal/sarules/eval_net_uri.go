@@ -102,8 +102,8 @@ func uriblName(r *Rule) string {
 func (p *pms) uriHosts() []uriHost {
 	var out []uriHost
 	domains := map[string]bool{}
-	for _, u := range p.m.uris {
-		host := uriHostOf(u)
+	for _, t := range p.uris {
+		host := uriHostOf(t.s)
 		if host == "" {
 			continue
 		}

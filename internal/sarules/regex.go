@@ -438,3 +438,16 @@ func fixedAt(seq []byteSet, s string, i int) bool {
 	}
 	return true
 }
+
+// Submatch returns capture group k of the first match in s; false if
+// there is no match or the group took no part.
+func (r *Regex) Submatch(s string, k int) (string, bool) {
+	if r.root == nil {
+		return "", false
+	}
+	st, _, caps, _ := btSearch(r.root, r.ncap, s, 0, r.first)
+	if st < 0 || 2*k+1 >= len(caps) || caps[2*k] < 0 {
+		return "", false
+	}
+	return s[caps[2*k]:caps[2*k+1]], true
+}
