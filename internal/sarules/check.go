@@ -366,6 +366,9 @@ func (p *pms) runPattern(r *Rule) int {
 	case TypeMimeheader:
 		return p.mimeheaderRule(r)
 	case TypeBody:
+		if r.NoSubject && len(p.body) > 0 {
+			return matchList(r, p.body[1:])
+		}
 		return matchList(r, p.body)
 	case TypeRawbody:
 		return matchList(r, p.raw)

@@ -114,6 +114,8 @@ func (p *parser) applySettings(r *Rule) {
 			r.NoAutoLearn = true
 		case f == "multiple":
 			r.Multiple = true
+		case f == "nosubject":
+			r.NoSubject = true
 		case strings.HasPrefix(f, "maxhits="):
 			n := 0
 			for _, c := range f[len("maxhits="):] {

@@ -68,3 +68,23 @@ func TestFreemailBodyMailto(t *testing.T) {
 		t.Errorf("no FMR_TEST: %v", res.Tests())
 	}
 }
+
+// TestNoSubject: a body rule with tflags nosubject does not read the
+// first paragraph, the one the Subject starts.
+func TestNoSubject(t *testing.T) {
+	rs, diags := LoadText("body NS_TEST /\\S/\ntflags NS_TEST nosubject\nscore NS_TEST 1\nbody WS_TEST /\\S/\nscore WS_TEST 1\n")
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	for msg, want := range map[string][]string{
+		"Subject: hello\n\n":                  {"WS_TEST"},
+		"Subject: hello\n\nline\n\nanother\n": {"NS_TEST", "WS_TEST"},
+	} {
+		res := rs.Check(t.Context(), NewMessage([]byte(msg)), CheckOptions{Local: true})
+		got := res.Tests()
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: %v, want %v", msg, got, want)
+		}
+	}
+}

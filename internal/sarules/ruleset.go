@@ -46,6 +46,7 @@ type Rule struct {
 
 	// tflags
 	Net, Nice, Learn, UserConf, NoAutoLearn, Multiple bool
+	NoSubject                                         bool // body rule: the first paragraph (the Subject's) is not read
 	MaxHits                                           int
 	Tflags                                            string
 
