@@ -29,7 +29,7 @@ func (d *htmlDoc) number(name string) (float64, bool) {
 	case "min_size":
 		return float64(d.minSize), true
 	}
-	return 0, false
+	return d.stats.ratio(name)
 }
 
 // nonSpaceLen is the rendered length without ASCII white space.

@@ -2,6 +2,7 @@ package sarules
 
 import (
 	"html"
+	"regexp"
 	"strings"
 )
 
@@ -32,6 +33,90 @@ type htmlDoc struct {
 	comments []string
 	maxSize  int
 	minSize  int
+	// tag statistics as HTML.pm counts them (see tagStats)
+	stats tagStats
+}
+
+// tagStats are HTML.pm's counts behind bad_tag_ratio, non_element_ratio,
+// closed_extra_ratio and obfuscation_ratio: every start and end tag, those
+// that are HTML 4.01 elements, the same once per name, end tags with
+// nothing open, and text that goes on a word a tag interrupted.
+type tagStats struct {
+	tags, elements, tagsSeen, elementsSeen int
+	closedExtra, obfuscation               int
+	open                                   map[string]int // HTML.pm's inside: every tag counts
+}
+
+// htmlElements are the elements of the HTML 4.01 strict and transitional
+// DTDs, and nobr, x-sigsep and x-tab.
+var htmlElements = func() map[string]bool {
+	m := map[string]bool{}
+	for _, e := range strings.Fields(`a abbr acronym address area b base bdo big blockquote body br button
+		caption cite code col colgroup dd del dfn div dl dt em fieldset form h1 h2 h3 h4 h5 h6 head hr
+		html i img input ins kbd label legend li link map meta noscript object ol optgroup option p
+		param pre q samp script select small span strong style sub sup table tbody td textarea tfoot
+		th thead title tr tt ul var applet basefont center dir font frame frameset iframe isindex menu
+		noframes s strike u nobr x-sigsep x-tab`) {
+		m[e] = true
+	}
+	return m
+}()
+
+// namespaceTagRe: Office's o:p, st1:place and the like count as elements.
+var namespaceTagRe = regexp.MustCompile(`^(?:o|st\d):[\w-]+/?$`)
+
+// count records one tag (end: an end tag).
+func (t *tagStats) count(name string, end bool) {
+	if t.open == nil {
+		t.open = map[string]int{}
+	}
+	_, seen := t.open[name]
+	if htmlElements[name] || namespaceTagRe.MatchString(name) {
+		t.elements++
+		if !seen {
+			t.elementsSeen++
+		}
+	}
+	t.tags++
+	if !seen {
+		t.tagsSeen++
+	}
+	if end {
+		t.open[name]--
+	} else {
+		t.open[name]++
+	}
+	if t.open[name] < 0 {
+		t.open[name] = 0
+		t.closedExtra++
+	}
+}
+
+// ratio returns one of the ratios, false when HTML.pm would not have it.
+func (t *tagStats) ratio(name string) (float64, bool) {
+	switch name {
+	case "closed_extra_ratio":
+		return float64(t.closedExtra) / float64(t.tags), t.tags > 0
+	case "bad_tag_ratio":
+		return float64(t.tags-t.elements) / float64(t.tags), t.tags > 0 && t.elements > 0
+	case "non_element_ratio":
+		return float64(t.tagsSeen-t.elementsSeen) / float64(t.tagsSeen), t.tagsSeen > 0 && t.elementsSeen > 0
+	case "obfuscation_ratio":
+		return float64(t.obfuscation) / float64(t.tags), t.tags > 0 && t.obfuscation > 0
+	}
+	return 0, false
+}
+
+// wordByte is a byte HTML.pm's obfuscation test takes for part of a
+// word: not white space, not ASCII punctuation.
+func wordByteHTML(c byte) bool {
+	switch {
+	case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+		return false
+	case c >= 0x21 && c <= 0x2f, c >= 0x3a && c <= 0x40, c >= 0x5b && c <= 0x60, c >= 0x7b && c <= 0x7e:
+		return false
+	}
+	return true
 }
 
 func (d *htmlDoc) String() string { return strings.Join(d.text, "") }
@@ -169,10 +254,20 @@ func (d *htmlDoc) textNode(t string) {
 	if strings.Trim(t, " \t\n\r\f\v\u00a0") != "" {
 		d.invisible()
 	}
+	if n := len(d.text); n > 0 && t != "" && wordByteHTML(t[0]) {
+		if prev := d.text[n-1]; prev != "" && wordByteHTML(prev[len(prev)-1]) {
+			d.stats.obfuscation++ // a tag inside a word
+		}
+	}
 	d.display(t, false)
 }
 
 func (d *htmlDoc) tag(body string) {
+	if len(body) >= 8 && strings.EqualFold(body[:8], "!doctype") {
+		d.stats.tags++
+		d.stats.elements++
+		return
+	}
 	if strings.HasPrefix(body, "!") || strings.HasPrefix(body, "?") {
 		return
 	}
@@ -187,6 +282,7 @@ func (d *htmlDoc) tag(body string) {
 	name = strings.ToLower(name)
 	attrs := parseAttrs(body[len(name):])
 	d.elements++
+	d.stats.count(name, end)
 	if styleTags[name] {
 		d.styleTag(name, attrs, end)
 	}

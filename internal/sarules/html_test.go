@@ -1,6 +1,7 @@
 package sarules
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -67,6 +68,34 @@ func TestFontInvalidColor(t *testing.T) {
 	} {
 		if got := renderHTML([]byte(html)).flags["font_invalid_color"]; got != want {
 			t.Errorf("%s: font_invalid_color %v, want %v", html, got, want)
+		}
+	}
+}
+
+// TestHTMLTagRatios: obfuscation_ratio, closed_extra_ratio, bad_tag_ratio
+// and non_element_ratio as SpamAssassin 4.0.1's HTML.pm gives them ("-":
+// it has none).
+func TestHTMLTagRatios(t *testing.T) {
+	for _, c := range []struct {
+		html string
+		want [4]string
+	}{
+		{`<html><body>V<b>i</b>agra and <i>C</i>ialis</body></html>`, [4]string{"0.3750", "0.0000", "0.0000", "0.0000"}},
+		{`<p>one</p></p></div>two`, [4]string{"-", "0.5000", "0.0000", "0.0000"}},
+		{`<html><foo>x</foo><o:p>y</o:p></html>`, [4]string{"0.1667", "0.0000", "0.3333", "0.3333"}},
+		{`<!DOCTYPE html><html><body>plain</body></html>`, [4]string{"-", "0.0000", "0.0000", "0.0000"}},
+		{`no tags at all`, [4]string{"-", "-", "-", "-"}},
+		{`<b>x</b><br>y<br>`, [4]string{"-", "0.0000", "0.0000", "0.0000"}},
+	} {
+		d := renderHTML([]byte(c.html))
+		for i, name := range []string{"obfuscation_ratio", "closed_extra_ratio", "bad_tag_ratio", "non_element_ratio"} {
+			got := "-"
+			if v, ok := d.number(name); ok {
+				got = fmt.Sprintf("%.4f", v)
+			}
+			if got != c.want[i] {
+				t.Errorf("%s %s = %s, want %s", c.html, name, got, c.want[i])
+			}
 		}
 	}
 }
