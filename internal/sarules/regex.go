@@ -41,6 +41,9 @@ type Regex struct {
 	// (/e/, /[a-z]/i, the replace_tags <lcase_e>), so Count walks the
 	// subject trying them in order; nil otherwise
 	countSeqs [][]byteSet
+	// atStart: every match starts at the start of the subject (\A, ^
+	// without /m), so there is at most one
+	atStart bool
 }
 
 // Backtracking reports whether the regex needs the backtracking matcher.
@@ -124,6 +127,7 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 		r.first = &fs
 	}
 	r.countSeqs = fixedAlts(root)
+	r.atStart = startsAtBOT(root)
 	if !p.needBT {
 		re, err := compileGo(root)
 		if err == nil {
@@ -225,6 +229,9 @@ func (r *Regex) Count(s, l1 string, max int) int {
 	}
 	if r.countSeqs != nil {
 		return countFixed(r.countSeqs, r.first, s, max)
+	}
+	if r.atStart {
+		return btoi(r.Match(s, l1))
 	}
 	d := r.lazyDFA()
 	if d == nil || r.re != nil && (r.maxLen < 0 || r.maxLen > countWindowMax) {
@@ -450,4 +457,24 @@ func (r *Regex) Submatch(s string, k int) (string, bool) {
 		return "", false
 	}
 	return s[caps[2*k]:caps[2*k+1]], true
+}
+
+// startsAtBOT reports whether every match of n must start at the start
+// of the subject: n begins with \A (or ^ without /m) on every path.
+func startsAtBOT(n *node) bool {
+	n = bareGroup(n)
+	switch n.kind {
+	case nBOT:
+		return true
+	case nConcat:
+		return len(n.subs) > 0 && startsAtBOT(n.subs[0])
+	case nAlt:
+		for _, sub := range n.subs {
+			if !startsAtBOT(sub) {
+				return false
+			}
+		}
+		return len(n.subs) > 0
+	}
+	return false
 }
