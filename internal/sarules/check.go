@@ -167,8 +167,10 @@ func lowerASCII(s string) string {
 
 func subjects(list []string) []*subjectText {
 	out := make([]*subjectText, len(list))
+	block := make([]subjectText, len(list)) // one allocation for all
 	for i, s := range list {
-		out[i] = newSubject(s)
+		block[i] = subjectText{s: s, lower: lowerASCII(s), ok: true}
+		out[i] = &block[i]
 	}
 	return out
 }
