@@ -105,7 +105,8 @@ type pms struct {
 
 	relayCache *relayInfo
 	mimeCache  *mimeStats
-	net        *netState // network look-ups (eval_net.go)
+	madiff     *madiffStats // multipart_alternative_difference (eval_more.go)
+	net        *netState    // network look-ups (eval_net.go)
 
 	// dateDiff's result (date.go)
 	dateDone, dateDiffOK bool

@@ -41,6 +41,7 @@ type Part struct {
 	Filename  string
 	html      *htmlDoc
 	leaf      bool
+	depth     int // in the MIME tree: 0 for the message itself
 }
 
 // Message is SpamAssassin's view of one message. Build it with NewMessage;

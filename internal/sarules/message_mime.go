@@ -74,7 +74,7 @@ func (w *walker) walk(hdr []Field, body []byte, depth int) {
 		mt = "text/plain"
 	}
 	enc := strings.ToLower(strings.TrimSpace(lastValue(hdr, "content-transfer-encoding")))
-	w.m.nodes = append(w.m.nodes, &Part{Header: hdr, MediaType: mt, Charset: strings.ToLower(params["charset"]), Encoding: enc})
+	w.m.nodes = append(w.m.nodes, &Part{Header: hdr, MediaType: mt, Charset: strings.ToLower(params["charset"]), Encoding: enc, depth: depth})
 	switch {
 	case strings.HasPrefix(mt, "multipart/") && params["boundary"] != "":
 		parts, closed, epilogue := splitMultipart(body, params["boundary"])
@@ -97,7 +97,7 @@ func (w *walker) walk(hdr []Field, body []byte, depth int) {
 		w.walk(parseFields(h), b, depth+1)
 		return
 	}
-	p := &Part{Header: hdr, MediaType: mt, Charset: strings.ToLower(params["charset"]), Encoding: enc, Raw: body}
+	p := &Part{Header: hdr, MediaType: mt, Charset: strings.ToLower(params["charset"]), Encoding: enc, Raw: body, depth: depth}
 	p.Filename = params["name"]
 	if _, dp := contentType(lastValue(hdr, "content-disposition")); dp["filename"] != "" {
 		p.Filename = dp["filename"]

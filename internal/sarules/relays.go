@@ -45,7 +45,7 @@ var (
 	rcvdHeloEqRe   = regexp.MustCompile(`\bhelo=([-A-Za-z0-9.^+_&:=?!@%*$\\/]+)`)
 	rcvdHeloRe     = regexp.MustCompile(`\b(?:HELO|EHLO) ([-A-Za-z0-9.^+_&:=?!@%*$\\/]+)`)
 	rcvdByRe       = regexp.MustCompile(` by (\S+?)(?:[^-A-Za-z0-9;.]|$)`)
-	rcvdEnvFromRe  = regexp.MustCompile(`envelope-from <?([^\s<>;]+)`)
+	rcvdEnvFromRe  = regexp.MustCompile(`(?:return-path:? |envelope-(?:sender|from)[ =])(\S+)\b`) // on lower case
 	rcvdAuthRe     = regexp.MustCompile(`(?i) with ((?:ES|L|UTF8S|UTF8L)MTPS?A|ASMTP|HTTP[SU]?)(?: |;|$)`)
 	rcvdBracketIP  = regexp.MustCompile(`\[((?:IPv6:)?[0-9A-Fa-f:.]+)\]`)
 	rcvdPostfixRe  = regexp.MustCompile(`^\S+ \((\S+) \[((?:IPv6:)?[0-9A-Fa-f:.]+)\]\)`)
@@ -93,11 +93,7 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	if m := rcvdByRe.FindStringSubmatch(s); m != nil {
 		r.by = strings.TrimSuffix(m[1], ";")
 	}
-	if m := rcvdEnvFromRe.FindStringSubmatch(s); m != nil {
-		r.envfrom, r.hasEnvfrom = m[1], true
-	} else if strings.Contains(s, "envelope-from <>") {
-		r.hasEnvfrom = true
-	}
+	r.envfrom, r.hasEnvfrom = rcvdEnvFrom(s)
 	if a, ok := rcvdAuth(s); ok && strings.Contains(s, " by ") { // rcvdAuthRe
 		r.auth = a
 	}
@@ -230,6 +226,25 @@ func (p *pms) headersByRcvdIndex(start, end int) []string {
 		}
 	}
 	return out
+}
+
+// rcvdEnvFrom is Received.pm's envelope sender of a "from " line: the
+// word after "return-path:", "envelope-from" or "envelope-sender" (in any
+// case), up to its last word boundary, without its angle brackets; none
+// for "<>", which has no word boundary.
+func rcvdEnvFrom(s string) (string, bool) {
+	if !strings.HasPrefix(s, "from ") {
+		return "", false
+	}
+	low := lowerASCII(s)
+	if !strings.Contains(low, "return-path") && !strings.Contains(low, "envelope-") {
+		return "", false
+	}
+	m := rcvdEnvFromRe.FindStringSubmatchIndex(low)
+	if m == nil {
+		return "", false
+	}
+	return strings.TrimRight(strings.TrimLeft(s[m[2]:m[3]], "<"), ">"), true
 }
 
 // matchIf is re.FindStringSubmatch(s) when s holds lit, which every

@@ -44,3 +44,28 @@ func TestTrimRcvdDateMatchesRegexp(t *testing.T) {
 		}
 	}
 }
+
+// TestRcvdEnvFrom: the envelope sender of a Received line, as
+// SpamAssassin 4.0.1 parses it (spamassassin -D, "received-header: parsed
+// as [ ... envfrom=... ]"): a word after return-path:, envelope-from or
+// envelope-sender in any case, cut at its last word boundary, without
+// angle brackets; "<>" gives none, so get_envelope_from looks further.
+func TestRcvdEnvFrom(t *testing.T) {
+	const head = "from mx.example.net (mx.example.net [203.0.113.5]) by mail.example.org (8.12.5/8.12.5) with ESMTP id g6M1MQhX039501 for <me@example.org>; Sun, 21 Jul 2002 20:22:26 -0500 "
+	for tail, want := range map[string]string{
+		"(envelope-from <>)":                        "",
+		"(envelope-from <Bob@Example.com>)":         "Bob@Example.com",
+		"(Envelope-From bob@example.com)":           "bob@example.com",
+		"(envelope-sender <bob@example.com>)":       "bob@example.com",
+		"return-path: bob@example.com;":             "bob@example.com",
+		"(envelope-from webmaster2fg7@address.com)": "webmaster2fg7@address.com",
+	} {
+		r, ok := parseReceived(head + tail)
+		if !ok || r == nil {
+			t.Fatalf("%q: not parsed", tail)
+		}
+		if r.envfrom != want || r.hasEnvfrom != (want != "") {
+			t.Errorf("%q: envfrom %q (%v), want %q", tail, r.envfrom, r.hasEnvfrom, want)
+		}
+	}
+}
