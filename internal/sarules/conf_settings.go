@@ -2,6 +2,7 @@ package sarules
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -20,7 +21,7 @@ func init() {
 	bayes_stopword_no bayes_stopword_pt bayes_stopword_ru bayes_stopword_se bayes_stopword_tr
 	clear_originating_ip_headers clear_util_rb def_welcomelist_auth def_welcomelist_from_dkim
 	def_welcomelist_from_spf def_whitelist_auth def_whitelist_from_dkim def_whitelist_from_spf
-	dns_block_rule dns_local_ports_avoid enlist_addrlist enlist_uri_host fns_check
+	dns_block_rule dns_local_ports_avoid enlist_uri_host fns_check
 	fns_ignore_dkim fns_ignore_headers ok_languages ok_locales
 	originating_ip_headers require_version reuse test
 	url_shortener url_shortener_get
@@ -182,6 +183,20 @@ func (p *parser) listSetting(key, value string) bool {
 		rs.welcomeFrom = removeAll(rs.welcomeFrom, lower)
 	case "unblocklist_from", "unblacklist_from":
 		rs.blockFrom = removeAll(rs.blockFrom, lower)
+	case "enlist_addrlist", "delist_addrlist":
+		m := addrlistRe.FindStringSubmatch(value)
+		if m == nil {
+			p.diag(Error, "%s: want (LISTNAME) address...", key)
+			return true
+		}
+		addrs := strings.Fields(strings.ToLower(m[2]))
+		if l := rs.namedList(m[1]); l != nil {
+			if key == "enlist_addrlist" {
+				*l = append(*l, addrs...)
+			} else {
+				*l = removeAll(*l, addrs)
+			}
+		}
 	case "welcomelist_from_rcvd", "whitelist_from_rcvd":
 		if len(lower) == 2 {
 			rs.welcomeRcvd = append(rs.welcomeRcvd, [2]string{lower[0], lower[1]})
@@ -262,4 +277,31 @@ func cutWS(s string) (string, string) {
 		return s, ""
 	}
 	return s[:i], strings.TrimSpace(s[i:])
+}
+
+var addrlistRe = regexp.MustCompile(`(?s)^\((.+?)\)\s+(.+)$`)
+
+// namedList is the address list enlist_addrlist names: welcomelist_from,
+// blocklist_from, welcomelist_to and blocklist_to are the lists of those
+// directives, any other name a list of its own for check_*_in_list.
+func (rs *Ruleset) namedList(name string) *[]string {
+	switch name {
+	case "welcomelist_from", "whitelist_from":
+		return &rs.welcomeFrom
+	case "blocklist_from", "blacklist_from":
+		return &rs.blockFrom
+	case "welcomelist_to", "whitelist_to":
+		return &rs.welcomeTo
+	case "blocklist_to", "blacklist_to":
+		return &rs.blockTo
+	}
+	if rs.addrLists == nil {
+		rs.addrLists = map[string]*[]string{}
+	}
+	l := rs.addrLists[name]
+	if l == nil {
+		l = new([]string)
+		rs.addrLists[name] = l
+	}
+	return l
 }

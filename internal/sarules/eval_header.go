@@ -35,6 +35,20 @@ var headerEvals = map[string]evalFunc{
 	},
 	"subject_is_all_caps": subjectAllCaps,
 	"check_illegal_chars": checkIllegalChars,
+	// check_from_in_list(LIST), check_to_in_list(LIST),
+	// check_replyto_in_list(LIST): enlist_addrlist lists (WLBLEval)
+	"check_from_in_list": func(p *pms, r *Rule, a []string) int {
+		l := p.addrList(a)
+		return btoi(l != nil && addrInList(strings.Join(p.allFromAddrs(), "\n"), *l))
+	},
+	"check_to_in_list": func(p *pms, r *Rule, a []string) int {
+		l := p.addrList(a)
+		return btoi(l != nil && addrInList(p.get("ToCc:addr").s, *l))
+	},
+	"check_replyto_in_list": func(p *pms, r *Rule, a []string) int {
+		l := p.addrList(a)
+		return btoi(l != nil && addrInList(p.get("Reply-To:addr").s, *l))
+	},
 	"check_from_in_welcomelist": func(p *pms, r *Rule, a []string) int {
 		return btoi(addrInList(p.get("From:addr").s, p.rs.welcomeFrom))
 	},
@@ -176,4 +190,35 @@ func checkIllegalChars(p *pms, r *Rule, a []string) int {
 		return 0
 	}
 	return btoi(float64(illegal)/float64(size) > ratio && illegal >= count)
+}
+
+// addrList is the enlist_addrlist list the eval's argument names, nil if
+// none was enlisted.
+func (p *pms) addrList(a []string) *[]string {
+	if len(a) == 0 {
+		return nil
+	}
+	return p.rs.addrLists[a[0]]
+}
+
+// allFromAddrs is PerMsgStatus::all_from_addrs: the Resent-From addresses
+// if there are any, else the addresses of From, Envelope-Sender,
+// Resent-Sender, X-Envelope-From and the envelope sender, runs of dots
+// squeezed.
+func (p *pms) allFromAddrs() []string {
+	if r := p.addrs("Resent-From:addr"); len(r) > 0 {
+		return r
+	}
+	var out []string
+	for _, h := range []string{"From:addr", "Envelope-Sender:addr", "Resent-Sender:addr", "X-Envelope-From:addr", "EnvelopeFrom:addr"} {
+		for _, a := range p.addrs(h) {
+			if a != "" {
+				for strings.Contains(a, "..") {
+					a = strings.ReplaceAll(a, "..", ".")
+				}
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }

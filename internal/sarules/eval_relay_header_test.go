@@ -57,3 +57,25 @@ func TestSubjectAllCaps(t *testing.T) {
 		}
 	}
 }
+
+// TestFromInList: enlist_addrlist and check_from_in_list as SpamAssassin
+// 4.0.1 answers (FROM_SUSPICIOUS_NTLD with the stock SUSP_NTLD list):
+// every From-like header counts, Resent-From first.
+func TestFromInList(t *testing.T) {
+	rs := loadStock(t)
+	for hdr, hit := range map[string]bool{
+		"From: a@shop.icu\n":                                  true,
+		"From: a@example.com\n":                               false,
+		"From: a@example.com\nResent-From: c@z.online\n":      true,
+		"From: a@example.com\nX-Envelope-From: d@mail.work\n": true,
+	} {
+		msg := hdr + "To: u@example.org\nSubject: hello there\nDate: Mon, 3 Jun 2024 10:00:00 +0000\nMessage-ID: <x1@sender.example>\n\nhello, just a note.\n"
+		res := rs.Check(t.Context(), NewMessage([]byte(msg)), CheckOptions{Local: true})
+		if got := strings.Contains(","+strings.Join(res.Tests(), ",")+",", ",FROM_SUSPICIOUS_NTLD,"); got != hit {
+			t.Errorf("%q: FROM_SUSPICIOUS_NTLD %v, want %v", hdr, got, hit)
+		}
+	}
+	if _, diags := LoadText("enlist_addrlist NOPAREN a@b.c\n"); len(diags) == 0 {
+		t.Error("enlist_addrlist without (LIST) gives no error")
+	}
+}

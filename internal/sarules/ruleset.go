@@ -95,6 +95,7 @@ type Ruleset struct {
 	clearedReport bool
 	// welcomelist/blocklist patterns (glob, lower case)
 	welcomeFrom, blockFrom, welcomeTo, blockTo []string
+	addrLists                                  map[string]*[]string // enlist_addrlist, by list name
 	welcomeRcvd                                [][2]string
 	redirectors                                []*Regex
 	trusted, internal, msa                     []string
