@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -69,6 +70,25 @@ func startRealSpamd(t *testing.T) string {
 	if err := os.WriteFile(filepath.Join(site, "local.cf"), []byte(local), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// the port is free when picked but may be taken before spamd binds it
+	// (other test packages run alongside): a spamd that exits is started
+	// again on a new port
+	var lastOut string
+	for attempt := 0; attempt < 3; attempt++ {
+		addr, out, ok := tryRealSpamd(t, bin, site, home, dir)
+		if ok {
+			return addr
+		}
+		lastOut = out
+	}
+	t.Fatalf("spamd did not start in 3 attempts:\n%s", lastOut)
+	return ""
+}
+
+// tryRealSpamd starts spamd on a fresh port and waits until it answers
+// (ok), exits, or 120 s pass; a process that does not answer is killed.
+func tryRealSpamd(t *testing.T, bin, site, home, dir string) (addr, output string, ok bool) {
+	t.Helper()
 	port := freePort(t)
 	args := []string{"-L", "-x", "--siteconfigpath=" + site, "--configpath=/usr/share/spamassassin",
 		"-i", "127.0.0.1", "-p", fmt.Sprint(port), "-A", "127.0.0.1", "-m", "1", "--min-children=1",
@@ -81,16 +101,21 @@ func startRealSpamd(t *testing.T) string {
 		args = append(args, "-u", u)
 	}
 	cmd := exec.Command(bin, args...)
-	var out bytes.Buffer
+	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
+	exited := make(chan struct{})
+	go func() {
 		cmd.Wait()
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
+		close(exited)
+	}()
+	stop := func() {
+		cmd.Process.Kill()
+		<-exited
+	}
+	addr = fmt.Sprintf("127.0.0.1:%d", port)
 	c := &Client{Addr: addr}
 	deadline := time.Now().Add(120 * time.Second)
 	for {
@@ -98,13 +123,39 @@ func startRealSpamd(t *testing.T) string {
 		r, err := c.Do(ctx, MethodCheck, []byte("Subject: x\r\n\r\nx\r\n"), nil)
 		cancel()
 		if err == nil && r.Code == 0 {
-			return addr
+			t.Cleanup(stop)
+			return addr, "", true
+		}
+		select {
+		case <-exited:
+			return "", fmt.Sprintf("spamd on %s exited: %s", addr, out.String()), false
+		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("spamd not ready: %v\n%s", err, out.String())
+			stop()
+			return "", fmt.Sprintf("spamd on %s not ready after 120 s (last: %v): %s", addr, err, out.String()), false
 		}
 		time.Sleep(200 * time.Millisecond) // polling a child process
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the child's output goroutines
+// and the test reading it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func freePort(t *testing.T) int {
