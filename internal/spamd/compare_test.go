@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -87,7 +86,7 @@ func startRealSpamd(t *testing.T) string {
 
 // tryRealSpamd starts spamd on a fresh port and waits until it answers
 // (ok), exits, or 120 s pass; a process that does not answer is killed.
-func tryRealSpamd(t *testing.T, bin, site, home, dir string) (addr, output string, ok bool) {
+func tryRealSpamd(t *testing.T, bin, site, home, dir string) (addr, why string, ok bool) {
 	t.Helper()
 	port := freePort(t)
 	args := []string{"-L", "-x", "--siteconfigpath=" + site, "--configpath=/usr/share/spamassassin",
@@ -101,11 +100,17 @@ func tryRealSpamd(t *testing.T, bin, site, home, dir string) (addr, output strin
 		args = append(args, "-u", u)
 	}
 	cmd := exec.Command(bin, args...)
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	outPath := filepath.Join(dir, fmt.Sprintf("spamd-%d.out", port))
+	logf, err := os.Create(outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	output := func() string { b, _ := os.ReadFile(outPath); return string(b) }
 	exited := make(chan struct{})
 	go func() {
 		cmd.Wait()
@@ -128,34 +133,15 @@ func tryRealSpamd(t *testing.T, bin, site, home, dir string) (addr, output strin
 		}
 		select {
 		case <-exited:
-			return "", fmt.Sprintf("spamd on %s exited: %s", addr, out.String()), false
+			return "", fmt.Sprintf("spamd on %s exited: %s", addr, output()), false
 		default:
 		}
 		if time.Now().After(deadline) {
 			stop()
-			return "", fmt.Sprintf("spamd on %s not ready after 120 s (last: %v): %s", addr, err, out.String()), false
+			return "", fmt.Sprintf("spamd on %s not ready after 120 s (last: %v): %s", addr, err, output()), false
 		}
 		time.Sleep(200 * time.Millisecond) // polling a child process
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the child's output goroutines
-// and the test reading it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func freePort(t *testing.T) int {
