@@ -71,6 +71,13 @@ func loadConfig(cmd *cobra.Command) (*config.Config, error) {
 const loadGCPercent = 10
 
 func serve(cmd *cobra.Command, cfg *config.Config, drain time.Duration) error {
+	// Signals are caught from the start: a SIGHUP or SIGTERM that comes
+	// while the rules and databases load, or just after the listeners
+	// open, is handled once serving (reload, drain), not the default
+	// action that would end the process on the spot.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
 	if os.Getenv("GOGC") == "" {
 		// A gateway's heap is mostly short-lived message buffers over a
 		// fixed signature database; collecting at 50% growth keeps the
@@ -104,9 +111,6 @@ func serve(cmd *cobra.Command, cfg *config.Config, drain time.Duration) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "mailwall %s ready: smtp %s, web %s\n", version,
 		strings.Join(a.addrs, " "), firstNonEmpty(a.webAddr, "off"))
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
-	defer signal.Stop(sigs)
 	for {
 		select {
 		case err := <-errc:
