@@ -102,6 +102,8 @@ type pms struct {
 	// captures are the named-group values saved by capture rules
 	// (capture.go)
 	captures map[string][]string
+	// uriListed: the URI host lists a URI host is on (eval_net_uri.go)
+	uriListed map[string]bool
 
 	relayCache *relayInfo
 	mimeCache  *mimeStats

@@ -21,7 +21,7 @@ func init() {
 	bayes_stopword_no bayes_stopword_pt bayes_stopword_ru bayes_stopword_se bayes_stopword_tr
 	clear_originating_ip_headers clear_util_rb def_welcomelist_auth def_welcomelist_from_dkim
 	def_welcomelist_from_spf def_whitelist_auth def_whitelist_from_dkim def_whitelist_from_spf
-	dns_block_rule dns_local_ports_avoid enlist_uri_host fns_check
+	dns_block_rule dns_local_ports_avoid fns_check
 	fns_ignore_dkim fns_ignore_headers ok_languages ok_locales
 	originating_ip_headers require_version reuse test
 	url_shortener url_shortener_get
@@ -197,6 +197,27 @@ func (p *parser) listSetting(key, value string) bool {
 				*l = removeAll(*l, addrs)
 			}
 		}
+	case "enlist_uri_host", "delist_uri_host":
+		m := uriHostlistRe.FindStringSubmatch(value)
+		if m == nil || key == "enlist_uri_host" && m[1] == "" {
+			p.diag(Error, "%s: want (LISTNAME) host...", key)
+			return true
+		}
+		if key == "enlist_uri_host" {
+			rs.enlistURIHosts(m[1], m[2])
+			return true
+		}
+		for name, l := range rs.uriHostLists {
+			if m[1] == "" || m[1] == name {
+				for _, h := range strings.Fields(strings.ToLower(m[2])) {
+					delete(l, strings.TrimPrefix(h, "!"))
+				}
+			}
+		}
+	case "blocklist_uri_host", "blacklist_uri_host":
+		rs.enlistURIHosts("BLOCK", value)
+	case "welcomelist_uri_host", "whitelist_uri_host":
+		rs.enlistURIHosts("WELCOME", value)
 	case "welcomelist_from_rcvd", "whitelist_from_rcvd":
 		if len(lower) == 2 {
 			rs.welcomeRcvd = append(rs.welcomeRcvd, [2]string{lower[0], lower[1]})
@@ -304,4 +325,26 @@ func (rs *Ruleset) namedList(name string) *[]string {
 		rs.addrLists[name] = l
 	}
 	return l
+}
+
+var uriHostlistRe = regexp.MustCompile(`(?s)^(?:\((.+?)\)\s+)?(.+)$`)
+
+// enlistURIHosts adds hosts to URI host list name; "!host" is listed as
+// an exception (a match that does not count).
+func (rs *Ruleset) enlistURIHosts(name, hosts string) {
+	if rs.uriHostLists == nil {
+		rs.uriHostLists = map[string]map[string]bool{}
+	}
+	l := rs.uriHostLists[name]
+	if l == nil {
+		l = map[string]bool{}
+		rs.uriHostLists[name] = l
+	}
+	for _, h := range strings.Fields(strings.ToLower(hosts)) {
+		if rest, ok := strings.CutPrefix(h, "!"); ok {
+			l[rest] = false
+		} else {
+			l[h] = true
+		}
+	}
 }

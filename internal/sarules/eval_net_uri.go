@@ -197,3 +197,66 @@ var uriblEvals = map[string]evalFunc{
 		return btoi(p.netHits("rule:"+uriblName(r), def.sub))
 	},
 }
+
+// uriHostEvals are WLBLEval's URI host lists.
+var uriHostEvals = map[string]evalFunc{
+	"check_uri_host_listed": func(p *pms, r *Rule, a []string) int {
+		return btoi(len(a) > 0 && p.uriHostsListed()[a[0]])
+	},
+	"check_uri_host_in_blocklist":   func(p *pms, r *Rule, a []string) int { return btoi(p.uriHostsListed()["BLOCK"]) },
+	"check_uri_host_in_blacklist":   func(p *pms, r *Rule, a []string) int { return btoi(p.uriHostsListed()["BLOCK"]) },
+	"check_uri_host_in_welcomelist": func(p *pms, r *Rule, a []string) int { return btoi(p.uriHostsListed()["WELCOME"]) },
+	"check_uri_host_in_whitelist":   func(p *pms, r *Rule, a []string) int { return btoi(p.uriHostsListed()["WELCOME"]) },
+}
+
+// uriHostsListed is WLBLEval's _check_uri_host_listed: the URI host lists
+// that list a host of the message's URIs (mailto: aside). A host is
+// looked up as is and then without one leading label at a time
+// (sub.example.com, example.com, com; the last 11 at most); the first
+// entry found decides, and a "!host" entry is no match.
+func (p *pms) uriHostsListed() map[string]bool {
+	if p.uriListed != nil {
+		return p.uriListed
+	}
+	p.uriListed = map[string]bool{}
+	if len(p.rs.uriHostLists) == 0 {
+		return p.uriListed
+	}
+	seen := map[string]bool{}
+	for _, t := range p.uris {
+		host := uriHostOf(t.s)
+		if host == "" || seen[host] {
+			continue
+		}
+		seen[host] = true
+		var keys []string
+		if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+			keys = []string{host[1 : len(host)-1]}
+		} else if _, err := netip.ParseAddr(host); err == nil {
+			keys = []string{host}
+		} else {
+			for h := host; ; {
+				keys = append(keys, h)
+				i := strings.IndexByte(h, '.')
+				if i < 0 {
+					break
+				}
+				h = h[i+1:]
+			}
+			if len(keys) > 11 {
+				keys = keys[len(keys)-11:]
+			}
+		}
+		for name, l := range p.rs.uriHostLists {
+			for _, k := range keys {
+				if v, ok := l[k]; ok {
+					if v {
+						p.uriListed[name] = true
+					}
+					break
+				}
+			}
+		}
+	}
+	return p.uriListed
+}

@@ -95,7 +95,8 @@ type Ruleset struct {
 	clearedReport bool
 	// welcomelist/blocklist patterns (glob, lower case)
 	welcomeFrom, blockFrom, welcomeTo, blockTo []string
-	addrLists                                  map[string]*[]string // enlist_addrlist, by list name
+	addrLists                                  map[string]*[]string       // enlist_addrlist, by list name
+	uriHostLists                               map[string]map[string]bool // enlist_uri_host: host -> listed (false: "!host")
 	welcomeRcvd                                [][2]string
 	redirectors                                []*Regex
 	trusted, internal, msa                     []string

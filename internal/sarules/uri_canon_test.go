@@ -35,3 +35,39 @@ func TestCanonURIs(t *testing.T) {
 		}
 	}
 }
+
+// TestURIHostListed: enlist_uri_host and check_uri_host_listed as
+// SpamAssassin 4.0.1 answers (the stock SUSP_URI_NTLD list behind
+// PDS_OTHER_BAD_TLD, and a list with an exception and an address).
+func TestURIHostListed(t *testing.T) {
+	rs, diags, err := Load([]string{stockDir}, LoadOptions{Extra: "use_bayes 0\n" +
+		"enlist_uri_host (T_L) example.com !good.example.com 203.0.113.5\n" +
+		"header T_UHL eval:check_uri_host_listed('T_L')\nscore T_UHL 1\n"})
+	if err != nil {
+		t.Skip("stock rules: ", err)
+	}
+	for _, d := range diags {
+		if d.Severity == Error {
+			t.Fatal(d)
+		}
+	}
+	for u, want := range map[string][]string{
+		"http://shop.example.icu/x": {"PDS_OTHER_BAD_TLD"},
+		"http://www.example.org/":   nil,
+		"http://good.example.com/":  nil,
+		"http://bad.example.com/":   {"T_UHL"},
+		"http://203.0.113.5/x":      {"T_UHL"},
+	} {
+		msg := "From: a@sender.example\nTo: u@example.org\nSubject: hello there\nDate: Mon, 3 Jun 2024 10:00:00 +0000\nMessage-ID: <x1@sender.example>\n\nsee " + u + " today\n"
+		res := rs.Check(t.Context(), NewMessage([]byte(msg)), CheckOptions{Local: true})
+		var got []string
+		for _, n := range res.Tests() {
+			if n == "T_UHL" || n == "PDS_OTHER_BAD_TLD" {
+				got = append(got, n)
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", u, got, want)
+		}
+	}
+}
