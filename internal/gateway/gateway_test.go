@@ -95,6 +95,12 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 
 func (h *harness) send(t *testing.T, msg string) (string, error) {
 	t.Helper()
+	return h.sendTo(t, msg, "u@example.test")
+}
+
+// sendTo runs one transaction from a@client.test to rcpts with msg.
+func (h *harness) sendTo(t *testing.T, msg string, rcpts ...string) (string, error) {
+	t.Helper()
 	s := h.gw.NewSession(&envelope.Conn{ID: "c1", RemoteAddr: netip.MustParseAddrPort("192.0.2.1:1000")})
 	ctx := context.Background()
 	if err := s.Helo(ctx, "client.test"); err != nil {
@@ -103,8 +109,10 @@ func (h *harness) send(t *testing.T, msg string) (string, error) {
 	if err := s.Mail(ctx, "a@client.test", envelope.Envelope{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Rcpt(ctx, "u@example.test"); err != nil {
-		t.Fatal(err)
+	for _, r := range rcpts {
+		if err := s.Rcpt(ctx, r); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return s.Data(ctx, strings.NewReader(msg))
 }

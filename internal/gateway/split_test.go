@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"io"
-	"net/netip"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -13,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"mailwall/internal/envelope"
 	"mailwall/internal/quarantine"
 	"mailwall/internal/queue"
 	"mailwall/internal/scan"
@@ -95,22 +93,10 @@ func newSplitHarness(t *testing.T, vc *verdict.Config, score float64) *splitHarn
 	return &splitHarness{harness: h, d: d, quar: quar, scans: &scans}
 }
 
-func (h *splitHarness) sendTo(t *testing.T, rcpts ...string) (string, error) {
+// sendToAll sends testMsg to rcpts in one transaction.
+func (h *splitHarness) sendToAll(t *testing.T, rcpts ...string) (string, error) {
 	t.Helper()
-	s := h.gw.NewSession(&envelope.Conn{ID: "c1", RemoteAddr: netip.MustParseAddrPort("192.0.2.1:1000")})
-	ctx := context.Background()
-	if err := s.Helo(ctx, "client.test"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Mail(ctx, "a@client.test", envelope.Envelope{}); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rcpts {
-		if err := s.Rcpt(ctx, r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s.Data(ctx, strings.NewReader(testMsg))
+	return h.sendTo(t, testMsg, rcpts...)
 }
 
 // prefs is a global Config (tag at 5) with per-domain preferences.
@@ -132,7 +118,7 @@ func hasFlag(msg string) bool { return strings.Contains(msg, "X-Spam-Flag: YES")
 // and nothing for the first, and the mail log says so per recipient.
 func TestSplitRejectAndTag(t *testing.T) {
 	h := newSplitHarness(t, prefs(), 6)
-	id, err := h.sendTo(t, "a@reject5.test", "b@tag5.test")
+	id, err := h.sendToAll(t, "a@reject5.test", "b@tag5.test")
 	if err != nil {
 		t.Fatalf("refused: %v", err)
 	}
@@ -153,7 +139,7 @@ func TestSplitRejectAndTag(t *testing.T) {
 // least severe reply, nothing kept.
 func TestSplitAllReject(t *testing.T) {
 	h := newSplitHarness(t, prefs(), 6)
-	id, err := h.sendTo(t, "a@reject5.test", "b@reject5b.test")
+	id, err := h.sendToAll(t, "a@reject5.test", "b@reject5b.test")
 	e := smtp.As(err)
 	if e == nil || e.Code != 550 || !strings.HasPrefix(e.Text, "strict says no") {
 		t.Fatalf("err = %v, want 550 strict says no", err)
@@ -167,7 +153,7 @@ func TestSplitAllReject(t *testing.T) {
 // gets an untagged copy; each copy is its own spool file.
 func TestSplitQuarantineAndDeliver(t *testing.T) {
 	h := newSplitHarness(t, prefs(), 6)
-	id, err := h.sendTo(t, "a@quar5.test", "b@tag10.test", "c@quar5.test")
+	id, err := h.sendToAll(t, "a@quar5.test", "b@tag10.test", "c@quar5.test")
 	if err != nil {
 		t.Fatalf("refused: %v", err)
 	}
@@ -211,7 +197,7 @@ func TestSplitQuarantineAndDeliver(t *testing.T) {
 // spam check off gets no spam headers at all.
 func TestSplitTaggedAndUntagged(t *testing.T) {
 	h := newSplitHarness(t, prefs(), 6)
-	if _, err := h.sendTo(t, "a@tag5.test", "b@tag10.test", "c@off.test"); err != nil {
+	if _, err := h.sendToAll(t, "a@tag5.test", "b@tag10.test", "c@off.test"); err != nil {
 		t.Fatalf("refused: %v", err)
 	}
 	got := h.d.wait(t, 3)
@@ -240,7 +226,7 @@ func TestSplitTaggedAndUntagged(t *testing.T) {
 // spam scanner does not run; one that wants it makes it run.
 func TestSpamOffSkipsScanner(t *testing.T) {
 	h := newSplitHarness(t, prefs(), 20)
-	if _, err := h.sendTo(t, "a@off.test", "b@off.test"); err != nil {
+	if _, err := h.sendToAll(t, "a@off.test", "b@off.test"); err != nil {
 		t.Fatalf("refused: %v", err)
 	}
 	got := h.d.wait(t, 1)
@@ -250,7 +236,7 @@ func TestSpamOffSkipsScanner(t *testing.T) {
 	if hasFlag(got["a@off.test"]) || got["a@off.test"] != got["b@off.test"] {
 		t.Errorf("delivered %q", got)
 	}
-	if _, err := h.sendTo(t, "a@off.test", "b@tag5.test"); err != nil {
+	if _, err := h.sendToAll(t, "a@off.test", "b@tag5.test"); err != nil {
 		t.Fatalf("refused: %v", err)
 	}
 	h.d.wait(t, 2)
