@@ -28,29 +28,7 @@ func (p *parser) finish() {
 		}
 		p.applySettings(r)
 	}
-	var res []*Regex
-	rs.capturers, rs.templates = map[string][]*Rule{}, &templateCache{}
-	for _, r := range rs.order {
-		if r.Re == nil {
-			continue
-		}
-		if r.tmpl = parseTemplate(r.Re.Source); r.tmpl != nil {
-			// the literal text of a template is not what it matches
-			r.Re.lits = nil
-			continue
-		}
-		res = append(res, r.Re)
-		for name := range r.Re.names {
-			rs.capturers[name] = append(rs.capturers[name], r)
-		}
-	}
-	newLitScanner(res)
-	p.buildSets()
-	for _, r := range rs.order {
-		if r.Re != nil && r.tmpl == nil && r.inactive == "" && !r.Multiple && r.Re.names == nil {
-			r.Re.compact()
-		}
-	}
+	p.indexRegexes()
 	for _, r := range rs.order {
 		if r.Type == TypeMeta {
 			p.file, p.line = r.File, r.Line
@@ -256,6 +234,36 @@ func splitTags(s string) []string {
 		out = out[:len(out)-1]
 	}
 	return out
+}
+
+// indexRegexes prepares the compiled rule regexes for matching: capture
+// rules and templates (capture.go), the shared literal scan, the regex
+// sets, and the compaction of regexes that only need their DFA.
+func (p *parser) indexRegexes() {
+	rs := p.rs
+	var res []*Regex
+	rs.capturers, rs.templates = map[string][]*Rule{}, &templateCache{}
+	for _, r := range rs.order {
+		if r.Re == nil {
+			continue
+		}
+		if r.tmpl = parseTemplate(r.Re.Source); r.tmpl != nil {
+			// the literal text of a template is not what it matches
+			r.Re.lits = nil
+			continue
+		}
+		res = append(res, r.Re)
+		for name := range r.Re.names {
+			rs.capturers[name] = append(rs.capturers[name], r)
+		}
+	}
+	newLitScanner(res)
+	p.buildSets()
+	for _, r := range rs.order {
+		if r.Re != nil && r.tmpl == nil && r.inactive == "" && !r.Multiple && r.Re.names == nil {
+			r.Re.compact()
+		}
+	}
 }
 
 // buildSets puts the regexes of the running rules that have no literal

@@ -93,7 +93,7 @@ func (p *parser) setting(key, value string) bool {
 		rs.ReportSafe = n
 		p.reportHeader()
 	default:
-		return p.headerSetting(key, value) || p.listSetting(key, value) || p.netSetting(key, value)
+		return p.headerSetting(key, value) || p.listSetting(key, value) || p.namedListSetting(key, value) || p.netSetting(key, value)
 	}
 	return true
 }
@@ -183,41 +183,6 @@ func (p *parser) listSetting(key, value string) bool {
 		rs.welcomeFrom = removeAll(rs.welcomeFrom, lower)
 	case "unblocklist_from", "unblacklist_from":
 		rs.blockFrom = removeAll(rs.blockFrom, lower)
-	case "enlist_addrlist", "delist_addrlist":
-		m := addrlistRe.FindStringSubmatch(value)
-		if m == nil {
-			p.diag(Error, "%s: want (LISTNAME) address...", key)
-			return true
-		}
-		addrs := strings.Fields(strings.ToLower(m[2]))
-		if l := rs.namedList(m[1]); l != nil {
-			if key == "enlist_addrlist" {
-				*l = append(*l, addrs...)
-			} else {
-				*l = removeAll(*l, addrs)
-			}
-		}
-	case "enlist_uri_host", "delist_uri_host":
-		m := uriHostlistRe.FindStringSubmatch(value)
-		if m == nil || key == "enlist_uri_host" && m[1] == "" {
-			p.diag(Error, "%s: want (LISTNAME) host...", key)
-			return true
-		}
-		if key == "enlist_uri_host" {
-			rs.enlistURIHosts(m[1], m[2])
-			return true
-		}
-		for name, l := range rs.uriHostLists {
-			if m[1] == "" || m[1] == name {
-				for _, h := range strings.Fields(strings.ToLower(m[2])) {
-					delete(l, strings.TrimPrefix(h, "!"))
-				}
-			}
-		}
-	case "blocklist_uri_host", "blacklist_uri_host":
-		rs.enlistURIHosts("BLOCK", value)
-	case "welcomelist_uri_host", "whitelist_uri_host":
-		rs.enlistURIHosts("WELCOME", value)
 	case "welcomelist_from_rcvd", "whitelist_from_rcvd":
 		if len(lower) == 2 {
 			rs.welcomeRcvd = append(rs.welcomeRcvd, [2]string{lower[0], lower[1]})
@@ -298,6 +263,52 @@ func cutWS(s string) (string, string) {
 		return s, ""
 	}
 	return s[:i], strings.TrimSpace(s[i:])
+}
+
+// namedListSetting applies the directives of named address and URI host
+// lists (WLBLEval).
+func (p *parser) namedListSetting(key, value string) bool {
+	rs := p.rs
+	switch key {
+	case "enlist_addrlist", "delist_addrlist":
+		m := addrlistRe.FindStringSubmatch(value)
+		if m == nil {
+			p.diag(Error, "%s: want (LISTNAME) address...", key)
+			return true
+		}
+		addrs := strings.Fields(strings.ToLower(m[2]))
+		if l := rs.namedList(m[1]); l != nil {
+			if key == "enlist_addrlist" {
+				*l = append(*l, addrs...)
+			} else {
+				*l = removeAll(*l, addrs)
+			}
+		}
+	case "enlist_uri_host", "delist_uri_host":
+		m := uriHostlistRe.FindStringSubmatch(value)
+		if m == nil || key == "enlist_uri_host" && m[1] == "" {
+			p.diag(Error, "%s: want (LISTNAME) host...", key)
+			return true
+		}
+		if key == "enlist_uri_host" {
+			rs.enlistURIHosts(m[1], m[2])
+			return true
+		}
+		for name, l := range rs.uriHostLists {
+			if m[1] == "" || m[1] == name {
+				for _, h := range strings.Fields(strings.ToLower(m[2])) {
+					delete(l, strings.TrimPrefix(h, "!"))
+				}
+			}
+		}
+	case "blocklist_uri_host", "blacklist_uri_host":
+		rs.enlistURIHosts("BLOCK", value)
+	case "welcomelist_uri_host", "whitelist_uri_host":
+		rs.enlistURIHosts("WELCOME", value)
+	default:
+		return false
+	}
+	return true
 }
 
 var addrlistRe = regexp.MustCompile(`(?s)^\((.+?)\)\s+(.+)$`)

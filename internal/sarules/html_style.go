@@ -218,37 +218,7 @@ func (d *htmlDoc) styleTag(name string, attrs map[string]string, end bool) {
 				n.size = s
 			}
 		case "style":
-			for _, decl := range strings.Split(v, ";") {
-				if m := cssColorRe.FindStringSubmatch(decl); m != nil {
-					val := cssImportantRe.ReplaceAllString(strings.ToLower(m[2]), "")
-					c := val
-					switch {
-					case strings.Contains(val, "rgb"):
-						c = cssRGB(val)
-					case val == "inherit":
-						continue
-					case val != "transparent":
-						c = nameToRGB(val)
-					}
-					if m[1] != "" {
-						n.bg = c
-					} else {
-						n.fg = c
-					}
-				} else if m := cssBackgroundRe.FindStringSubmatch(decl); m != nil {
-					if c := cssBackgroundColor(strings.ToLower(m[1])); c != "" {
-						n.bg = c
-					}
-				}
-			}
-			// transparent: the parent's background, or for the text
-			// the background
-			if n.bg == "transparent" {
-				n.bg = top.bg
-			}
-			if n.fg == "transparent" {
-				n.fg = n.bg
-			}
+			n.applyCSS(v, top)
 		}
 	}
 	if n.size > d.maxSize {
@@ -304,3 +274,39 @@ func hexRGB(c string) (int, int, int) {
 }
 
 var fontFaceRe = regexp.MustCompile(`(?i)^\s*["'.]?[a-z ][a-z -]*[a-z]\d?["']?(?:,\s*["']?[a-z][a-z -]*[a-z]\d?["']?)*;?$`)
+
+// applyCSS sets the colors a style attribute gives, as HTML.pm's
+// text_style reads them: color and background-color (rgb(), keywords,
+// hex; inherit keeps the color), a background's first valid color, and
+// transparent as the parent's background (for text: the background).
+func (n *textStyle) applyCSS(style string, parent *textStyle) {
+	for _, decl := range strings.Split(style, ";") {
+		if m := cssColorRe.FindStringSubmatch(decl); m != nil {
+			val := cssImportantRe.ReplaceAllString(strings.ToLower(m[2]), "")
+			c := val
+			switch {
+			case strings.Contains(val, "rgb"):
+				c = cssRGB(val)
+			case val == "inherit":
+				continue
+			case val != "transparent":
+				c = nameToRGB(val)
+			}
+			if m[1] != "" {
+				n.bg = c
+			} else {
+				n.fg = c
+			}
+		} else if m := cssBackgroundRe.FindStringSubmatch(decl); m != nil {
+			if c := cssBackgroundColor(strings.ToLower(m[1])); c != "" {
+				n.bg = c
+			}
+		}
+	}
+	if n.bg == "transparent" {
+		n.bg = parent.bg
+	}
+	if n.fg == "transparent" {
+		n.fg = n.bg
+	}
+}

@@ -251,156 +251,6 @@ func ctxOf(c byte) uint8 {
 	return ctxOther
 }
 
-type dfaBuilder struct {
-	max    int // instructions at most
-	insts  []dfaInst
-	sets   []byteSet
-	setIDs map[byteSet]uint32
-	exact  bool
-	loose  bool // relaxed for something other than a possessive quantifier
-	eotnl  bool
-	tooBig bool
-}
-
-// byteInst emits an opByte over s, going to next.
-func (b *dfaBuilder) byteInst(s *byteSet, next int32) int32 {
-	id, ok := b.setIDs[*s]
-	if !ok {
-		if b.setIDs == nil {
-			b.setIDs = map[byteSet]uint32{}
-		}
-		id = uint32(len(b.sets))
-		b.sets = append(b.sets, *s)
-		b.setIDs[*s] = id
-	}
-	return b.emit(dfaInst{op: opByte, set: id, out: next})
-}
-
-func (b *dfaBuilder) emit(in dfaInst) int32 {
-	if len(b.insts) >= b.max {
-		b.tooBig = true
-		return 0
-	}
-	b.insts = append(b.insts, in)
-	return int32(len(b.insts) - 1)
-}
-
-// compile emits n followed by the code at next and returns its entry.
-func (b *dfaBuilder) compile(n *node, next int32) int32 {
-	if b.tooBig {
-		return 0
-	}
-	switch n.kind {
-	case nLit:
-		for i := len(n.lit) - 1; i >= 0; i-- {
-			var s byteSet
-			c := n.lit[i]
-			s.add(c)
-			if n.fold && isASCIILetter(c) {
-				s.add(c ^ 0x20)
-			}
-			next = b.byteInst(&s, next)
-		}
-		return next
-	case nClass:
-		return b.byteInst(n.set, next)
-	case nBOL, nEOL, nBOT, nEOT, nEOTNL, nWordB, nNonWordB:
-		if n.kind == nEOTNL {
-			b.eotnl = true
-		}
-		return b.emit(dfaInst{op: opAssert, kind: n.kind, out: next})
-	case nGroup:
-		return b.compile(n.subs[0], next)
-	case nAtomic:
-		b.exact, b.loose = false, true
-		return b.compile(n.subs[0], next)
-	case nLook:
-		b.exact, b.loose = false, true
-		return b.emit(dfaInst{op: opNop, out: next})
-	case nBackref:
-		b.exact, b.loose = false, true
-		return b.star(&node{kind: nClass, set: &setAll}, next)
-	case nConcat:
-		for i := len(n.subs) - 1; i >= 0; i-- {
-			next = b.compile(n.subs[i], next)
-		}
-		return next
-	case nAlt:
-		entry := b.compile(n.subs[len(n.subs)-1], next)
-		for i := len(n.subs) - 2; i >= 0; i-- {
-			e := b.compile(n.subs[i], next)
-			entry = b.emit(dfaInst{op: opSplit, out: e, out1: entry})
-		}
-		return entry
-	case nRepeat:
-		if n.poss {
-			b.exact = false
-		}
-		sub := n.subs[0]
-		if n.max == -1 {
-			next = b.star(sub, next)
-		} else {
-			for i := n.min; i < n.max && !b.tooBig; i++ {
-				e := b.compile(sub, next)
-				next = b.emit(dfaInst{op: opSplit, out: e, out1: next})
-			}
-		}
-		for i := 0; i < n.min && !b.tooBig; i++ {
-			next = b.compile(sub, next)
-		}
-		return next
-	}
-	b.tooBig = true
-	return 0
-}
-
-// star emits sub* followed by next.
-func (b *dfaBuilder) star(sub *node, next int32) int32 {
-	loop := b.emit(dfaInst{op: opSplit, out1: next})
-	body := b.compile(sub, loop)
-	if !b.tooBig {
-		b.insts[loop].out = body
-	}
-	return loop
-}
-
-var setAll = func() (s byteSet) { s.invert(); return }()
-
-// computeClasses partitions the bytes so that bytes in one class are
-// alike for every set in the program, for \b and for newline.
-func (d *dfa) computeClasses() {
-	var id [256]int
-	n := 1
-	refine := func(s *byteSet) {
-		// class k splits into remap[2k] (outside s) and remap[2k+1]
-		var remap [512]int
-		for i := range remap[:2*n] {
-			remap[i] = -1
-		}
-		next := 0
-		for c := 0; c < 256; c++ {
-			k := 2*id[c] + btoi(s.has(byte(c)))
-			if remap[k] < 0 {
-				remap[k] = next
-				next++
-			}
-			id[c] = remap[k]
-		}
-		n = next
-	}
-	var nl byteSet
-	nl.add('\n')
-	refine(&setWord)
-	refine(&nl)
-	for i := range d.sets {
-		refine(&d.sets[i])
-	}
-	for c := 0; c < 256; c++ {
-		d.classes[c] = uint8(id[c])
-	}
-	d.nclass = n
-}
-
 // match reports whether the regex (or its relaxation, see exact) matches
 // somewhere in s.
 func (d *dfa) match(s string) bool { return d.find(s, 0) >= 0 }
@@ -489,16 +339,22 @@ func (d *dfa) search(s string, from int, found []uint64) int {
 		add(d.eotMatches(st))
 		return -1
 	}
+	return d.matchAtEnd(st, len(s))
+}
+
+// matchAtEnd is find's answer at the end of a text of length n read into
+// state st: n if a match ends there, else -1; cached on st.
+func (d *dfa) matchAtEnd(st *dfaState, n int) int {
 	switch st.eot.Load() {
 	case 1:
 		return -1
 	case 2:
-		return len(s)
+		return n
 	}
 	m := d.closure(st, -1, true, nil, true, nil, nil)
 	if m {
 		st.eot.Store(2)
-		return len(s)
+		return n
 	}
 	st.eot.Store(1)
 	return -1

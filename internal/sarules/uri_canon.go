@@ -71,128 +71,154 @@ func canonURIs(uris []string, redirectors []*Regex) []string {
 			continue
 		}
 		if len(uri) >= 7 && strings.EqualFold(uri[:7], "mailto:") || mailtoLikeRe.MatchString(uri) {
-			for _, re := range []*regexp.Regexp{mailtoQueryRe, mailtoAmpRe} {
-				if m := re.FindStringSubmatch(uri); m != nil {
-					add(m[1])
-				}
-			}
-			if strings.Contains(uri, "%20") {
-				if m := mailtoSpaceRe.FindStringSubmatch(uri); m != nil {
-					add("mailto:" + m[1])
-				}
-			}
-			if m := mailtoAngleRe.FindStringSubmatch(uri); m != nil {
-				add("mailto:" + m[1])
-			}
+			mailtoForms(uri, add)
 			continue
 		}
-		n := strings.ReplaceAll(uri, `\`, "/")
-		n = uriHTTPSlashesRe.ReplaceAllString(n, "${1}//")
-		if uriPercentRe.MatchString(n) {
-			n = uriEncode(n)
-		}
-		if !uriSchemeRe.MatchString(n) {
-			if strings.HasPrefix(n, "ftp.") {
-				n = "ftp://" + n
-			} else {
-				n = "http://" + n
-			}
-		}
-		n = uriQueryNoPathRe.ReplaceAllString(n, "$1/$2")
-		n = uriEntityDecRe.ReplaceAllStringFunc(n, func(e string) string {
-			v, _ := strconv.Atoi(uriEntityDecRe.FindStringSubmatch(e)[1])
-			return string(rune(v))
-		})
-		n = uriEntityHexRe.ReplaceAllStringFunc(n, func(e string) string {
-			v, _ := strconv.ParseUint(uriEntityHexRe.FindStringSubmatch(e)[1], 16, 8)
-			return string(rune(v))
-		})
-		n = uriEntityDotRe.ReplaceAllString(n, ".")
+		n := fixURL(uri)
 		if n != uri {
 			add(n)
 		}
-		m := uriPartsRe.FindStringSubmatch(n)
-		if m == nil {
-			continue
-		}
-		proto, auth, host, rest, port := m[1], m[2], m[3], m[4], m[5]
-		restNoPort := ""
-		if strings.HasPrefix(rest, ":") {
-			restNoPort = rest
-			if proto == "http://" {
-				if p, ok := dropPort(restNoPort, "80"); ok {
-					restNoPort = p
-					add(proto + host + p)
-				}
-			} else if p, ok := dropPort(restNoPort, "443"); ok {
-				restNoPort = p
-				add(proto + host + p)
-			}
-		} else if proto == "http://" {
-			port = "80"
-		}
-		nhost := idnToASCII(host)
-		if nhost != strings.ToLower(host) {
-			add(proto + nhost + rest)
-			if restNoPort != "" {
-				add(proto + nhost + restNoPort)
-			}
-			host = nhost
-		}
-		if h := strings.Map(func(r rune) rune {
-			if r <= 0x20 {
-				return -1
-			}
-			return r
-		}, host); h != host {
-			host = h
-			add(proto + host + rest)
-		}
-		redirected := false
-		for _, re := range redirectors {
-			if t, ok := re.Submatch(proto+host+rest, 1); ok && strings.Contains(t, ".") {
-				queue = append(queue, t)
-				redirected = true
-				break
-			}
-		}
-		if !redirected {
-			if im := uriInnerHTTPRe.FindStringSubmatch(rest); im != nil && strings.Contains(im[1], ".") {
-				queue = append(queue, im[1])
-			}
-		}
-		if i := strings.LastIndexByte(host, '@'); i >= 0 {
-			host = host[i+1:]
-			add(proto + host + rest)
-		}
-		if h := strings.TrimRightFunc(host, func(r rune) bool { return !isASCIIAlnum(r) }); h != host {
-			host = h
-			add(proto + host + rest)
-		}
-		switch {
-		case uriFourPartsRe.MatchString(host):
-			q := uriFourPartsRe.FindStringSubmatch(host)
-			var b strings.Builder
-			b.WriteString(proto)
-			for _, oct := range q[1:5] {
-				b.WriteString(normOctet(oct))
-			}
-			add(b.String() + rest)
-		case uriHexHostRe.MatchString(host):
-			v, _ := strconv.ParseUint(uriHexHostRe.FindStringSubmatch(host)[1], 16, 64)
-			add(proto + ulongToIP(v) + rest)
-		case host != "" && strings.Trim(host, "0123456789") == "":
-			v, err := strconv.ParseUint(host, 10, 64)
-			if err == nil {
-				add(proto + ulongToIP(v) + rest)
-			}
-		case proto == "http://" && auth == "" && nhost != "localhost" && port == "80":
-			if w := uriBareWordRe.FindStringSubmatch(nhost); w != nil {
-				add(proto + "www." + w[1] + ".com" + rest)
-			}
+		if t := hostForms(n, redirectors, add); t != "" {
+			queue = append(queue, t)
 		}
 	}
 	return out
+}
+
+// mailtoForms adds the address forms of a mailto: (or user@host) URI:
+// without its query, without leading %20s, from inside <...>.
+func mailtoForms(uri string, add func(string)) {
+	for _, re := range []*regexp.Regexp{mailtoQueryRe, mailtoAmpRe} {
+		if m := re.FindStringSubmatch(uri); m != nil {
+			add(m[1])
+		}
+	}
+	if strings.Contains(uri, "%20") {
+		if m := mailtoSpaceRe.FindStringSubmatch(uri); m != nil {
+			add("mailto:" + m[1])
+		}
+	}
+	if m := mailtoAngleRe.FindStringSubmatch(uri); m != nil {
+		add("mailto:" + m[1])
+	}
+}
+
+// fixURL is a URL with backslashes and the slashes after http: fixed,
+// harmless %-escapes decoded, a scheme added if missing, a path before a
+// bare query, and character references of printable ASCII and dots
+// decoded.
+func fixURL(uri string) string {
+	n := strings.ReplaceAll(uri, `\`, "/")
+	n = uriHTTPSlashesRe.ReplaceAllString(n, "${1}//")
+	if uriPercentRe.MatchString(n) {
+		n = uriEncode(n)
+	}
+	if !uriSchemeRe.MatchString(n) {
+		if strings.HasPrefix(n, "ftp.") {
+			n = "ftp://" + n
+		} else {
+			n = "http://" + n
+		}
+	}
+	n = uriQueryNoPathRe.ReplaceAllString(n, "$1/$2")
+	n = uriEntityDecRe.ReplaceAllStringFunc(n, func(e string) string {
+		v, _ := strconv.Atoi(uriEntityDecRe.FindStringSubmatch(e)[1])
+		return string(rune(v))
+	})
+	n = uriEntityHexRe.ReplaceAllStringFunc(n, func(e string) string {
+		v, _ := strconv.ParseUint(uriEntityHexRe.FindStringSubmatch(e)[1], 16, 8)
+		return string(rune(v))
+	})
+	return uriEntityDotRe.ReplaceAllString(n, ".")
+}
+
+// hostForms adds the forms of http(s) URL n that change its host part
+// (default port, IDN, controls, user part, trailing punctuation, numeric
+// hosts, a bare word) and returns the redirect target it holds, "" if
+// none.
+func hostForms(n string, redirectors []*Regex, add func(string)) (target string) {
+	m := uriPartsRe.FindStringSubmatch(n)
+	if m == nil {
+		return ""
+	}
+	proto, auth, host, rest, port := m[1], m[2], m[3], m[4], m[5]
+	restNoPort := ""
+	if strings.HasPrefix(rest, ":") {
+		restNoPort = rest
+		if proto == "http://" {
+			if p, ok := dropPort(restNoPort, "80"); ok {
+				restNoPort = p
+				add(proto + host + p)
+			}
+		} else if p, ok := dropPort(restNoPort, "443"); ok {
+			restNoPort = p
+			add(proto + host + p)
+		}
+	} else if proto == "http://" {
+		port = "80"
+	}
+	nhost := idnToASCII(host)
+	if nhost != strings.ToLower(host) {
+		add(proto + nhost + rest)
+		if restNoPort != "" {
+			add(proto + nhost + restNoPort)
+		}
+		host = nhost
+	}
+	if h := strings.Map(func(r rune) rune {
+		if r <= 0x20 {
+			return -1
+		}
+		return r
+	}, host); h != host {
+		host = h
+		add(proto + host + rest)
+	}
+	target = redirectTarget(proto+host+rest, rest, redirectors)
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		host = host[i+1:]
+		add(proto + host + rest)
+	}
+	if h := strings.TrimRightFunc(host, func(r rune) bool { return !isASCIIAlnum(r) }); h != host {
+		host = h
+		add(proto + host + rest)
+	}
+	switch {
+	case uriFourPartsRe.MatchString(host):
+		q := uriFourPartsRe.FindStringSubmatch(host)
+		var b strings.Builder
+		b.WriteString(proto)
+		for _, oct := range q[1:5] {
+			b.WriteString(normOctet(oct))
+		}
+		add(b.String() + rest)
+	case uriHexHostRe.MatchString(host):
+		v, _ := strconv.ParseUint(uriHexHostRe.FindStringSubmatch(host)[1], 16, 64)
+		add(proto + ulongToIP(v) + rest)
+	case host != "" && strings.Trim(host, "0123456789") == "":
+		if v, err := strconv.ParseUint(host, 10, 64); err == nil {
+			add(proto + ulongToIP(v) + rest)
+		}
+	case proto == "http://" && auth == "" && nhost != "localhost" && port == "80":
+		if w := uriBareWordRe.FindStringSubmatch(nhost); w != nil {
+			add(proto + "www." + w[1] + ".com" + rest)
+		}
+	}
+	return target
+}
+
+// redirectTarget is the URL a redirector_pattern finds in url (its first
+// group, holding a dot), else an http URL inside rest; "" if none.
+func redirectTarget(url, rest string, redirectors []*Regex) string {
+	for _, re := range redirectors {
+		if t, ok := re.Submatch(url, 1); ok && strings.Contains(t, ".") {
+			return t
+		}
+	}
+	if im := uriInnerHTTPRe.FindStringSubmatch(rest); im != nil && strings.Contains(im[1], ".") {
+		return im[1]
+	}
+	return ""
 }
 
 // dropPort removes ":port" from the start of rest when a word boundary
