@@ -108,7 +108,10 @@ type pms struct {
 	relayCache *relayInfo
 	mimeCache  *mimeStats
 	madiff     *madiffStats // multipart_alternative_difference (eval_more.go)
-	net        *netState    // network look-ups (eval_net.go)
+	// check_for_uppercase's percentage, once computed (eval_more.go)
+	upperDone bool
+	upperPct  float64
+	net       *netState // network look-ups (eval_net.go)
 
 	// dateDiff's result (date.go)
 	dateDone, dateDiffOK bool

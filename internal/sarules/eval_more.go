@@ -218,6 +218,14 @@ var base64LineRe = regexp.MustCompile(`^(?:[A-Za-z0-9+/=]{60,76} ){2}`)
 // less than 200 bytes of such lines, or a charset whose text reads as
 // capitals.
 func (p *pms) uppercase() float64 {
+	if p.upperDone {
+		return p.upperPct
+	}
+	p.upperPct, p.upperDone = p.computeUppercase(), true
+	return p.upperPct
+}
+
+func (p *pms) computeUppercase() float64 {
 	if p.bodyCharsetLikelyFP() {
 		return 0
 	}
