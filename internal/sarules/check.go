@@ -84,8 +84,12 @@ type pms struct {
 	m     *Message
 	o     CheckOptions
 	set   int
-	order []*Rule // the rules that hit, in hit order
-	gets  map[string]*subjectText
+	order []*Rule                 // the rules that hit, in hit order
+	gets  map[string]*subjectText // requests outside Ruleset.getIDs
+	// getByID: the header requests of Ruleset.getReqs, nil until asked
+	getByID []*subjectText
+	// found[kind]: the literals found in a gate kind's texts (gate.go)
+	found [gateKinds][]uint64
 	body  []*subjectText
 	raw   []*subjectText
 	uris  []*subjectText
@@ -127,9 +131,9 @@ type subjectText struct {
 	// found is the literals of scan occurring in lower (litscan.go).
 	found []uint64
 	scan  *litScanner
-	// setFound is the members of set that may match s (regex_set.go)
-	setFound []uint64
-	set      *regexSet
+	// setFound[k] is the members of the ruleset's set k that may match s,
+	// nil until scanned (regex_set.go)
+	setFound [][]uint64
 }
 
 // latin1For returns the latin1 form of the subject if re has a Go regexp
@@ -248,21 +252,22 @@ type checkScratch struct {
 	computed []bool
 	vals     []float64
 	gets     map[string]*subjectText
+	getByID  []*subjectText
 }
 
 var scratchPool sync.Pool // of *checkScratch
 
-func getScratch(n int) *checkScratch {
+func getScratch(n, ngets int) *checkScratch {
 	sc, _ := scratchPool.Get().(*checkScratch)
-	if sc == nil || cap(sc.vals) < n {
-		// gets: a message asks for a few hundred header forms
+	if sc == nil || cap(sc.vals) < n || cap(sc.getByID) < ngets {
 		return &checkScratch{computed: make([]bool, n), vals: make([]float64, n),
-			gets: make(map[string]*subjectText, 256)}
+			gets: make(map[string]*subjectText, 16), getByID: make([]*subjectText, ngets)}
 	}
-	sc.computed, sc.vals = sc.computed[:n], sc.vals[:n]
+	sc.computed, sc.vals, sc.getByID = sc.computed[:n], sc.vals[:n], sc.getByID[:ngets]
 	clear(sc.computed)
 	clear(sc.vals)
 	clear(sc.gets)
+	clear(sc.getByID)
 	return sc
 }
 
@@ -271,8 +276,8 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	sc := getScratch(len(rs.order))
-	p := &pms{ctx: ctx, rs: rs, m: m, o: o, gets: sc.gets,
+	sc := getScratch(len(rs.order), len(rs.getReqs))
+	p := &pms{ctx: ctx, rs: rs, m: m, o: o, gets: sc.gets, getByID: sc.getByID,
 		computed: sc.computed, vals: sc.vals, scratch: sc}
 	if !o.Local {
 		p.set |= 1
@@ -292,15 +297,10 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	if p.set&2 != 0 {
 		res.Bayes, res.BayesOK = o.Bayes.SpamProbability(ctx, m)
 	}
-	p.runRules(res)
-	for _, r := range rs.metas {
-		if !strings.HasPrefix(r.Name, "__") {
-			p.ruleValue(r)
-		}
-	}
+	p.runRules()
 	p.finish(res)
 	if p.net == nil {
-		p.computed, p.vals, p.gets, p.scratch = nil, nil, nil, nil
+		p.computed, p.vals, p.gets, p.getByID, p.scratch = nil, nil, nil, nil, nil
 		scratchPool.Put(sc)
 	}
 	return res
@@ -315,13 +315,12 @@ func (p *pms) hit(r *Rule) {
 // runRules runs every scored (non-__) rule; __ sub-rules run lazily
 // when a meta asks for them (value), so a meta whose other operands
 // already decide it never pays for an expensive sub-rule.
-func (p *pms) runRules(res *Result) {
-	for t := TypeHeader; t <= TypeMimeheader; t++ {
-		for _, r := range p.rs.byType[t] {
-			if !strings.HasPrefix(r.Name, "__") {
-				p.ruleValue(r)
-			}
-		}
+func (p *pms) runRules() {
+	for _, i := range p.rs.topRules {
+		p.valueAt(i)
+	}
+	for _, i := range p.rs.topMetas {
+		p.valueAt(i)
 	}
 }
 
@@ -347,7 +346,7 @@ func (p *pms) ruleValue(r *Rule) float64 {
 	var v float64
 	switch {
 	case r.Type == TypeMeta:
-		v = r.Meta.root.eval(p)
+		v = p.evalMeta(r.Meta.pc)
 	case r.Eval != "":
 		v = float64(p.runEval(r, p.res))
 	case r.tmpl != nil:
@@ -416,7 +415,7 @@ func matchList(r *Rule, list []*subjectText) int {
 }
 
 func (p *pms) headerRule(r *Rule) int {
-	t := p.get(r.Header)
+	t := p.getAt(r.getID)
 	if r.Exists {
 		if t.ok {
 			return 1

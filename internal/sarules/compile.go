@@ -71,6 +71,7 @@ func (p *parser) finish() {
 			rs.byType[r.Type] = append(rs.byType[r.Type], r)
 		}
 	}
+	rs.buildGates()
 }
 
 func (p *parser) applySettings(r *Rule) {
@@ -257,7 +258,7 @@ func (p *parser) indexRegexes() {
 			rs.capturers[name] = append(rs.capturers[name], r)
 		}
 	}
-	newLitScanner(res)
+	p.rs.scan = newLitScanner(res)
 	p.buildSets()
 	for _, r := range rs.order {
 		if r.Re != nil && r.tmpl == nil && r.inactive == "" && !r.Multiple && r.Re.names == nil {
@@ -291,6 +292,6 @@ func (p *parser) buildSets() {
 		groups[key] = append(groups[key], r.Re)
 	}
 	for _, k := range keys {
-		p.rs.sets = append(p.rs.sets, buildRegexSets(groups[k])...)
+		p.rs.sets = append(p.rs.sets, buildRegexSets(groups[k], len(p.rs.sets))...)
 	}
 }

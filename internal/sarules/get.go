@@ -10,9 +10,28 @@ import (
 // per line), "Name:raw", "Name:addr", "Name:name", "ALL", "ALL:raw",
 // "ToCc", "MESSAGEID", "EnvelopeFrom". ok is false when nothing matched.
 func (p *pms) get(req string) *subjectText {
+	if id, ok := p.rs.getIDs[req]; ok {
+		return p.getAt(id)
+	}
 	if t, ok := p.gets[req]; ok {
 		return t
 	}
+	t := p.newGet(req)
+	p.gets[req] = t
+	return t
+}
+
+// getAt is get for the request of id (Ruleset.getReqs).
+func (p *pms) getAt(id int32) *subjectText {
+	t := p.getByID[id]
+	if t == nil {
+		t = p.newGet(p.rs.getReqs[id])
+		p.getByID[id] = t
+	}
+	return t
+}
+
+func (p *pms) newGet(req string) *subjectText {
 	vals := p.getList(req)
 	var t *subjectText
 	if len(vals) == 0 {
@@ -24,7 +43,6 @@ func (p *pms) get(req string) *subjectText {
 		}
 		t = newSubject(strings.Join(vals, sep))
 	}
-	p.gets[req] = t
 	return t
 }
 

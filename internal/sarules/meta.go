@@ -18,6 +18,7 @@ type metaExpr struct {
 	src  string
 	root *metaNode
 	deps []string
+	pc   int32 // in Ruleset.metaCode (gate.go)
 }
 
 type metaNode struct {
@@ -216,67 +217,4 @@ func (p *metaParser) unary() (*metaNode, error) {
 		return &metaNode{op: "rule", rule: t}, nil
 	}
 	return nil, fmt.Errorf("unexpected %q", t)
-}
-
-// eval is n's value for the message of p; rule operands are computed
-// (lazily, once) by p.ruleValue.
-func (n *metaNode) eval(p *pms) float64 {
-	switch n.code {
-	case metaRule:
-		if n.ref == nil {
-			return 0
-		}
-		return p.ruleValue(n.ref)
-	case metaNum:
-		return n.num
-	case metaSum:
-		s := 0.0
-		for _, r := range n.refs {
-			if r != nil {
-				s += p.ruleValue(r)
-			}
-		}
-		return s
-	case metaNot:
-		return b2f(n.l.eval(p) == 0)
-	case metaNeg:
-		return -n.l.eval(p)
-	case metaAnd:
-		if a := n.l.eval(p); a == 0 {
-			return a
-		}
-		return n.r.eval(p)
-	case metaOr:
-		if a := n.l.eval(p); a != 0 {
-			return a
-		}
-		return n.r.eval(p)
-	}
-	a, b := n.l.eval(p), n.r.eval(p)
-	switch n.code {
-	case metaAdd:
-		return a + b
-	case metaSub:
-		return a - b
-	case metaMul:
-		return a * b
-	case metaDiv:
-		if b == 0 {
-			return 0
-		}
-		return a / b
-	case metaEq:
-		return b2f(a == b)
-	case metaNe:
-		return b2f(a != b)
-	case metaLt:
-		return b2f(a < b)
-	case metaGt:
-		return b2f(a > b)
-	case metaLe:
-		return b2f(a <= b)
-	case metaGe:
-		return b2f(a >= b)
-	}
-	return 0
 }

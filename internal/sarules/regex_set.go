@@ -34,13 +34,15 @@ var regexSetMaxMembers = 32
 type regexSet struct {
 	d       *dfa
 	members []*Regex
+	idx     int // in Ruleset.sets
 }
 
 // buildRegexSets groups regexes, in order, into sets of at most
 // regexSetMaxMembers regexes and regexSetMaxInsts NFA instructions, and
 // sets each member's set and
-// setID. A regex too large for the DFA, or alone in its set, gets none.
-func buildRegexSets(regexes []*Regex) []*regexSet {
+// setID; the sets are numbered (idx) from first on. A regex too large for
+// the DFA, or alone in its set, gets none.
+func buildRegexSets(regexes []*Regex, first int) []*regexSet {
 	var sets []*regexSet
 	b := &dfaBuilder{max: regexSetMaxInsts}
 	var starts []int32
@@ -50,7 +52,7 @@ func buildRegexSets(regexes []*Regex) []*regexSet {
 			d := &dfa{insts: b.insts, sets: b.sets, starts: starts, multi: true, eotnl: b.eotnl}
 			d.init()
 			d.maxStates = max(dfaMaxStates, regexSetCacheBytes/(4<<d.shift))
-			set := &regexSet{d: d, members: members}
+			set := &regexSet{d: d, members: members, idx: first + len(sets)}
 			for i, re := range members {
 				re.set, re.setID = set, int32(i)
 			}
@@ -94,13 +96,20 @@ func (set *regexSet) scan(s string) []uint64 {
 func (d *dfa) findAll(s string, found []uint64) { d.search(s, 0, found) }
 
 // maySetMatch reports whether the regex's set (if any) finds it in t,
-// scanning t once per set.
+// scanning t once per set: the rules of several sets on one subject run
+// interleaved (metas call their sub-rules as they need them).
 func (r *Regex) maySetMatch(t *subjectText) bool {
 	if r.set == nil {
 		return true
 	}
-	if t.set != r.set {
-		t.setFound, t.set = r.set.scan(t.s), r.set
+	k := r.set.idx
+	if k >= len(t.setFound) {
+		t.setFound = append(t.setFound, make([][]uint64, k+1-len(t.setFound))...)
 	}
-	return t.setFound[r.setID>>6]&(1<<(r.setID&63)) != 0
+	found := t.setFound[k]
+	if found == nil {
+		found = r.set.scan(t.s)
+		t.setFound[k] = found
+	}
+	return found[r.setID>>6]&(1<<(r.setID&63)) != 0
 }

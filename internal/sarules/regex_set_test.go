@@ -47,7 +47,7 @@ func TestRegexSetMatchesMembers(t *testing.T) {
 			defer func(n int) { regexSetMaxMembers = n }(regexSetMaxMembers)
 			regexSetMaxMembers = size
 			res := compileAll(t, setTestPatterns)
-			sets := buildRegexSets(res)
+			sets := buildRegexSets(res, 0)
 			if want := (len(res) + size - 1) / size; len(sets) != want && len(res)%size != 1 {
 				t.Fatalf("%d sets, want %d", len(sets), want)
 			}
@@ -78,7 +78,7 @@ func TestRegexSetMatchesMembers(t *testing.T) {
 // goroutines scan.
 func TestRegexSetCacheDrops(t *testing.T) {
 	res := compileAll(t, []string{`/a[ab]{10}b\Z/`, `/b[ab]{9}a/`, `/ab{3}a/`})
-	sets := buildRegexSets(res)
+	sets := buildRegexSets(res, 0)
 	if len(sets) != 1 {
 		t.Fatalf("%d sets", len(sets))
 	}

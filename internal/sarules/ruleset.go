@@ -57,6 +57,7 @@ type Rule struct {
 	// blockedBy are statically inactive rules this meta depends on.
 	blockedBy []*Rule
 	idx       int
+	getID     int32 // header rules: Header's id in Ruleset.getReqs
 }
 
 // Score returns the rule's score in score set set (0..3).
@@ -115,6 +116,16 @@ type Ruleset struct {
 
 	unknown      map[string]int
 	missingEvals map[string]int
+
+	// gates, the flat metas and the rules Check runs (gate.go)
+	scan               *litScanner
+	gates              []ruleGate // by Rule.idx
+	gateLits           []int32
+	getIDs             map[string]int32 // header requests of header rules
+	getReqs            []string
+	metaCode           []metaInst
+	metaSums           []int32
+	topRules, topMetas []int32 // scored rules by type, then scored metas
 
 	// runSets[set] says by Rule.idx whether a rule runs in score set
 	// set (Rule.runs), computed on first use (check.go).
