@@ -394,6 +394,9 @@ func matchOne(r *Rule, t *subjectText) int {
 	if r.Multiple {
 		return r.Re.Count(t.s, t.latin1For(r.Re), r.MaxHits)
 	}
+	if r.Re.setExact {
+		return 1 // the set found it
+	}
 	if r.Re.Match(t.s, t.latin1For(r.Re)) {
 		return 1
 	}

@@ -265,6 +265,12 @@ func (p *parser) indexRegexes() {
 			r.Re.compact()
 		}
 	}
+	for _, set := range rs.sets {
+		for _, re := range set.members {
+			d := re.dfa
+			re.setExact = d != nil && (d.exact || d.asGo && re.re != nil)
+		}
+	}
 }
 
 // buildSets puts the regexes of the running rules that have no literal

@@ -34,6 +34,9 @@ type Regex struct {
 	// (regex_set.go); nil: none
 	set   *regexSet
 	setID int32
+	// setExact: the set's answer is Match's (the regex's own DFA is
+	// exact, and built)
+	setExact bool
 	// names are the named groups, (?<NAME>...), by capture index
 	names map[string]int
 	bt    bool // no Go regexp: see Backtracking
