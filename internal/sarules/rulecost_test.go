@@ -23,6 +23,11 @@ func TestRuleCost(t *testing.T) {
 	cost := map[string]time.Duration{}
 	var parse, check time.Duration
 	var per []time.Duration
+	type slow struct {
+		f string
+		d time.Duration
+	}
+	var slowest []slow
 	for _, f := range files { // warm the lazy DFAs
 		if raw, err := os.ReadFile(f); err == nil {
 			rs.Check(context.Background(), NewMessage(raw), CheckOptions{Local: true})
@@ -41,9 +46,10 @@ func TestRuleCost(t *testing.T) {
 		d := time.Since(st)
 		check += d
 		per = append(per, d)
+		slowest = append(slowest, slow{f, d})
 		res := &Result{rs: rs, m: m}
 		p := &pms{ctx: context.Background(), rs: rs, m: m, o: CheckOptions{Local: true, Now: time.Now()},
-			gets: map[string]*subjectText{}, computed: make([]bool, len(rs.order)), vals: make([]float64, len(rs.order)), runs: rs.runTable(0), res: res}
+			gets: map[string]*subjectText{}, getByID: make([]*subjectText, len(rs.getReqs)), computed: make([]bool, len(rs.order)), vals: make([]float64, len(rs.order)), runs: rs.runTable(0), res: res}
 		p.body = subjects(m.body)
 		p.raw = subjects(m.rawbody)
 		p.uris = subjects(m.uris)
@@ -65,6 +71,10 @@ func TestRuleCost(t *testing.T) {
 	n := len(files)
 	t.Logf("%d messages: parse %.2f ms/msg, check %.2f ms/msg, check median %.2f ms",
 		n, ms(parse)/float64(n), ms(check)/float64(n), ms(per[n/2]))
+	sort.Slice(slowest, func(i, j int) bool { return slowest[i].d > slowest[j].d })
+	for _, s := range slowest[:min(top, 10, len(slowest))] {
+		t.Logf("slowest: %.2f ms %s", ms(s.d), s.f)
+	}
 	type kv struct {
 		k string
 		v time.Duration
