@@ -38,14 +38,21 @@ func newLintCmd() *cobra.Command {
 				fmt.Fprintf(out, "%s: ok\n", cfg.Path)
 			}
 			bad := 0
-			if rules != "" || cfg.Spam.Enabled {
+			// Without --config, a flag naming what to lint lints that
+			// alone: `lint --rules DIR` is spamassassin --lint, not also
+			// a check of the demo's antivirus directory.
+			spam, av := cfg.Spam.Enabled, cfg.Antivirus.Enabled
+			if cfg.Demo && (rules != "" || prefs != "" || dbDir != "") {
+				spam, av = false, false
+			}
+			if rules != "" || prefs != "" || spam {
 				n, err := lintRuleDirs(cfg, rules, prefs, out)
 				if err != nil {
 					return err
 				}
 				bad += n
 			}
-			if dbDir != "" || cfg.Antivirus.Enabled {
+			if dbDir != "" || av {
 				bad += lintDatabases(firstNonEmpty(dbDir, cfg.Antivirus.DatabaseDir), out)
 			}
 			if bad > 0 {

@@ -63,4 +63,16 @@ func TestLint(t *testing.T) {
 	if out, code := runLint(t, "--config", good, "--rules", rules); code != 1 || !strings.Contains(out, "10_local.cf:3") {
 		t.Errorf("bad rule file: exit %d\n%s", code, out)
 	}
+	// without --config, --rules lints the rules alone (as spamassassin
+	// --lint): not the demo's antivirus directory, which need not exist
+	goodRules := filepath.Join(dir, "goodrules")
+	os.Mkdir(goodRules, 0o755)
+	os.WriteFile(filepath.Join(goodRules, "10_local.cf"), []byte("body LOCAL_AD /ad/\nscore LOCAL_AD 1.0\n"), 0o644)
+	out, code := runLint(t, "--rules", goodRules)
+	if code != 0 || strings.Contains(out, "clamav") || !strings.Contains(out, "1 active") {
+		t.Errorf("lint --rules alone: exit %d\n%s", code, out)
+	}
+	if out, code := runLint(t, "--database", db); code != 1 || !strings.Contains(out, "bad.ndb:1: ") || strings.Contains(out, "rules:") {
+		t.Errorf("lint --database alone: exit %d\n%s", code, out)
+	}
 }
