@@ -184,7 +184,7 @@ func (p *pms) anyCaptureIn(r *Rule) bool {
 	for _, v := range p.captures[r.tmpl.names[0]] {
 		lv := lowerASCII(v)
 		for _, t := range subs {
-			if strings.Contains(t.lower, lv) {
+			if strings.Contains(t.lowered(), lv) {
 				return true
 			}
 		}

@@ -125,15 +125,25 @@ type pms struct {
 // subjectText is one string rules match, with its latin1 form for the Go
 // engine and its lower-case form for the literal prefilter, computed once.
 type subjectText struct {
-	s, l1, lower string // l1: see latin1For
-	ok           bool   // false: no value (header absent, no default)
-	l1ok         bool
+	s, l1, lower  string // l1: see latin1For; lower: see lowered
+	ok            bool   // false: no value (header absent, no default)
+	l1ok, lowerOK bool
 	// found is the literals of scan occurring in lower (litscan.go).
 	found []uint64
 	scan  *litScanner
-	// setFound[k] is the members of the ruleset's set k that may match s,
-	// nil until scanned (regex_set.go)
-	setFound [][]uint64
+	// setFound[k] is the members of the ruleset's set k that may match
+	// s, with setScanned set once scanned (regex_set.go)
+	setFound []uint64
+}
+
+// lowered returns s with ASCII letters in lower case (for the literal
+// prefilter), computed on first use: most subjects are only read by
+// regex sets and never need it.
+func (t *subjectText) lowered() string {
+	if !t.lowerOK {
+		t.lower, t.lowerOK = lowerASCII(t.s), true
+	}
+	return t.lower
 }
 
 // latin1For returns the latin1 form of the subject if re has a Go regexp
@@ -149,7 +159,7 @@ func (t *subjectText) latin1For(re *Regex) string {
 }
 
 func newSubject(s string) *subjectText {
-	return &subjectText{s: s, lower: lowerASCII(s), ok: true}
+	return &subjectText{s: s, ok: true}
 }
 
 // lowerASCII is asciiLower with one allocation (none when s has no
@@ -179,7 +189,7 @@ func subjects(list []string) []*subjectText {
 	out := make([]*subjectText, len(list))
 	block := make([]subjectText, len(list)) // one allocation for all
 	for i, s := range list {
-		block[i] = subjectText{s: s, lower: lowerASCII(s), ok: true}
+		block[i] = subjectText{s: s, ok: true}
 		out[i] = &block[i]
 	}
 	return out
@@ -253,6 +263,28 @@ type checkScratch struct {
 	vals     []float64
 	gets     map[string]*subjectText
 	getByID  []*subjectText
+	// words backs the bitsets of a Check (bits): words[:used] are
+	// handed out and cleared before the next Check
+	words []uint64
+	used  int
+}
+
+// bits returns a zeroed bitset of n bits that lives as long as the Check:
+// carved from the pooled scratch, so the literal and set bitsets of the
+// subjects (tens of kilobytes a message) are not garbage each time.
+func (p *pms) bits(n int) []uint64 {
+	w := (n + 63) / 64
+	sc := p.scratch
+	if sc == nil {
+		return make([]uint64, w)
+	}
+	if sc.used+w > len(sc.words) {
+		// a new block; the old one stays with the bitsets cut from it
+		sc.words, sc.used = make([]uint64, max(2*len(sc.words), 4096, w)), 0
+	}
+	b := sc.words[sc.used : sc.used+w : sc.used+w]
+	sc.used += w
+	return b
 }
 
 var scratchPool sync.Pool // of *checkScratch
@@ -268,6 +300,8 @@ func getScratch(n, ngets int) *checkScratch {
 	clear(sc.vals)
 	clear(sc.gets)
 	clear(sc.getByID)
+	clear(sc.words[:sc.used])
+	sc.used = 0
 	return sc
 }
 
@@ -289,7 +323,7 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	p.body = subjects(m.body)
 	p.raw = subjects(m.rawbody)
 	p.uris = subjects(canonURIs(m.uris, rs.redirectors))
-	p.full = newSubject(string(m.Raw))
+	p.full = newSubject(m.rawString())
 	p.startNet()
 	defer p.stopNet()
 	res := &Result{Required: rs.RequiredScore, ScoreSet: p.set, rs: rs, m: m}
@@ -374,21 +408,21 @@ func (p *pms) runPattern(r *Rule) int {
 		return p.mimeheaderRule(r)
 	case TypeBody:
 		if r.NoSubject && len(p.body) > 0 {
-			return matchList(r, p.body[1:])
+			return p.matchList(r, p.body[1:])
 		}
-		return matchList(r, p.body)
+		return p.matchList(r, p.body)
 	case TypeRawbody:
-		return matchList(r, p.raw)
+		return p.matchList(r, p.raw)
 	case TypeURI:
-		return matchList(r, p.uris)
+		return p.matchList(r, p.uris)
 	case TypeFull:
-		return matchList(r, []*subjectText{p.full})
+		return p.matchList(r, []*subjectText{p.full})
 	}
 	return 0
 }
 
-func matchOne(r *Rule, t *subjectText) int {
-	if !r.Re.mayMatchText(t) || !r.Re.maySetMatch(t) {
+func (p *pms) matchOne(r *Rule, t *subjectText) int {
+	if !r.Re.mayMatchText(t) || !p.maySetMatch(r.Re, t) {
 		return 0
 	}
 	if r.Multiple {
@@ -403,10 +437,10 @@ func matchOne(r *Rule, t *subjectText) int {
 	return 0
 }
 
-func matchList(r *Rule, list []*subjectText) int {
+func (p *pms) matchList(r *Rule, list []*subjectText) int {
 	n := 0
 	for _, t := range list {
-		n += matchOne(r, t)
+		n += p.matchOne(r, t)
 		if n > 0 && (!r.Multiple || (r.MaxHits > 0 && n >= r.MaxHits)) {
 			break
 		}
@@ -434,7 +468,7 @@ func (p *pms) headerRule(r *Rule) int {
 		}
 		return 1
 	}
-	return matchOne(r, t)
+	return p.matchOne(r, t)
 }
 
 func (p *pms) mimeheaderRule(r *Rule) int {

@@ -188,7 +188,7 @@ func (p *pms) gateOpen(g *ruleGate) bool {
 // scanning t once.
 func (p *pms) textFound(t *subjectText) []uint64 {
 	if t.scan != p.rs.scan {
-		t.found, t.scan = p.rs.scan.find(t.lower), p.rs.scan
+		t.found, t.scan = p.rs.scan.find(t.lowered(), p.bits(len(p.rs.scan.lits))), p.rs.scan
 	}
 	return t.found
 }
@@ -209,7 +209,7 @@ func (p *pms) kindFound(kind uint8) []uint64 {
 	case gateFull:
 		list = []*subjectText{p.full}
 	}
-	f := make([]uint64, (len(p.rs.scan.lits)+63)/64)
+	f := p.bits(len(p.rs.scan.lits))
 	for _, t := range list {
 		for k, w := range p.textFound(t) {
 			f[k] |= w

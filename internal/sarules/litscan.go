@@ -104,9 +104,12 @@ func newLitScanner(regexes []*Regex) *litScanner {
 	return sc
 }
 
-// find returns the bitset of literals occurring in lower.
-func (sc *litScanner) find(lower string) []uint64 {
-	found := make([]uint64, (len(sc.lits)+63)/64)
+// find sets in found (zeroed, room for every literal; nil: allocated)
+// the literals occurring in lower, and returns it.
+func (sc *litScanner) find(lower string, found []uint64) []uint64 {
+	if found == nil {
+		found = make([]uint64, (len(sc.lits)+63)/64)
+	}
 	for i := 0; i+3 <= len(lower); i++ {
 		h := litHead(lower[i:])
 		if sc.heads[h>>6]&(1<<(h&63)) == 0 {
@@ -140,10 +143,10 @@ func (r *Regex) mayMatchText(t *subjectText) bool {
 		return true
 	}
 	if r.scan == nil {
-		return r.mayMatch(t.lower)
+		return r.mayMatch(t.lowered())
 	}
 	if t.scan != r.scan {
-		t.found, t.scan = r.scan.find(t.lower), r.scan
+		t.found, t.scan = r.scan.find(t.lowered(), nil), r.scan
 	}
 	for _, id := range r.litIDs {
 		if t.found[id>>6]&(1<<(id&63)) != 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"strings"
+	"unsafe"
 )
 
 // MaxPartBytes and MaxRawPartBytes bound the decoded bytes of one part
@@ -47,7 +48,7 @@ type Part struct {
 // Message is SpamAssassin's view of one message. Build it with NewMessage;
 // it is read-only afterwards and may be checked concurrently.
 type Message struct {
-	Raw    []byte // the message, LF line endings, without an mbox From_ line
+	Raw    []byte // the message, LF line endings, without an mbox From_ line; read only
 	Header []Field
 	Parts  []*Part // leaves in order
 	nodes  []*Part // every node, containers too, in walk order
@@ -61,6 +62,15 @@ type Message struct {
 	html    *htmlDoc // first HTML part's metadata
 	bodyLen int
 	flags   map[string]bool // parse flags: missing_head_body_separator, ...
+	rawStr  string          // Raw as a string, sharing its bytes (NewMessage)
+}
+
+// rawString returns Raw as a string.
+func (m *Message) rawString() string {
+	if m.rawStr != "" || len(m.Raw) == 0 {
+		return m.rawStr
+	}
+	return string(m.Raw)
 }
 
 // NewMessage parses raw into SpamAssassin's views.
@@ -74,6 +84,11 @@ func NewMessage(raw []byte) *Message {
 		}
 	}
 	m := &Message{Raw: raw, flags: map[string]bool{}}
+	if len(raw) > 0 {
+		// raw is ReplaceAll's copy, the Message's own (Raw is not to be
+		// written to): the full rules read it without another copy
+		m.rawStr = unsafe.String(&raw[0], len(raw))
+	}
 	hdr, body, ok := splitHeader(raw)
 	if !ok {
 		m.flags["missing_head_body_separator"] = true

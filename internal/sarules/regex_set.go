@@ -62,7 +62,7 @@ func buildRegexSets(regexes []*Regex, first int) []*regexSet {
 		starts, members = nil, nil
 	}
 	for _, re := range regexes {
-		if len(members) >= regexSetMaxMembers {
+		if len(members) >= min(regexSetMaxMembers, regexSetMaxBits) {
 			flush()
 		}
 		for try := 0; try < 2; try++ {
@@ -84,12 +84,19 @@ func buildRegexSets(regexes []*Regex, first int) []*regexSet {
 	return sets
 }
 
-// scan returns the bitset of the members that may match somewhere in s.
-func (set *regexSet) scan(s string) []uint64 {
-	found := make([]uint64, (len(set.members)+63)/64)
-	set.d.findAll(s, found)
-	return found
+// scan returns the members that may match somewhere in s, as bits.
+func (set *regexSet) scan(s string) uint64 {
+	var found [1]uint64
+	set.d.findAll(s, found[:])
+	return found[0]
 }
+
+// setScanned marks a subject's setFound word as scanned: sets have at
+// most regexSetMaxBits members.
+const (
+	regexSetMaxBits = 63
+	setScanned      = 1 << regexSetMaxBits
+)
 
 // findAll sets in found the bit of every member of the set d that
 // matches somewhere in s.
@@ -98,18 +105,16 @@ func (d *dfa) findAll(s string, found []uint64) { d.search(s, 0, found) }
 // maySetMatch reports whether the regex's set (if any) finds it in t,
 // scanning t once per set: the rules of several sets on one subject run
 // interleaved (metas call their sub-rules as they need them).
-func (r *Regex) maySetMatch(t *subjectText) bool {
+func (p *pms) maySetMatch(r *Regex, t *subjectText) bool {
 	if r.set == nil {
 		return true
 	}
-	k := r.set.idx
-	if k >= len(t.setFound) {
-		t.setFound = append(t.setFound, make([][]uint64, k+1-len(t.setFound))...)
+	if t.setFound == nil {
+		t.setFound = p.bits(len(p.rs.sets) * 64)
 	}
-	found := t.setFound[k]
-	if found == nil {
-		found = r.set.scan(t.s)
-		t.setFound[k] = found
+	found := &t.setFound[r.set.idx]
+	if *found == 0 {
+		*found = r.set.scan(t.s) | setScanned
 	}
-	return found[r.setID>>6]&(1<<(r.setID&63)) != 0
+	return *found&(1<<r.setID) != 0
 }

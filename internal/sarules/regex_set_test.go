@@ -51,6 +51,7 @@ func TestRegexSetMatchesMembers(t *testing.T) {
 			if want := (len(res) + size - 1) / size; len(sets) != want && len(res)%size != 1 {
 				t.Fatalf("%d sets, want %d", len(sets), want)
 			}
+			p := &pms{rs: &Ruleset{sets: sets}}
 			for round := 0; round < 2; round++ {
 				for _, s := range subjects {
 					sub := newSubject(s)
@@ -58,7 +59,7 @@ func TestRegexSetMatchesMembers(t *testing.T) {
 						if re.set == nil {
 							continue
 						}
-						got := re.maySetMatch(sub)
+						got := p.maySetMatch(re, sub)
 						st, _, _ := btFindFirst(re.root, re.ncap, s, 0, re.first)
 						if st >= 0 && !got {
 							t.Errorf("%s on %q: matches, set says no", re.Source, s)
@@ -100,7 +101,7 @@ func TestRegexSetCacheDrops(t *testing.T) {
 			for i, s := range subjects {
 				found := sets[0].scan(s)
 				for k := range res {
-					if got := found[0]&(1<<k) != 0; got != want[i][k] {
+					if got := found&(1<<k) != 0; got != want[i][k] {
 						errs <- fmt.Sprintf("%s on %q: set %v, want %v", res[k].Source, s, got, want[i][k])
 					}
 				}

@@ -166,7 +166,7 @@ func TestLitScanner(t *testing.T) {
 		if n%7 == 0 {
 			s += lits[n%len(lits)]
 		}
-		found := sc.find(s)
+		found := sc.find(s, nil)
 		for id, l := range sc.lits {
 			if got, want := found[id>>6]&(1<<(id&63)) != 0, strings.Contains(s, l); got != want {
 				t.Errorf("%q in %q: found %v, want %v", l, s, got, want)
