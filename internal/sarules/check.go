@@ -380,7 +380,7 @@ func (p *pms) ruleValue(r *Rule) float64 {
 	var v float64
 	switch {
 	case r.Type == TypeMeta:
-		v = p.evalMeta(r.Meta.pc)
+		v = p.evalMeta(r.metaPC)
 	case r.Eval != "":
 		v = float64(p.runEval(r, p.res))
 	case r.tmpl != nil:

@@ -66,7 +66,7 @@ func (rs *Ruleset) buildGates() {
 		}
 	}
 	for _, r := range rs.metas {
-		r.Meta.pc = int32(len(rs.metaCode))
+		r.metaPC = int32(len(rs.metaCode))
 		rs.emitMeta(r.Meta.root)
 	}
 	for t := TypeHeader; t <= TypeMimeheader; t++ {

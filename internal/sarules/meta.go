@@ -18,7 +18,6 @@ type metaExpr struct {
 	src  string
 	root *metaNode
 	deps []string
-	pc   int32 // in Ruleset.metaCode (gate.go)
 }
 
 type metaNode struct {

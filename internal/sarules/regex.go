@@ -9,23 +9,9 @@ import (
 
 // Regex is one compiled rule pattern. It is safe for concurrent use.
 type Regex struct {
-	Source string // as written in the rule file, e.g. /foo/i
-	root   *node
-	ncap   int
-	re     *regexp.Regexp // nil: backtracking matcher
-	// dfa is built on first use (dfaOnce); nil: too large. See # Lazy DFA.
-	dfa     *dfa
-	dfaOnce sync.Once
-	first   *byteSet // first-byte set for the backtracking matcher, nil if nullable
-	// maxLen bounds the length of a match (lookaround is zero-width);
-	// -1: unbounded
-	maxLen int
-	// needCount > 0: every match holds needByte at least that often
-	needByte  string // one byte
-	needCount int
-	// lits: at least one of these (lower-case) strings occurs in every
-	// subject the regex matches; nil means no such set is known.
-	lits []string
+	// The fields a rule's run reads first lead (see Rule): prefilter,
+	// set, then the matcher.
+
 	// litIDs are lits in scan, the ruleset's shared multi-literal scan
 	// (nil for a regex outside a ruleset).
 	litIDs []int32
@@ -37,16 +23,33 @@ type Regex struct {
 	// setExact: the set's answer is Match's (the regex's own DFA is
 	// exact, and built)
 	setExact bool
-	// names are the named groups, (?<NAME>...), by capture index
-	names map[string]int
-	bt    bool // no Go regexp: see Backtracking
+	// atStart: every match starts at the start of the subject (\A, ^
+	// without /m), so there is at most one
+	atStart bool
+	bt      bool // no Go regexp: see Backtracking
+	// needCount > 0: every match holds needByte at least that often
+	needCount int
+	needByte  string // one byte
+	// lits: at least one of these (lower-case) strings occurs in every
+	// subject the regex matches; nil means no such set is known.
+	lits []string
+	// dfa is built on first use (dfaOnce); nil: too large. See # Lazy DFA.
+	dfa     *dfa
+	dfaOnce sync.Once
+	re      *regexp.Regexp // nil: backtracking matcher
+	root    *node
+	first   *byteSet // first-byte set for the backtracking matcher, nil if nullable
+	// maxLen bounds the length of a match (lookaround is zero-width);
+	// -1: unbounded
+	maxLen int
+	ncap   int
 	// countSeqs: the regex is an alternation of fixed byte sequences
 	// (/e/, /[a-z]/i, the replace_tags <lcase_e>), so Count walks the
 	// subject trying them in order; nil otherwise
 	countSeqs [][]byteSet
-	// atStart: every match starts at the start of the subject (\A, ^
-	// without /m), so there is at most one
-	atStart bool
+	// names are the named groups, (?<NAME>...), by capture index
+	names  map[string]int
+	Source string // as written in the rule file, e.g. /foo/i
 }
 
 // Backtracking reports whether the regex needs the backtracking matcher.

@@ -21,8 +21,27 @@ func (t RuleType) String() string { return typeNames[t] }
 
 // Rule is one compiled rule.
 type Rule struct {
-	Name     string
-	Type     RuleType
+	// The fields Check reads for every rule it runs come first, so that
+	// they share a cache line or two: the rules are scattered over a
+	// large heap and most are read once per message.
+	idx       int
+	getID     int32 // header rules: Header's id in Ruleset.getReqs
+	Type      RuleType
+	Neg       bool // !~
+	Exists    bool // exists:Header
+	Multiple  bool
+	NoSubject bool // body rule: the first paragraph (the Subject's) is not read
+	MaxHits   int
+	Re        *Regex
+	// tmpl: Re holds %{NAME} templates filled in per message (capture.go)
+	tmpl *reTemplate
+	Meta *metaExpr // meta rules
+	// metaPC: a meta's start in Ruleset.metaCode (gate.go)
+	metaPC int32
+	Unset  *string
+	Eval   string // eval rules
+	Name   string
+
 	Describe string
 	File     string
 	Line     int
@@ -30,25 +49,12 @@ type Rule struct {
 
 	// header and mimeheader rules
 	Header string // e.g. "Subject", "From:addr", "ALL"
-	Neg    bool   // !~
-	Exists bool   // exists:Header
-	Unset  *string
-	Re     *Regex
-	// tmpl: Re holds %{NAME} templates filled in per message (capture.go)
-	tmpl *reTemplate
 
-	// eval rules
-	Eval     string
 	EvalArgs []string
 
-	// meta rules
-	Meta *metaExpr
-
 	// tflags
-	Net, Nice, Learn, UserConf, NoAutoLearn, Multiple bool
-	NoSubject                                         bool // body rule: the first paragraph (the Subject's) is not read
-	MaxHits                                           int
-	Tflags                                            string
+	Net, Nice, Learn, UserConf, NoAutoLearn bool
+	Tflags                                  string
 
 	scores   [4]float64
 	hasScore bool
@@ -56,8 +62,6 @@ type Rule struct {
 	inactive string
 	// blockedBy are statically inactive rules this meta depends on.
 	blockedBy []*Rule
-	idx       int
-	getID     int32 // header rules: Header's id in Ruleset.getReqs
 }
 
 // Score returns the rule's score in score set set (0..3).
