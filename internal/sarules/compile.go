@@ -298,6 +298,14 @@ func (p *parser) buildSets() {
 		groups[key] = append(groups[key], r.Re)
 	}
 	for _, k := range keys {
-		p.rs.sets = append(p.rs.sets, buildRegexSets(groups[k], len(p.rs.sets))...)
+		g := groups[k]
+		nclass := func(re *Regex) int {
+			if d := re.lazyDFA(); d != nil {
+				return d.nclass
+			}
+			return 1 << 10
+		}
+		sort.SliceStable(g, func(i, j int) bool { return nclass(g[i]) < nclass(g[j]) })
+		p.rs.sets = append(p.rs.sets, buildRegexSets(g, len(p.rs.sets))...)
 	}
 }
