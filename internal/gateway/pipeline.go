@@ -184,19 +184,47 @@ func (s *Session) apply(ctx context.Context, out *Outcome, rcptAddrs []envelope.
 		s.g.mlog.Write(maillog.Quarantined{ID: id, Reason: v.Reason + " " + v.Detail, Score: v.Score})
 		return nil
 	}
-	// a tagged spam may go out wrapped in a report (spam.report_safe);
-	// without a usable wrap it keeps the headers-only prefix
-	var suffix []byte
-	if p, sfx, ok := action.Wrapped(rcv, v, rep); ok {
-		prefix, suffix = p, sfx
+	e, err := s.edit(id, rcv, v, rep, prefix)
+	if err != nil {
+		return spoolError(err)
 	}
-	if err := s.g.queue.EnqueueWrapped(ctx, id, prefix, suffix, env.From.String(), rcpts); err != nil {
+	if err := s.g.queue.EnqueueEdited(ctx, id, e, env.From.String(), rcpts); err != nil {
 		return spoolError(err)
 	}
 	s.g.stats.Messages.Add(1)
 	s.g.mlog.Write(maillog.Queued{ID: id, Client: c.IP().String(), From: env.From.String(), To: to,
 		Size: env.Size, Score: v.Score, Action: v.Action.String()})
 	return nil
+}
+
+// edit is how the copy id goes out: a tagged spam may go wrapped in a
+// report (spam.report_safe, whose new header carries its own Subject);
+// without a usable wrap it keeps the headers-only prefix, and its
+// Subject fields, when the spam rules ask (rewrite_header Subject), are
+// left out of the spooled bytes and rewritten at the prefix's end.
+func (s *Session) edit(id, rcv string, v verdict.Verdict, rep *scan.Report, prefix []byte) (queue.Edit, error) {
+	if p, sfx, ok := action.Wrapped(rcv, v, rep); ok {
+		return queue.Edit{Prefix: p, Suffix: sfx}, nil
+	}
+	e := queue.Edit{Prefix: prefix}
+	tag, ok := action.SubjectTag(v, rep)
+	if !ok {
+		return e, nil
+	}
+	m, err := s.g.spool.Open(id)
+	if err != nil {
+		return e, err
+	}
+	defer m.Close()
+	fields, cut, err := action.RewriteSubject(io.NewSectionReader(m, 0, m.Size()), tag)
+	if err != nil {
+		return e, fmt.Errorf("rewrite subject of %s: %w", id, err)
+	}
+	e.Prefix = append(prefix[:len(prefix):len(prefix)], fields...)
+	for _, c := range cut {
+		e.Skip = append(e.Skip, queue.Range{Off: c.Start, Len: c.End - c.Start})
+	}
+	return e, nil
 }
 
 func (s *Session) logFindings(ctx context.Context, id string, rep *scan.Report) {

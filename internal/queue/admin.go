@@ -33,7 +33,7 @@ func (q *Queue) List() ([]Item, error) {
 	defer q.mu.Unlock()
 	items := make([]Item, 0, len(q.msgs))
 	for _, r := range q.msgs {
-		it := Item{ID: r.ID, From: r.From, Size: r.Size + int64(len(r.Prefix)+len(r.Suffix)), Arrived: r.Arrived}
+		it := Item{ID: r.ID, From: r.From, Size: r.length(), Arrived: r.Arrived}
 		for _, rc := range r.Rcpts {
 			it.Rcpts = append(it.Rcpts, ItemRcpt{
 				Addr: rc.Addr, NextHop: rc.NextHop, State: rc.State,

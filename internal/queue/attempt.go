@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -69,8 +68,7 @@ func (q *Queue) deliver(ctx context.Context, r *record, m io.ReaderAt, hop strin
 			res = failAll(addrs, fmt.Errorf("internal error (panic) delivering via %s", hop))
 		}
 	}()
-	msg := io.MultiReader(bytes.NewReader(r.Prefix), io.NewSectionReader(m, 0, r.Size), bytes.NewReader(r.Suffix))
-	return q.d.Deliver(ctx, hop, r.From, addrs, msg)
+	return q.d.Deliver(ctx, hop, r.From, addrs, r.message(m))
 }
 
 // outcome turns results into the change to the record, the events to report

@@ -156,13 +156,14 @@ func diagnostic(f failure) string {
 	return "X-mailwall; " + f.rcpt.Reply
 }
 
-// originalHeaders returns our prefix and the spooled header section, CRLF
+// originalHeaders returns the header section of the message as delivered
+// (our prefix, then the spooled header without the skipped ranges), CRLF
 // line endings throughout, at most maxBouncedHeaders bytes.
 func (q *Queue) originalHeaders(r *record) []byte {
 	var src io.Reader = bytes.NewReader(r.Prefix)
 	if m, err := q.sp.Open(r.ID); err == nil {
 		defer m.Close()
-		src = io.MultiReader(src, io.NewSectionReader(m, 0, m.Size()))
+		src = r.message(m)
 	}
 	br := bufio.NewReader(io.LimitReader(src, maxBouncedHeaders))
 	var out bytes.Buffer

@@ -32,6 +32,13 @@ func (q *Queue) Enqueue(ctx context.Context, id string, prefix []byte, from stri
 // prefix + message + suffix is a new message around the unchanged
 // original (SpamAssassin's report_safe).
 func (q *Queue) EnqueueWrapped(ctx context.Context, id string, prefix, suffix []byte, from string, rcpts []Recipient) error {
+	return q.EnqueueEdited(ctx, id, Edit{Prefix: prefix, Suffix: suffix}, from, rcpts)
+}
+
+// EnqueueEdited is Enqueue with the message delivered as e says (see
+// "Edits"): it fails, recording nothing, when e.Skip does not fit the
+// spooled message.
+func (q *Queue) EnqueueEdited(ctx context.Context, id string, e Edit, from string, rcpts []Recipient) error {
 	if len(rcpts) == 0 {
 		return fmt.Errorf("queue: enqueue %s: no recipients", id)
 	}
@@ -42,11 +49,15 @@ func (q *Queue) EnqueueWrapped(ctx context.Context, id string, prefix, suffix []
 	if err != nil {
 		return fmt.Errorf("queue: enqueue %s: %w", id, err)
 	}
+	if err := checkSkip(e.Skip, size); err != nil {
+		return fmt.Errorf("queue: enqueue %s: %w", id, err)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("queue: enqueue %s: %w", id, err)
 	}
 	now := q.cfg.Now()
-	r := &record{V: recordVersion, ID: id, From: from, Prefix: prefix, Suffix: suffix, Size: size, CRC: crc, Arrived: now}
+	r := &record{V: recordVersion, ID: id, From: from, Prefix: e.Prefix, Suffix: e.Suffix, Skip: e.Skip,
+		Size: size, CRC: crc, Arrived: now}
 	for _, rc := range rcpts {
 		r.Rcpts = append(r.Rcpts, rcptRec{Addr: rc.Addr, NextHop: rc.NextHop, State: statePending, Next: now})
 	}

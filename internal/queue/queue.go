@@ -40,8 +40,9 @@ import (
 //
 // Deliver is called concurrently from several goroutines, for different
 // messages and next hops. rcpts all share nextHop; for nextHop "mx" they also
-// share one domain. msg yields the message to send (our prefix, then the
-// spooled bytes); Deliver reads it at most once and must not retain it after
+// share one domain. msg yields the message to send (our prefix, the spooled
+// bytes without the skipped ranges, the suffix: see "Edits" in edit.go);
+// Deliver reads it at most once and must not retain it after
 // returning. Deliver returns one Result per recipient it has a result for;
 // a recipient without a Result counts as a temporary failure. It must
 // return promptly when ctx is done. A panic is recovered, logged and

@@ -12,8 +12,10 @@ import (
 // # Record format
 //
 // The bbolt database has two buckets. "msgs" maps a spool ID to the JSON
-// encoding of record (version field "v": 1); "corrupt" keeps records (or
-// raw undecodable bytes) set aside as damaged, under the same key. A record
+// encoding of record (version field "v": 1; the optional "suffix" and
+// "skip" fields came later, and a record without them delivers the spool
+// file whole); "corrupt" keeps records (or raw undecodable bytes) set
+// aside as damaged, under the same key. A record
 // is deleted when every recipient is sent or failed; the spool file is
 // removed after that commit, so a crash in between leaves an orphan file,
 // never a record without its message.
@@ -38,7 +40,11 @@ type record struct {
 	Prefix []byte `json:"prefix,omitempty"` // header lines we add, CRLF-terminated
 	// Suffix follows the spooled bytes (the close of a report_safe
 	// wrapping); old records have none.
-	Suffix  []byte    `json:"suffix,omitempty"`
+	Suffix []byte `json:"suffix,omitempty"`
+	// Skip are ranges of the spool file that delivery leaves out (the
+	// Subject fields a rewrite replaced by one in Prefix), sorted and
+	// disjoint, within Size; old records have none.
+	Skip    []Range   `json:"skip,omitempty"`
 	Size    int64     `json:"size"`   // spool file length
 	CRC     uint32    `json:"crc32c"` // CRC-32C (Castagnoli) of the spool file
 	Arrived time.Time `json:"arrived"`
@@ -62,6 +68,9 @@ func decodeRecord(key, b []byte) (*record, error) {
 	}
 	if r.V != recordVersion || r.ID != string(key) || len(r.Rcpts) == 0 || r.Size < 0 {
 		return nil, fmt.Errorf("decode record %q: invalid (version %d, id %q, %d recipients)", key, r.V, r.ID, len(r.Rcpts))
+	}
+	if err := checkSkip(r.Skip, r.Size); err != nil {
+		return nil, fmt.Errorf("decode record %q: %w", key, err)
 	}
 	for _, rc := range r.Rcpts {
 		if rc.State != statePending && rc.State != stateSent && rc.State != stateFailed {

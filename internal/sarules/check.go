@@ -73,8 +73,14 @@ type Result struct {
 	// Subject is the rewritten Subject when the message is spam and
 	// rewrite_header Subject is set ("" otherwise).
 	Subject string
-	rs      *Ruleset
-	m       *Message
+	// SubjectTag is the rewrite_header Subject text with its template
+	// tags expanded and line breaks turned into spaces, as SpamAssassin
+	// puts it before a spam's Subject; "" when rewrite_header Subject is
+	// not set. It is filled in for ham too, so that a caller whose own
+	// threshold tags the message can use it.
+	SubjectTag string
+	rs         *Ruleset
+	m          *Message
 }
 
 // pms is the per-message state of one Check (PerMsgStatus).
@@ -511,6 +517,9 @@ func (p *pms) finish(res *Result) {
 	}
 	sort.SliceStable(res.Hits, func(i, j int) bool { return res.Hits[i].Name < res.Hits[j].Name })
 	res.Headers = res.renderHeaders()
+	if p.rs.rewriteSubj != "" {
+		res.SubjectTag = strings.ReplaceAll(res.expand(p.rs.rewriteSubj), "\n", " ")
+	}
 	if res.IsSpam && p.rs.rewriteSubj != "" {
 		res.Subject = strings.TrimSpace(res.expand(p.rs.rewriteSubj) + " " + p.m.HeaderGet("subject"))
 	}

@@ -66,6 +66,11 @@ type Result struct {
 	// spooled message unchanged, then Tail. The action stage decides
 	// whether to use it.
 	Wrap *Wrap
+	// SubjectTag, when set, is the text the scanner would put in front
+	// of the Subject of a message the verdict tags as spam
+	// (SpamAssassin's rewrite_header Subject). The action stage decides
+	// whether to use it; a Wrap, when used, carries its own Subject.
+	SubjectTag string
 }
 
 // Wrap is a new message around an unchanged one. Head holds the new

@@ -141,9 +141,10 @@ func readAll(r io.ReaderAt, size int64) ([]byte, error) {
 }
 
 // toResult turns rule hits into findings; Score and Threshold carry the
-// engine's own total and required_score.
+// engine's own total and required_score, SubjectTag the rules'
+// rewrite_header Subject.
 func toResult(res *sarules.Result, reportSafe int) *scan.Result {
-	out := &scan.Result{Score: res.Score, Threshold: res.Required}
+	out := &scan.Result{Score: res.Score, Threshold: res.Required, SubjectTag: res.SubjectTag}
 	for _, h := range res.Hits {
 		out.Findings = append(out.Findings, scan.Finding{Symbol: h.Name, Score: h.Score, Detail: h.Description})
 	}

@@ -95,3 +95,29 @@ func TestScanOffersWrap(t *testing.T) {
 		}
 	}
 }
+
+// TestScanSubjectTag: the rules' rewrite_header Subject comes back
+// expanded for the action stage, spam or not (the verdict decides);
+// without the setting there is none.
+func TestScanSubjectTag(t *testing.T) {
+	test := func(name, extra, msg, want string) {
+		t.Run(name, func(t *testing.T) {
+			rs, diags := sarules.LoadText(rules + extra)
+			if len(diags) > 0 {
+				t.Fatal(diags)
+			}
+			e := &Engine{Rules: rs, Local: true}
+			res, err := e.Scan(context.Background(), &scan.Task{Raw: strings.NewReader(msg), Size: int64(len(msg))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.SubjectTag != want {
+				t.Errorf("SubjectTag %q, want %q", res.SubjectTag, want)
+			}
+		})
+	}
+	test("spam", "rewrite_header Subject [SPAM _SCORE_/_REQD_]\n", "Subject: hi\n\nCheap pills here\n", "[SPAM 6.0/5.0]")
+	test("ham", "rewrite_header Subject [SPAM _SCORE_/_REQD_]\n", "Subject: hi\n\nhello\n", "[SPAM 0.0/5.0]")
+	test("not set", "", "Subject: hi\n\nCheap pills here\n", "")
+	test("unset again", "rewrite_header Subject [SPAM]\nrewrite_header Subject\n", "Subject: hi\n\nCheap pills here\n", "")
+}
