@@ -80,13 +80,13 @@ func TestRewriteSubjectOverSMTP(t *testing.T) {
 	cases := []struct {
 		id, msg, oldField, newField string
 	}{
-		{"plain", msg("plain", "Subject: original\r\n", gtubeString), "Subject: original\r\n", "Subject: *****SPAM***** original\r\n"},
+		{"plain", msg("plain", "Subject: original\r\n", gtubeString), "Subject: original\r\n", "Subject: *****SPAM***** original\r\nX-Spam-Prev-Subject: original\r\n"},
 		{"encoded", msg("encoded", "Subject: =?UTF-8?B?w6lsw6k=?= original\r\n", gtubeString),
-			"Subject: =?UTF-8?B?w6lsw6k=?= original\r\n", "Subject: *****SPAM***** =?UTF-8?B?w6lsw6k=?= original\r\n"},
+			"Subject: =?UTF-8?B?w6lsw6k=?= original\r\n", "Subject: *****SPAM***** =?UTF-8?B?w6lsw6k=?= original\r\nX-Spam-Prev-Subject: =?UTF-8?B?w6lsw6k=?= original\r\n"},
 		{"folded", msg("folded", "Subject: =?UTF-8?Q?caf=C3=A9?=\r\n\t=?UTF-8?Q?_original?=\r\n  third line\r\n", gtubeString),
 			"Subject: =?UTF-8?Q?caf=C3=A9?=\r\n\t=?UTF-8?Q?_original?=\r\n  third line\r\n",
-			"Subject: *****SPAM***** =?UTF-8?Q?caf=C3=A9?=\r\n\t=?UTF-8?Q?_original?=\r\n  third line\r\n"},
-		{"none", msg("none", "", gtubeString), "", "Subject: *****SPAM***** \r\n"},
+			"Subject: *****SPAM***** =?UTF-8?Q?caf=C3=A9?=\r\n\t=?UTF-8?Q?_original?=\r\n  third line\r\nX-Spam-Prev-Subject: =?UTF-8?Q?caf=C3=A9?=\r\n"},
+		{"none", msg("none", "", gtubeString), "", "Subject: *****SPAM***** \r\nX-Spam-Prev-Subject: (nonexistent)\r\n"},
 		{"ham", msg("ham", "Subject: lunch\r\n", "Hello Bob, see you at lunch tomorrow."), "", ""},
 	}
 	var msgs []string

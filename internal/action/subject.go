@@ -34,11 +34,16 @@ import (
 // trailing space included). QUIRK: a header whose only Subject fields
 // are obsolete ones ("Subject :") is left alone, as SpamAssassin does.
 //
+// Each rewritten field's first line, as it was, follows the new fields
+// as "X-Spam-Prev-Subject: ..." (SpamAssassin copies the first line
+// only: its header is a list of lines there); a created Subject gets
+// "X-Spam-Prev-Subject: (nonexistent)".
+//
 // The spooled message is never changed: the rewritten fields go at the
 // end of our prefix, in their order, and the old ones are left out of
 // delivery (queue.Edit.Skip). So the Subject moves to the top of the
-// header, and SpamAssassin's X-Spam-Prev-Subject copy is not added:
-// everything else is delivered byte for byte as without the rewrite.
+// header; everything else is delivered byte for byte as without the
+// rewrite.
 
 // SubjectTag returns the tag for the Subject of a message the verdict
 // tags as spam, when a scanner offers one (scan.Result.SubjectTag).
@@ -63,8 +68,8 @@ const maxBadLines = 3
 
 // RewriteSubject reads the header section of a message from r and
 // rewrites its Subject with tag (see "Subject rewrite"): fields are the
-// new Subject fields, CRLF-terminated, and cut the ranges of r they
-// replace. Both are empty when nothing is to change. CR, LF and NUL in
+// new Subject fields and their X-Spam-Prev-Subject copies,
+// CRLF-terminated, and cut the ranges of r they replace. Both are empty when nothing is to change. CR, LF and NUL in
 // tag become spaces, so the tag cannot add a header line.
 func RewriteSubject(r io.Reader, tag string) (fields []byte, cut []Span, err error) {
 	tag = strings.Map(func(c rune) rune {
@@ -75,8 +80,9 @@ func RewriteSubject(r io.Reader, tag string) (fields []byte, cut []Span, err err
 	}, tag)
 	var (
 		out      bytes.Buffer
-		off      int64  // offset of the line read
-		cur      []byte // the Subject field being read, nil if none
+		prev     bytes.Buffer // X-Spam-Prev-Subject fields
+		off      int64        // offset of the line read
+		cur      []byte       // the Subject field being read, nil if none
 		curStart int64
 		found    bool // a Subject field, obsolete syntax included
 		bad      int
@@ -84,6 +90,10 @@ func RewriteSubject(r io.Reader, tag string) (fields []byte, cut []Span, err err
 	end := func() { // the field being read ends at off
 		if cur != nil {
 			out.Write(rewriteField(cur, tag))
+			first, _, _ := bytes.Cut(cur, []byte("\n"))
+			prev.WriteString("X-Spam-Prev-")
+			prev.Write(bytes.TrimSuffix(first, []byte("\r")))
+			prev.WriteString("\r\n")
 			cut = append(cut, Span{curStart, off})
 			cur = nil
 		}
@@ -106,13 +116,13 @@ func RewriteSubject(r io.Reader, tag string) (fields []byte, cut []Span, err err
 			}
 		case string(line) == "\r\n" || string(line) == "\n" || bytes.HasPrefix(line, []byte("--")):
 			end()
-			return finish(&out, found, tag), cut, nil
+			return finish(&out, &prev, found, tag), cut, nil
 		default:
 			end()
 			name, colon := fieldName(line)
 			if !colon {
 				if bad++; bad > maxBadLines {
-					return finish(&out, found, tag), cut, nil
+					return finish(&out, &prev, found, tag), cut, nil
 				}
 			}
 			if colon && strings.EqualFold(name, "subject") {
@@ -128,14 +138,17 @@ func RewriteSubject(r io.Reader, tag string) (fields []byte, cut []Span, err err
 			break
 		}
 	}
-	return finish(&out, found, tag), cut, nil
+	return finish(&out, &prev, found, tag), cut, nil
 }
 
-// finish adds the Subject a header without one gains.
-func finish(out *bytes.Buffer, found bool, tag string) []byte {
+// finish adds the Subject a header without one gains, then the
+// X-Spam-Prev-Subject fields.
+func finish(out, prev *bytes.Buffer, found bool, tag string) []byte {
 	if !found {
 		out.WriteString("Subject: " + tag + " \r\n")
+		prev.WriteString("X-Spam-Prev-Subject: (nonexistent)\r\n")
 	}
+	out.Write(prev.Bytes())
 	return out.Bytes()
 }
 

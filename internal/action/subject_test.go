@@ -59,8 +59,8 @@ func TestRewriteSubject(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(fields) != tc.want {
-				t.Errorf("fields %q, want %q", fields, tc.want)
+			if want := tc.want + prevFields(tc.want, tc.cut); string(fields) != want {
+				t.Errorf("fields %q, want %q", fields, want)
 			}
 			var got []string
 			for _, c := range cut {
@@ -79,8 +79,26 @@ func TestRewriteSubject(t *testing.T) {
 			}
 		})
 	}
-	test("CR LF NUL in the tag", "Subject: hi\r\n\r\n", "[SPAM]\r\nBcc: x@example.test\x00", "Subject: [SPAM]  Bcc: x@example.test  hi\r\n")
-	test("ends without a line end", "Subject: hi", "[SPAM]", "Subject: [SPAM] hi\r\n")
+	test("CR LF NUL in the tag", "Subject: hi\r\n\r\n", "[SPAM]\r\nBcc: x@example.test\x00", "Subject: [SPAM]  Bcc: x@example.test  hi\r\nX-Spam-Prev-Subject: hi\r\n")
+	test("ends without a line end", "Subject: hi", "[SPAM]", "Subject: [SPAM] hi\r\nX-Spam-Prev-Subject: hi\r\n")
+}
+
+// prevFields is the X-Spam-Prev-Subject fields that follow the new
+// Subject fields: each old field's first line, or "(nonexistent)" for a
+// created Subject.
+func prevFields(want string, cut []string) string {
+	if want == "" {
+		return ""
+	}
+	if len(cut) == 0 {
+		return "X-Spam-Prev-Subject: (nonexistent)\r\n"
+	}
+	var b strings.Builder
+	for _, c := range cut {
+		first, _, _ := strings.Cut(c, "\n")
+		b.WriteString("X-Spam-Prev-" + strings.TrimSuffix(first, "\r") + "\r\n")
+	}
+	return b.String()
 }
 
 type failingReader struct{}
@@ -184,7 +202,12 @@ func TestRewriteSubjectLikeSpamAssassin(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sa := xSpamField.ReplaceAllString(string(out), "")
+			sa := xSpamField.ReplaceAllStringFunc(string(out), func(f string) string {
+				if strings.HasPrefix(strings.ToLower(f), "x-spam-prev-") {
+					return f // ours too
+				}
+				return ""
+			})
 			fields, cut, err := RewriteSubject(strings.NewReader(tc.msg), tag)
 			if err != nil {
 				t.Fatal(err)
@@ -251,8 +274,8 @@ func FuzzRewriteSubject(f *testing.F) {
 			if l == "" {
 				continue
 			}
-			if !strings.HasSuffix(l, "\n") || i == 0 && !strings.EqualFold(l[:min(8, len(l))], "subject:") ||
-				i > 0 && !strings.EqualFold(l[:min(8, len(l))], "subject:") && l[0] != ' ' && l[0] != '\t' {
+			subj := strings.EqualFold(l[:min(8, len(l))], "subject:") || strings.EqualFold(l[:min(20, len(l))], "x-spam-prev-subject:")
+			if !strings.HasSuffix(l, "\n") || i == 0 && !subj || i > 0 && !subj && l[0] != ' ' && l[0] != '\t' {
 				t.Fatalf("new field line %q in %q", l, fields)
 			}
 		}

@@ -63,10 +63,10 @@ func TestTaggedSpamSubjectRewritten(t *testing.T) {
 		})
 	}
 	test("plain", "Subject: offer\r\nFrom: <a@client.test>\r\n\r\ncheap pills\r\n",
-		"Subject: offer\r\n", "Subject: *****SPAM***** 8.0 offer\r\n")
+		"Subject: offer\r\n", "Subject: *****SPAM***** 8.0 offer\r\nX-Spam-Prev-Subject: offer\r\n")
 	test("folded, encoded words", "From: <a@client.test>\r\nSubject: =?UTF-8?B?w6lsw6k=?=\r\n =?UTF-8?Q?_pills?=\r\nTo: <u@example.test>\r\n\r\ncheap pills\r\n",
-		"Subject: =?UTF-8?B?w6lsw6k=?=\r\n =?UTF-8?Q?_pills?=\r\n", "Subject: *****SPAM***** 8.0 =?UTF-8?B?w6lsw6k=?=\r\n =?UTF-8?Q?_pills?=\r\n")
-	test("no subject", "From: <a@client.test>\r\n\r\ncheap pills\r\n", "", "Subject: *****SPAM***** 8.0 \r\n")
+		"Subject: =?UTF-8?B?w6lsw6k=?=\r\n =?UTF-8?Q?_pills?=\r\n", "Subject: *****SPAM***** 8.0 =?UTF-8?B?w6lsw6k=?=\r\n =?UTF-8?Q?_pills?=\r\nX-Spam-Prev-Subject: =?UTF-8?B?w6lsw6k=?=\r\n")
+	test("no subject", "From: <a@client.test>\r\n\r\ncheap pills\r\n", "", "Subject: *****SPAM***** 8.0 \r\nX-Spam-Prev-Subject: (nonexistent)\r\n")
 	test("ham", testMsg, "", "")
 }
 
@@ -99,8 +99,8 @@ func TestSplitSubjectRewrite(t *testing.T) {
 		t.Fatalf("refused: %v", err)
 	}
 	got := h.d.wait(t, 3)
-	if a := got["a@tag5.test"]; !strings.HasSuffix(a, "Subject: [SPAM] hi\r\n"+strings.Replace(testMsg, "Subject: hi\r\n", "", 1)) ||
-		strings.Count(a, "Subject:") != 1 {
+	if a := got["a@tag5.test"]; !strings.HasSuffix(a, "\r\nSubject: [SPAM] hi\r\nX-Spam-Prev-Subject: hi\r\n"+strings.Replace(testMsg, "Subject: hi\r\n", "", 1)) ||
+		strings.Count(a, "\nSubject:") != 1 {
 		t.Errorf("tagged copy %q", a)
 	}
 	for _, r := range []string{"b@tag10.test", "c@off.test"} {
