@@ -328,7 +328,7 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	p.runs = rs.runTable(p.set)
 	p.body = subjects(m.body)
 	p.raw = subjects(m.rawbody)
-	p.uris = subjects(canonURIs(m.uris, rs.redirectors))
+	p.uris = subjects(canonURIs(append(m.uris[:len(m.uris):len(m.uris)], textURIList(m.body, rs.net.tld)...), rs.redirectors))
 	p.full = newSubject(m.rawString())
 	p.startNet()
 	defer p.stopNet()

@@ -185,14 +185,12 @@ func splitShortParagraphs(t string) []string {
 	return out
 }
 
-var (
-	textURIRe = regexp.MustCompile(`(?i)\b(?:(?:https?|ftp|mailto):[^\s<>"'\x60{}|\\^\[\]]+|www\d{0,3}\.[a-z0-9-]+\.[^\s<>"'\x60{}|\\^\[\]]+|ftp\.[a-z0-9-]+\.[^\s<>"'\x60{}|\\^\[\]]+)`)
-	emailRe   = regexp.MustCompile(`(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b`)
-)
+// emailRe finds addresses in text (FreeMail's body addresses).
+var emailRe = regexp.MustCompile(`(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b`)
 
-// extractURIs lists URIs from text parts and HTML links, with the
-// variants SpamAssassin adds (scheme added to www./ftp. hosts, mailto: for
-// addresses, redirector targets).
+// extractURIs lists the URIs of HTML links, with a scheme added to www.
+// and ftp. hosts. The URIs of the text need the rules' top-level domains
+// (textURIList, at Check).
 func (m *Message) extractURIs() []string {
 	seen := map[string]bool{}
 	var out []string
@@ -219,66 +217,7 @@ func (m *Message) extractURIs() []string {
 			}
 		}
 	}
-	for _, line := range m.body {
-		for _, u := range textURIs(line) {
-			add(u)
-		}
-		if strings.IndexByte(line, '@') < 0 {
-			continue // emailRe needs one
-		}
-		for _, e := range emailRe.FindAllString(line, -1) {
-			if !strings.Contains(strings.ToLower(e), "mailto:") {
-				add("mailto:" + e)
-			}
-		}
-	}
 	return out
-}
-
-// textURIs is textURIRe.FindAllString(line, -1), with the regexp run
-// from the byte before the first place a match can start (its \b looks
-// at that byte), or not at all.
-func textURIs(line string) []string {
-	i := textURIStart(line)
-	if i < 0 {
-		return nil
-	}
-	if i > 0 {
-		i--
-	}
-	return textURIRe.FindAllString(line[i:], -1)
-}
-
-// mayHoldTextURI reports whether line holds a place a textURIRe match can
-// start.
-func mayHoldTextURI(line string) bool { return textURIStart(line) >= 0 }
-
-// textURIStart is the first index of line holding, in any ASCII case,
-// "http", "ftp", "mailto" or "www", -1 if none: every match of textURIRe
-// starts with one (none of their letters has a non-ASCII case fold,
-// unlike k and s).
-func textURIStart(line string) int {
-	for i := 0; i+3 <= len(line); i++ {
-		switch line[i] | 0x20 {
-		case 'h':
-			if i+4 <= len(line) && hasFoldPrefix(line[i:], "http") {
-				return i
-			}
-		case 'f':
-			if hasFoldPrefix(line[i:], "ftp") {
-				return i
-			}
-		case 'm':
-			if i+6 <= len(line) && hasFoldPrefix(line[i:], "mailto") {
-				return i
-			}
-		case 'w':
-			if hasFoldPrefix(line[i:], "www") {
-				return i
-			}
-		}
-	}
-	return -1
 }
 
 // hasFoldPrefix reports whether s starts with the lower-case ASCII
