@@ -89,19 +89,22 @@ type tbirdMatch struct {
 	host       string
 }
 
-// textURIList lists the URIs of the body texts, in order, each once.
+// textURIList lists the URIs of the body texts, in order, each once (two
+// raw forms may give one URI: SpamAssassin's list is a hash).
 func textURIList(texts []string, tlds map[string]bool) []string {
-	seen := map[string]bool{}
+	seen, listed := map[string]bool{}, map[string]bool{}
 	var out []string
 	for _, s := range texts {
+		run := -1 // the end of the address run holding i (mailAt), -1: unknown
 		for i := 0; i < len(s); {
-			m, ok := tbirdAt(s, i, tlds)
+			m, ok := tbirdAt(s, i, tlds, &run)
 			if !ok {
 				i++
 				continue
 			}
 			i = m.end
-			if u, ok := cookTextURI(s[m.start:m.end], m, tlds, seen); ok {
+			if u, ok := cookTextURI(s[m.start:m.end], m, tlds, seen); ok && !listed[u] {
+				listed[u] = true
 				out = append(out, u)
 			}
 		}
@@ -110,7 +113,7 @@ func textURIList(texts []string, tlds map[string]bool) []string {
 }
 
 // tbirdAt matches the tbird expression at i.
-func tbirdAt(s string, i int, tlds map[string]bool) (tbirdMatch, bool) {
+func tbirdAt(s string, i int, tlds map[string]bool, run *int) (tbirdMatch, bool) {
 	prev := byte(0)
 	if i > 0 {
 		prev = s[i-1]
@@ -123,7 +126,7 @@ func tbirdAt(s string, i int, tlds map[string]bool) (tbirdMatch, bool) {
 	if e := knownScheme(s, i); e > 0 {
 		return tbirdMatch{start: i, end: e, kind: 's'}, true
 	}
-	if e := mailAt(s, i); e > 0 {
+	if e := mailAt(s, i, run); e > 0 {
 		return tbirdMatch{start: i, end: e, kind: 'm'}, true
 	}
 	if i == 0 || isSchemelessStart(prev) {
@@ -169,8 +172,10 @@ func knownScheme(s string, i int) int {
 
 // mailAt returns the end of mailto:[^ENDDELIM_EMAIL]{1,2048} or
 // [^ENDDELIM_EMAIL@]{1,251}@[^ENDDELIM_EMAIL]{1,251}, followed by an
-// address end delimiter, at i; 0 if none.
-func mailAt(s string, i int) int {
+// address end delimiter, at i; 0 if none. *run caches where the run of
+// local-part bytes holding i ends, so that a text of many start
+// positions in one run ("a-b-c-...") is read once, not once a position.
+func mailAt(s string, i int, run *int) int {
 	notEnd := func(c byte) bool { return !isTbirdEndEmail(c) }
 	if hasFoldPrefix(s[i:], "mailto:") {
 		p := i + 7
@@ -178,8 +183,11 @@ func mailAt(s string, i int) int {
 			return e
 		}
 	}
-	at := runOf(s, i, mailMaxPart, func(c byte) bool { return c != '@' && !isTbirdEndEmail(c) })
-	if at == i || at == len(s) || s[at] != '@' {
+	if *run < i {
+		*run = runOf(s, i, len(s), func(c byte) bool { return c != '@' && !isTbirdEndEmail(c) })
+	}
+	at := *run
+	if at == i || at-i > mailMaxPart || at == len(s) || s[at] != '@' {
 		return 0
 	}
 	e := runOf(s, at+1, mailMaxPart, notEnd)
