@@ -195,6 +195,8 @@ func (p *parser) listSetting(key, value string) bool {
 		rs.trusted = nil
 	case "clear_internal_networks":
 		rs.internal = nil
+	case "welcomelist_bounce_relays", "whitelist_bounce_relays":
+		rs.bounceRelays = append(rs.bounceRelays, lower...)
 	case "msa_networks":
 		rs.msa = append(rs.msa, lower...)
 	case "clear_msa_networks":

@@ -103,6 +103,7 @@ type Ruleset struct {
 	addrLists                                  map[string]*[]string       // enlist_addrlist, by list name
 	uriHostLists                               map[string]map[string]bool // enlist_uri_host: host -> listed (false: "!host")
 	welcomeRcvd                                [][2]string
+	bounceRelays                               []string // welcomelist_bounce_relays globs
 	redirectors                                []*Regex
 	trusted, internal, msa                     []string
 
