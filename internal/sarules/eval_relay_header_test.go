@@ -1,6 +1,7 @@
 package sarules
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -77,5 +78,23 @@ func TestFromInList(t *testing.T) {
 	}
 	if _, diags := LoadText("enlist_addrlist NOPAREN a@b.c\n"); len(diags) == 0 {
 		t.Error("enlist_addrlist without (LIST) gives no error")
+	}
+}
+
+// TestNoRDNSFromUnknown: "from unknown (HELO x) (IP)" is a relay without
+// rDNS (the MTA looked it up) unless it is qmail-smtpd's own form (with
+// SMTP or QMQP), which says "unknown" when it was given none; so a big
+// ISP's HELO hits NO_RDNS_DOTCOM_HELO in the first case only, as with
+// spamassassin 4.0.1.
+func TestNoRDNSFromUnknown(t *testing.T) {
+	rs, _ := LoadText("header NO_RDNS_DOTCOM_HELO eval:check_for_no_rdns_dotcom_helo()\nscore NO_RDNS_DOTCOM_HELO 1\n")
+	for proto, want := range map[string]bool{"asmtp": true, "SMTP": false} {
+		msg := "Received: from mx.example.test (mx.example.test [24.1.2.4])\n\tby inbound.example.test with ESMTP id X1; Mon, 23 Nov 2026 10:00:01 +0000\n" +
+			"Received: from unknown (HELO mail.yahoo.com) (24.1.2.3) by mx.example.test with " + proto + "; Mon, 23 Nov 2026 10:00:00 +0000\n" +
+			"From: a@b.example\nTo: c@d.example\nSubject: hi\n\nhello\n"
+		res := rs.Check(context.Background(), NewMessage([]byte(msg)), CheckOptions{Local: true})
+		if got := len(res.Hits) == 1; got != want {
+			t.Errorf("with %s: hits %v, want NO_RDNS_DOTCOM_HELO %v", proto, res.Hits, want)
+		}
 	}
 }

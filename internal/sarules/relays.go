@@ -132,6 +132,13 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	} else if m := rcvdParenIP.FindStringSubmatch(from); m != nil {
 		r.ip = m[1]
 		r.rdns = first // qmail: "from RDNS (HELO x) (IP)"
+		if strings.EqualFold(first, "unknown") {
+			// qmail-smtpd (with SMTP or QMQP) writes "unknown" when its
+			// caller passed no rDNS; the other "from RDNS (HELO x) (IP)"
+			// and "from RDNS (IP)" MTAs looked it up and found none
+			r.rdns = ""
+			r.noRDNS = !qmailSMTP(strings.TrimPrefix(s, "(")[5:])
+		}
 	} else if m := rcvdLeadIP.FindStringSubmatch(s); m != nil {
 		r.ip = m[1]
 	} else {
