@@ -92,3 +92,5 @@ func goldenEvalCaseAbs(t *testing.T, dir, cfFile, saFile string) {
 }
 
 func TestImageInfoEvals(t *testing.T) { goldenEvalCase(t, "image") }
+
+func TestMiscEvals(t *testing.T) { goldenEvalCase(t, "misc") }
