@@ -270,6 +270,9 @@ func cutWS(s string) (string, string) {
 func (p *parser) namedListSetting(key, value string) bool {
 	rs := p.rs
 	switch key {
+	case "welcomelist_bounce_relays", "whitelist_bounce_relays": // VBounce (eval_vbounce.go)
+		l := rs.namedList("welcomelist_bounce_relays")
+		*l = append(*l, strings.Fields(strings.ToLower(value))...)
 	case "enlist_addrlist", "delist_addrlist":
 		m := addrlistRe.FindStringSubmatch(value)
 		if m == nil {

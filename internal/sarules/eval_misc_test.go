@@ -98,3 +98,8 @@ func TestMiscEvals(t *testing.T) { goldenEvalCase(t, "misc") }
 // (Not covered: markup inside <title>, which HTML::Parser reads as text
 // and mailwall's HTML parser as tags.)
 func TestHTMLMoreEvals(t *testing.T) { goldenEvalCase(t, "html") }
+
+func TestVBounceEvals(t *testing.T) {
+	goldenEvalCase(t, "vbounce")
+	goldenEvalCase(t, "vbounce-none") // no welcomelist_bounce_relays
+}
