@@ -103,3 +103,13 @@ func TestVBounceEvals(t *testing.T) {
 	goldenEvalCase(t, "vbounce")
 	goldenEvalCase(t, "vbounce-none") // no welcomelist_bounce_relays
 }
+
+// TestLocaleEvals runs the messages of testdata/evals/locales with
+// ok_locales en (rules.cf), en ja (rules-ja.cf) and the default, all
+// (rules-all.cf).
+func TestLocaleEvals(t *testing.T) {
+	dir := filepath.Join("testdata", "evals", "locales")
+	for _, v := range []string{"", "-ja", "-all"} {
+		goldenEvalCaseAbs(t, dir, filepath.Join(dir, "rules"+v+".cf"), filepath.Join(dir, "spamassassin"+v+".txt"))
+	}
+}

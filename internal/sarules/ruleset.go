@@ -109,6 +109,7 @@ type Ruleset struct {
 	tflags                                             map[string]string
 	priorities                                         map[string]int
 
+	okLocales       *string // ok_locales (nil: the default, "all")
 	freemailDomains map[string]bool
 	freemailGlobs   []string
 	tld2, tld3      map[string]bool
