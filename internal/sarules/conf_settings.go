@@ -272,6 +272,9 @@ func cutWS(s string) (string, string) {
 func (p *parser) namedListSetting(key, value string) bool {
 	rs := p.rs
 	switch key {
+	case "welcomelist_subject", "whitelist_subject", "blocklist_subject", "blacklist_subject": // eval_subject.go
+		l := rs.namedList(strings.NewReplacer("white", "welcome", "black", "block").Replace(key))
+		*l = append(*l, lowerASCII(value))
 	case "welcomelist_bounce_relays", "whitelist_bounce_relays": // VBounce (eval_vbounce.go)
 		l := rs.namedList("welcomelist_bounce_relays")
 		*l = append(*l, strings.Fields(strings.ToLower(value))...)

@@ -113,3 +113,5 @@ func TestLocaleEvals(t *testing.T) {
 		goldenEvalCaseAbs(t, dir, filepath.Join(dir, "rules"+v+".cf"), filepath.Join(dir, "spamassassin"+v+".txt"))
 	}
 }
+
+func TestSubjectListEvals(t *testing.T) { goldenEvalCase(t, "subject") }
