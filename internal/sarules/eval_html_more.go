@@ -123,7 +123,7 @@ var htmlMoreEvals = map[string]evalFunc{
 			// the titles are characters (HTML.pm's results are not
 			// encoded), the Subject octets
 			max := 0.0
-			for _, t := range normalizedHTML(part).x.titles {
+			for _, t := range titlesInChars(part) {
 				if t != "" && t != "0" {
 					max = maxf(max, float64(utf8.RuneCountInString(t))/float64(len(subject)))
 				}
@@ -185,6 +185,16 @@ func maxf(a, b float64) float64 {
 		return b
 	}
 	return a
+}
+
+// titlesInChars are the part's titles as HTML.pm has them, parsed from
+// the HTML decoded from its charset (re-parsed only when that changes
+// the text).
+func titlesInChars(t *Part) []string {
+	if len(t.html.x.titles) == 0 {
+		return nil
+	}
+	return normalizedHTML(t).x.titles
 }
 
 // normalizedHTML is the part's HTML parsed as SpamAssassin parses it, from
