@@ -222,7 +222,10 @@ func base64LineMax(m *Message) int {
 	result := 0
 	var parents []*Part // parents[d]: the last node at depth d
 	for _, n := range m.nodes {
-		parents = append(parents[:min(n.depth, len(parents))], n)
+		parents = parents[:min(n.depth, len(parents))]
+		// a leaf directly under a multipart has its lines cut
+		split := n.depth > 0 && len(parents) == n.depth && strings.HasPrefix(parents[n.depth-1].MediaType, "multipart/")
+		parents = append(parents, n)
 		if !n.leaf {
 			continue
 		}
@@ -234,7 +237,6 @@ func base64LineMax(m *Message) int {
 		if lowerASCII(cte) != "base64" {
 			continue
 		}
-		split := n.depth > 0 && strings.HasPrefix(parents[n.depth-1].MediaType, "multipart/")
 		for raw := n.Raw; len(raw) > 0; {
 			l, nl := len(raw), true
 			if i := indexByte(raw, '\n'); i >= 0 {
