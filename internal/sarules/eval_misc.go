@@ -1,6 +1,7 @@
 package sarules
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"sync"
@@ -321,8 +322,12 @@ func checkBlankLineRatio(p *pms, r *Rule, a []string) int {
 	}
 	ratio, ok := st.blank[minLines]
 	if !ok {
+		rawbody := p.m.rawbody
+		if sq, changed := squashBlankRuns(p.m.Raw); changed {
+			rawbody = NewMessage(sq).rawbody
+		}
 		nlines, blank := 0, 0
-		for _, chunk := range p.m.rawbody {
+		for _, chunk := range rawbody {
 			// split(/^/m, $chunk, -1)
 			for len(chunk) > 0 {
 				line := chunk
@@ -344,6 +349,48 @@ func checkBlankLineRatio(p *pms, r *Rule, a []string) int {
 	}
 	min, max := perlNum(a[0]), perlNum(a[1])
 	return btoi(min == 0 && ratio <= max || ratio > min && ratio <= max)
+}
+
+// maxBlankLines is Message.pm's $max_blank_lines.
+const maxBlankLines = 20
+
+// squashBlankRuns is what Mail::SpamAssassin::Message does to a body
+// before it parses it: a run of more than 20 blank (white space only)
+// lines keeps 20 of them (21 at the very start: QUIRK). mailwall's
+// Message keeps them all; check_blank_line_ratio, which counts them,
+// reads the decoded text parts of the message squashed (changed false:
+// no run was that long).
+func squashBlankRuns(raw []byte) ([]byte, bool) {
+	_, body, _ := splitHeader(raw)
+	lines := bytes.SplitAfter(body, []byte("\n"))
+	if len(lines) > 0 && len(lines[len(lines)-1]) == 0 {
+		lines = lines[:len(lines)-1]
+	}
+	blankLine := func(l []byte) bool { return len(bytes.Trim(l, " \t\n\v\f\r")) == 0 }
+	changed := false
+	start := -1
+	for cnt := len(lines) - 1; cnt >= 0; cnt-- {
+		if blankLine(lines[cnt]) {
+			if start < 0 {
+				start = cnt
+			}
+			if cnt != 0 {
+				continue
+			}
+		}
+		if start >= 0 {
+			if num := start - cnt; num > maxBlankLines {
+				lines = append(lines[:cnt+2], lines[cnt+2+num-maxBlankLines:]...)
+				changed = true
+			}
+			start = -1
+		}
+	}
+	if !changed {
+		return raw, false
+	}
+	out := append([]byte(nil), raw[:len(raw)-len(body)]...)
+	return append(out, bytes.Join(lines, nil)...), true
 }
 
 var (

@@ -107,3 +107,7 @@ w('s08_stock_utf8_chars', hdr()+'Content-Type: text/plain; charset=utf-8\n\n'+'\
 w('s09_stock_utf8_long', hdr()+'Content-Type: text/plain; charset=utf-8\n\n'+'\u00e9'*25+'Symbol: 1\n'+'\u00e9'*25+'Sector: 2\n')
 w('h16_efrom_case2', hdr(to='Bob@Example.COM', extra='Return-Path: <EXAMPLE.COM+BOB@spam.biz>\n')+'\nbody\n')
 w('h17_efrom_us', hdr(to='bob@mail.ci.boston.ma.us', extra='Return-Path: <x-ci.boston.ma.us-bob@spam.biz>\n')+'\nbody\n')
+w('l08_squash', hdr()+'Content-Type: text/plain\n\n'+'a\n'+'\n'*30+'b\n'+'c\n'*9)
+w('l09_squash_lead', hdr()+'Content-Type: text/plain\n\n'+'\n'*30+'b\n'+'c\n'*9)
+w('l10_squash_spaces', hdr()+'Content-Type: text/plain\n\n'+'a\n'+' \n'*22+'b\n'+'c\n'*40)
+w('l11_squash_mime', mp(['Content-Type: text/plain\n\n'+'a\n'+'\n'*25+'b\n'+'c\n'*30, 'Content-Type: text/plain\n\nmore\n'+'\n'*21+'x\n']))
