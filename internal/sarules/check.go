@@ -123,6 +123,8 @@ type pms struct {
 	upperPct  float64
 	net       *netState // network look-ups (eval_net.go)
 
+	misc *miscState // eval_image.go, eval_misc.go
+
 	// dateDiff's result (date.go)
 	dateDone, dateDiffOK bool
 	dateDiffV            float64

@@ -22,7 +22,7 @@ func init() {
 	clear_originating_ip_headers clear_util_rb def_welcomelist_auth def_welcomelist_from_dkim
 	def_welcomelist_from_spf def_whitelist_auth def_whitelist_from_dkim def_whitelist_from_spf
 	dns_block_rule dns_local_ports_avoid fns_check
-	fns_ignore_dkim fns_ignore_headers ok_languages ok_locales
+	fns_ignore_dkim fns_ignore_headers ok_languages
 	originating_ip_headers require_version reuse test
 	url_shortener url_shortener_get
 	loadplugin tryplugin skip_rbl_checks dns_available use_razor2 use_pyzor use_dcc
@@ -72,6 +72,8 @@ func (p *parser) setting(key, value string) bool {
 			return true
 		}
 		rs.priorities[f[0]] = n
+	case "ok_locales": // the faraway charset evals (eval_locales.go)
+		rs.okLocales = &value
 	case "lang":
 		// "lang xx directive": only for users whose locale is xx; mailwall
 		// reports in English, as spamassassin run with LANG=C.
@@ -195,8 +197,6 @@ func (p *parser) listSetting(key, value string) bool {
 		rs.trusted = nil
 	case "clear_internal_networks":
 		rs.internal = nil
-	case "welcomelist_bounce_relays", "whitelist_bounce_relays":
-		rs.bounceRelays = append(rs.bounceRelays, lower...)
 	case "msa_networks":
 		rs.msa = append(rs.msa, lower...)
 	case "clear_msa_networks":
@@ -272,6 +272,12 @@ func cutWS(s string) (string, string) {
 func (p *parser) namedListSetting(key, value string) bool {
 	rs := p.rs
 	switch key {
+	case "welcomelist_subject", "whitelist_subject", "blocklist_subject", "blacklist_subject": // eval_subject.go
+		l := rs.namedList(strings.NewReplacer("white", "welcome", "black", "block").Replace(key))
+		*l = append(*l, lowerASCII(value))
+	case "welcomelist_bounce_relays", "whitelist_bounce_relays": // VBounce (eval_vbounce.go)
+		l := rs.namedList("welcomelist_bounce_relays")
+		*l = append(*l, strings.Fields(strings.ToLower(value))...)
 	case "enlist_addrlist", "delist_addrlist":
 		m := addrlistRe.FindStringSubmatch(value)
 		if m == nil {

@@ -10,7 +10,7 @@ var evalFuncs map[string]evalFunc
 func init() {
 	evalFuncs = map[string]evalFunc{}
 	for _, m := range []map[string]evalFunc{headerEvals, bodyEvals, mimeEvals, htmlEvals, netEvals, freemailEvals, relayEvals, recipEvals, forgedEvals,
-		dnsblEvals, uriblEvals, askdnsEvals, authEvals, uriHostEvals, moreEvals, vbounceEvals} {
+		dnsblEvals, uriblEvals, askdnsEvals, authEvals, uriHostEvals, moreEvals, imageEvals, miscEvals, htmlMoreEvals, vbounceEvals, localeEvals, subjectListEvals} {
 		for k, v := range m {
 			evalFuncs[k] = v
 		}

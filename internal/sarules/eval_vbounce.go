@@ -5,72 +5,96 @@ import (
 	"strings"
 )
 
-// The VBounce plugin's evals (Plugin/VBounce.pm, 4.0.1): a bounce that
-// quotes a Received header naming one of the admin's outbound relays
-// (welcomelist_bounce_relays) is not blowback.
+// VBounce's evals: have_any_bounce_relays and
+// check_welcomelist_bounce_relays (check_whitelist_bounce_relays), over
+// the welcomelist_bounce_relays (whitelist_bounce_relays) hosts.
 var vbounceEvals = map[string]evalFunc{
 	"have_any_bounce_relays": func(p *pms, r *Rule, a []string) int {
-		return btoi(len(p.rs.bounceRelays) > 0)
+		return btoi(len(p.rs.bounceRelays()) > 0)
 	},
 	"check_welcomelist_bounce_relays": checkBounceRelays,
 	"check_whitelist_bounce_relays":   checkBounceRelays,
 }
 
+// bounceRelays are the welcomelist_bounce_relays globs, lower case.
+func (rs *Ruleset) bounceRelays() []string {
+	if l := rs.addrLists["welcomelist_bounce_relays"]; l != nil {
+		return *l
+	}
+	return nil
+}
+
 var (
-	// rendered body lines that quote a Received header
-	quotedRcvdRe = regexp.MustCompile(`(?i)^[> ]*Received:`)
-	// host names between spaces on such a line: / (\S+\.\S+) /g
-	spacedHostRe = regexp.MustCompile(` (\S+\.\S+) `)
-	// the same in the pristine body, where folding may add tabs
-	blankedHostRe = regexp.MustCompile(`\s(\S+\.\S+)\s`)
+	bounceRcvdLineRe = regexp.MustCompile(`(?i)^[> ]*Received:`)
+	// / (\S+\.\S+) /g and /\s(\S+\.\S+)\s/gs, \s and \S Perl's
+	bounceRelayRe   = regexp.MustCompile(` ([^\t\n\v\f\r ]+\.[^\t\n\v\f\r ]+) `)
+	bounceRelayWSRe = regexp.MustCompile(`[\t\n\v\f\r ]([^\t\n\v\f\r ]+\.[^\t\n\v\f\r ]+)[\t\n\v\f\r ]`)
+	bounceAnyRcvdRe = regexp.MustCompile(`(?i)Received:`)
 )
 
-// checkBounceRelays is check_welcomelist_bounce_relays: a Received
-// header in the rendered body text, or else in the pristine body (its
-// folded lines joined), names a welcomelist_bounce_relays host.
+// checkBounceRelays is VBounce's check_welcomelist_bounce_relays: a
+// welcomelisted relay in a Received header quoted in the body, as
+// rendered, or in the body as it is (folded headers joined).
 func checkBounceRelays(p *pms, r *Rule, a []string) int {
-	if len(p.rs.bounceRelays) == 0 {
+	list := p.rs.bounceRelays()
+	if len(list) == 0 {
 		return 0
 	}
 	for _, line := range p.m.body {
-		if quotedRcvdRe.MatchString(line) && p.anyBounceRelay(line, spacedHostRe) {
+		if !bounceRcvdLineRe.MatchString(line) {
+			continue
+		}
+		if bounceRelayListed(bounceRelayRe, line, list) {
 			return 1
 		}
 	}
-	_, body, _ := splitHeader(p.m.Raw) // the pristine body
-	if !strings.Contains(strings.ToLower(string(body)), "received:") {
+	_, body, _ := splitHeader(p.m.Raw)
+	if !bounceAnyRcvdRe.Match(body) {
 		return 0
 	}
-	found, full := false, ""
+	found := false
+	full := ""
+	// /^(.*)$/gm: every line, without its newline
 	for _, line := range strings.Split(string(body), "\n") {
 		if !found {
-			if !quotedRcvdRe.MatchString(line) {
+			if !bounceRcvdLineRe.MatchString(line) {
 				continue
 			}
 			found = true
 		}
-		if line != "" && perlSpace(line[0]) {
+		if line != "" && isSpaceByte(line[0]) {
 			full += line
 		} else {
 			full = line
 		}
-		if quotedRcvdRe.MatchString(full) && p.anyBounceRelay(full, blankedHostRe) {
+		if !bounceRcvdLineRe.MatchString(full) {
+			continue
+		}
+		if bounceRelayListed(bounceRelayWSRe, full, list) {
 			return 1
 		}
 	}
 	return 0
 }
 
-// anyBounceRelay reports whether a host the expression picks out of s
-// (its first group, matches not overlapping) is on the list.
-func (p *pms) anyBounceRelay(s string, re *regexp.Regexp) bool {
+// bounceRelayListed runs re's matches over s (as a /g loop: each match
+// starts after the previous one) and reports whether a captured relay
+// is in list.
+func bounceRelayListed(re *regexp.Regexp, s string, list []string) bool {
 	for _, m := range re.FindAllStringSubmatch(s, -1) {
-		host := strings.ToLower(m[1])
-		for _, pat := range p.rs.bounceRelays {
-			if globMatch(pat, host) {
+		relay := lowerASCII(m[1])
+		for _, pat := range list {
+			if globMatch(pat, relay) {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// saMailRe is Util.pm's $header_address_mailre, anchored: what its
+// address parser takes for an address (a quoted or plain local part, "@",
+// a plain or bracketed IP domain). parseAddrs (get.go) holds the
+// addresses it digs out of an element it cannot parse to it:
+// FROM_ADDR_WS, which VBounce's evals make active, sees the difference.
+var saMailRe = regexp.MustCompile(`^(?:"(?:[^"\\]|\\.)*"|[^@\t\n\v\f\r <>()\[\],:;]+)@(?:[^"\t\n\v\f\r <>()\[\],:;]+|\[[\d:.]+\])$`)

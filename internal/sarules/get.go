@@ -128,7 +128,7 @@ func parseAddrs(v string, addr bool) []string {
 		for _, part := range splitTopLevel(v) {
 			if a, err := mail.ParseAddress(part); err == nil {
 				out = append(out, a.Address)
-			} else if a := looseAddr(part); a != "" {
+			} else if a := looseAddr(part); a != "" && saMailRe.MatchString(a) {
 				out = append(out, a)
 			}
 		}

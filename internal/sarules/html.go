@@ -35,6 +35,8 @@ type htmlDoc struct {
 	minSize  int
 	// tag statistics as HTML.pm counts them (see tagStats)
 	stats tagStats
+	// x: titles, links and iframes for eval_html_more.go
+	x htmlExtra
 }
 
 // tagStats are HTML.pm's counts behind bad_tag_ratio, non_element_ratio,
@@ -248,6 +250,7 @@ func (d *htmlDoc) textNode(t string) {
 	if d.inside["title"] > 0 {
 		d.title += t
 	}
+	d.x.text(d, t)
 	if d.inside["a"] > 0 && len(d.anchors) > 0 {
 		d.anchors[len(d.anchors)-1] += t
 	}
@@ -318,6 +321,7 @@ func (d *htmlDoc) tag(body string) {
 	if end {
 		return
 	}
+	d.x.startTag(name, attrs)
 	for _, a := range uriAttrs[name] {
 		if v, ok := attrs[a]; ok {
 			d.uris = append(d.uris, strings.TrimSpace(v))

@@ -103,7 +103,6 @@ type Ruleset struct {
 	addrLists                                  map[string]*[]string       // enlist_addrlist, by list name
 	uriHostLists                               map[string]map[string]bool // enlist_uri_host: host -> listed (false: "!host")
 	welcomeRcvd                                [][2]string
-	bounceRelays                               []string // welcomelist_bounce_relays globs
 	redirectors                                []*Regex
 	trusted, internal, msa                     []string
 
@@ -114,6 +113,7 @@ type Ruleset struct {
 	tflags                                             map[string]string
 	priorities                                         map[string]int
 
+	okLocales       *string // ok_locales (nil: the default, "all")
 	freemailDomains map[string]bool
 	freemailGlobs   []string
 	tld2, tld3      map[string]bool
