@@ -98,8 +98,10 @@ type pms struct {
 	found [gateKinds][]uint64
 	body  []*subjectText
 	raw   []*subjectText
-	uris  []*subjectText
-	full  *subjectText
+	uris  []*subjectText // canonical forms of rawURIs
+	// rawURIs: the URIs of the HTML links and of the text, as found
+	rawURIs []string
+	full    *subjectText
 
 	res *Result
 	// computed and vals are by Rule.idx: whether the rule was computed
@@ -330,7 +332,8 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 	p.runs = rs.runTable(p.set)
 	p.body = subjects(m.body)
 	p.raw = subjects(m.rawbody)
-	p.uris = subjects(canonURIs(append(m.uris[:len(m.uris):len(m.uris)], textURIList(m.body, rs.net.tld)...), rs.redirectors))
+	p.rawURIs = append(m.uris[:len(m.uris):len(m.uris)], textURIList(m.body, rs.net.tld)...)
+	p.uris = subjects(canonURIs(p.rawURIs, rs.redirectors))
 	p.full = newSubject(m.rawString())
 	p.startNet()
 	defer p.stopNet()

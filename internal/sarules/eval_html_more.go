@@ -334,7 +334,7 @@ func uriTruncated(p *pms) bool {
 			}
 		}
 	}
-	for _, u := range p.m.uris {
+	for _, u := range p.rawURIs {
 		// a canonical form adds a few bytes at most (a scheme, "www."
 		// and ".com" to a bare word)
 		if len(u) > maxURILength-64 && canonFormTooLong(u, p.rs.redirectors) {
@@ -348,28 +348,10 @@ func uriTruncated(p *pms) bool {
 // a form it adds is longer than MAX_URI_LENGTH.
 func canonFormTooLong(u string, redirectors []*Regex) bool {
 	long := false
-	add := func(s string) {
+	canonWalk([]string{u}, redirectors, func(s string) {
 		if len(s) > maxURILength {
 			long = true
 		}
-	}
-	queue := []string{u}
-	for i := 0; i < len(queue) && i < maxURIsCanon; i++ {
-		uri := strings.TrimSpace(strings.ReplaceAll(queue[i], "\n", ""))
-		uri = strings.ReplaceAll(uri, "\r", "")
-		add(uri)
-		if len(uri) <= 1 || strings.ContainsAny(uri[:1], "#?&") || uri[0] == '/' && (len(uri) < 2 || uri[1] != '/') {
-			continue
-		}
-		if len(uri) >= 7 && strings.EqualFold(uri[:7], "mailto:") || mailtoLikeRe.MatchString(uri) {
-			mailtoForms(uri, add)
-			continue
-		}
-		n := fixURL(uri)
-		add(n)
-		if t := hostForms(n, redirectors, add); t != "" {
-			queue = append(queue, t)
-		}
-	}
+	})
 	return long
 }

@@ -6,50 +6,50 @@ import (
 	"strings"
 )
 
-// Perl's predefined classes over bytes (no /u: ASCII only, as for byte strings).
+// Perl's predefined classes over bytes (no /u: ASCII only, as for byte
+// strings). They are package variables with initializers, not filled in
+// by init(): Go initializes package variables in dependency order, so a
+// package-level regex (mustPerlRegex) that uses \d, \s or \w sees them
+// set; init() would run only after every package variable.
 var (
-	setDigit, setWord, setSpace, setHSpace, setVSpace byteSet
-	posixSets                                         = map[string]*byteSet{}
+	setDigit  = byteSetOf(func(c byte) bool { return c >= '0' && c <= '9' })
+	setWord   = byteSetOf(func(c byte) bool { return isASCIILetter(c) || c >= '0' && c <= '9' || c == '_' })
+	setSpace  = byteSetOf(func(c byte) bool { return strings.IndexByte(" \t\n\r\f\v", c) >= 0 })
+	setHSpace = byteSetOf(func(c byte) bool { return c == ' ' || c == '\t' || c == 0xa0 })
+	setVSpace = byteSetOf(func(c byte) bool { return strings.IndexByte("\n\v\f\r\x85", c) >= 0 })
+	posixSets = map[string]*byteSet{
+		"alpha":  posixSet(func(c byte) bool { return isASCIILetter(c) }),
+		"digit":  posixSet(func(c byte) bool { return c >= '0' && c <= '9' }),
+		"alnum":  posixSet(func(c byte) bool { return isASCIILetter(c) || (c >= '0' && c <= '9') }),
+		"upper":  posixSet(func(c byte) bool { return c >= 'A' && c <= 'Z' }),
+		"lower":  posixSet(func(c byte) bool { return c >= 'a' && c <= 'z' }),
+		"space":  posixSet(func(c byte) bool { return setSpace.has(c) }),
+		"blank":  posixSet(func(c byte) bool { return c == ' ' || c == '\t' }),
+		"punct":  posixSet(func(c byte) bool { return c > 32 && c < 127 && !isASCIILetter(c) && !(c >= '0' && c <= '9') }),
+		"print":  posixSet(func(c byte) bool { return c >= 32 && c < 127 }),
+		"graph":  posixSet(func(c byte) bool { return c > 32 && c < 127 }),
+		"cntrl":  posixSet(func(c byte) bool { return c < 32 || c == 127 }),
+		"xdigit": posixSet(func(c byte) bool { return strings.IndexByte("0123456789abcdefABCDEF", c) >= 0 }),
+		"word":   posixSet(func(c byte) bool { return setWord.has(c) }),
+		"ascii":  posixSet(func(c byte) bool { return true }),
+	}
 )
 
-func init() {
-	setDigit.addRange('0', '9')
-	setWord.addRange('0', '9')
-	setWord.addRange('a', 'z')
-	setWord.addRange('A', 'Z')
-	setWord.add('_')
-	for _, c := range " \t\n\r\f\v" {
-		setSpace.add(byte(c))
-	}
-	setHSpace.add(' ')
-	setHSpace.add('\t')
-	setHSpace.add(0xa0)
-	for _, c := range "\n\v\f\r\x85" {
-		setVSpace.add(byte(c))
-	}
-	mk := func(name string, f func(c byte) bool) {
-		var s byteSet
-		for c := 0; c < 128; c++ {
-			if f(byte(c)) {
-				s.add(byte(c))
-			}
+// byteSetOf is the set of the bytes f holds for.
+func byteSetOf(f func(c byte) bool) byteSet {
+	var s byteSet
+	for c := 0; c < 256; c++ {
+		if f(byte(c)) {
+			s.add(byte(c))
 		}
-		posixSets[name] = &s
 	}
-	mk("alpha", func(c byte) bool { return isASCIILetter(c) })
-	mk("digit", func(c byte) bool { return c >= '0' && c <= '9' })
-	mk("alnum", func(c byte) bool { return isASCIILetter(c) || (c >= '0' && c <= '9') })
-	mk("upper", func(c byte) bool { return c >= 'A' && c <= 'Z' })
-	mk("lower", func(c byte) bool { return c >= 'a' && c <= 'z' })
-	mk("space", func(c byte) bool { return setSpace.has(c) })
-	mk("blank", func(c byte) bool { return c == ' ' || c == '\t' })
-	mk("punct", func(c byte) bool { return c > 32 && c < 127 && !isASCIILetter(c) && !(c >= '0' && c <= '9') })
-	mk("print", func(c byte) bool { return c >= 32 && c < 127 })
-	mk("graph", func(c byte) bool { return c > 32 && c < 127 })
-	mk("cntrl", func(c byte) bool { return c < 32 || c == 127 })
-	mk("xdigit", func(c byte) bool { return strings.IndexByte("0123456789abcdefABCDEF", c) >= 0 })
-	mk("word", func(c byte) bool { return setWord.has(c) })
-	mk("ascii", func(c byte) bool { return true })
+	return s
+}
+
+// posixSet is a POSIX class: ASCII bytes only.
+func posixSet(f func(c byte) bool) *byteSet {
+	s := byteSetOf(func(c byte) bool { return c < 128 && f(c) })
+	return &s
 }
 
 // classEscape returns the set for \d \w \s \h \v (and negations), or nil.

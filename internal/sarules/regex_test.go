@@ -209,3 +209,15 @@ func TestRequiredByteCount(t *testing.T) {
 		}
 	}
 }
+
+// TestPackageRegexClasses: a regex compiled into a package variable sees
+// \d, \s and \w filled in (they once were filled in by init(), which runs
+// after every package variable, so such regexes had empty classes).
+func TestPackageRegexClasses(t *testing.T) {
+	if !extASCIIRe.Match("ISO-8859-1", "") {
+		t.Error(`extASCIIRe (\d) does not match ISO-8859-1`)
+	}
+	if !ctCharsetRe.Match("text/plain; charset = x", "") {
+		t.Error(`ctCharsetRe (\s) does not match "charset = x"`)
+	}
+}

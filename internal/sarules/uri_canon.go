@@ -62,6 +62,13 @@ func canonURIs(uris []string, redirectors []*Regex) []string {
 			out = append(out, u)
 		}
 	}
+	canonWalk(uris, redirectors, add)
+	return out
+}
+
+// canonWalk gives add every form of uris (Util::uri_list_canonicalize),
+// redirector targets in turn, at most maxURIsCanon URIs.
+func canonWalk(uris []string, redirectors []*Regex, add func(string)) {
 	queue := append([]string(nil), uris...)
 	for i := 0; i < len(queue) && i < maxURIsCanon; i++ {
 		uri := strings.TrimSpace(strings.ReplaceAll(queue[i], "\n", ""))
@@ -82,7 +89,6 @@ func canonURIs(uris []string, redirectors []*Regex) []string {
 			queue = append(queue, t)
 		}
 	}
-	return out
 }
 
 // mailtoForms adds the address forms of a mailto: (or user@host) URI:
