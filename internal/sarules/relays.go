@@ -102,6 +102,34 @@ func parseReceived(line string) (rel *relay, ok bool) {
 		from = from[:i]
 	}
 	first, _, _ := strings.Cut(from, " ")
+	if !r.readFrom(s, from, first) {
+		// QUIRK: SpamAssassin knows many IP-less local formats and skips
+		// them; mailwall skips every from-header without an address.
+		return nil, false
+	}
+	if r.helo == "" {
+		r.helo = first
+	}
+	if i := strings.LastIndexByte(r.rdns, '@'); i >= 0 {
+		r.ident, r.rdns = r.rdns[:i], r.rdns[i+1:]
+	}
+	if strings.EqualFold(r.rdns, "unknown") || strings.HasPrefix(r.rdns, "[") {
+		r.rdns = ""
+	}
+	r.rdns = strings.TrimRight(r.rdns, ".")
+	for _, p := range []*string{&r.ip, &r.rdns, &r.helo, &r.by, &r.envfrom, &r.ident} {
+		if strings.ContainsAny(*p, stripChars) {
+			*p = rcvdStripChars.ReplaceAllString(*p, "!")
+		}
+	}
+	r.private = isPrivateIP(r.ip)
+	return r, true
+}
+
+// readFrom reads the client's IP and rDNS from the from part of a
+// Received value s (first: its first word); false when it names no
+// address.
+func (r *relay) readFrom(s, from, first string) bool {
 	if m := rcvdPostfixRe.FindStringSubmatch(from); m != nil && strings.HasPrefix(first, "[") {
 		// Postfix with an address literal HELO: "from [HELO] (RDNS [IP])"
 		r.ip, r.rdns = strings.TrimPrefix(m[2], "IPv6:"), m[1]
@@ -132,37 +160,16 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	} else if m := rcvdParenIP.FindStringSubmatch(from); m != nil {
 		r.ip = m[1]
 		r.rdns = first // qmail: "from RDNS (HELO x) (IP)"
-		if strings.EqualFold(first, "unknown") {
-			// qmail-smtpd (with SMTP or QMQP) writes "unknown" when its
-			// caller passed no rDNS; the other "from RDNS (HELO x) (IP)"
-			// and "from RDNS (IP)" MTAs looked it up and found none
-			r.rdns = ""
-			r.noRDNS = !qmailSMTP(strings.TrimPrefix(s, "(")[5:])
-		}
+		// qmail-smtpd (with SMTP or QMQP) writes "unknown" when its
+		// caller passed no rDNS; the other "from RDNS (HELO x) (IP)" and
+		// "from RDNS (IP)" MTAs looked it up and found none
+		r.noRDNS = strings.EqualFold(first, "unknown") && !qmailSMTP(strings.TrimPrefix(s, "(")[5:])
 	} else if m := rcvdLeadIP.FindStringSubmatch(s); m != nil {
 		r.ip = m[1]
 	} else {
-		// QUIRK: SpamAssassin knows many IP-less local formats and skips
-		// them; mailwall skips every from-header without an address.
-		return nil, false
+		return false
 	}
-	if r.helo == "" {
-		r.helo = first
-	}
-	if i := strings.LastIndexByte(r.rdns, '@'); i >= 0 {
-		r.ident, r.rdns = r.rdns[:i], r.rdns[i+1:]
-	}
-	if strings.EqualFold(r.rdns, "unknown") || strings.HasPrefix(r.rdns, "[") {
-		r.rdns = ""
-	}
-	r.rdns = strings.TrimRight(r.rdns, ".")
-	for _, p := range []*string{&r.ip, &r.rdns, &r.helo, &r.by, &r.envfrom, &r.ident} {
-		if strings.ContainsAny(*p, stripChars) {
-			*p = rcvdStripChars.ReplaceAllString(*p, "!")
-		}
-	}
-	r.private = isPrivateIP(r.ip)
-	return r, true
+	return true
 }
 
 var privateNets = func() []netip.Prefix {
