@@ -321,6 +321,12 @@ func (d *htmlDoc) tag(body string) {
 	if end {
 		return
 	}
+	d.startTag(name, attrs)
+}
+
+// startTag records what a start tag adds: its links and images, and the
+// anchor text of an image inside a link.
+func (d *htmlDoc) startTag(name string, attrs map[string]string) {
 	d.x.startTag(name, attrs)
 	for _, a := range uriAttrs[name] {
 		if v, ok := attrs[a]; ok {
