@@ -39,53 +39,51 @@ var headerEvals = map[string]evalFunc{
 	// check_replyto_in_list(LIST): enlist_addrlist lists (WLBLEval)
 	"check_from_in_list": func(p *pms, r *Rule, a []string) int {
 		l := p.addrList(a)
-		return btoi(l != nil && addrInList(strings.Join(p.allFromAddrs(), "\n"), *l))
+		return btoi(l != nil && addrInList(strings.Join(p.allFromAddrs(), "\n"), p.rs.globList(l)))
 	},
 	"check_to_in_list": func(p *pms, r *Rule, a []string) int {
 		l := p.addrList(a)
-		return btoi(l != nil && addrInList(p.get("ToCc:addr").s, *l))
+		return btoi(l != nil && addrInList(p.get("ToCc:addr").s, p.rs.globList(l)))
 	},
 	"check_replyto_in_list": func(p *pms, r *Rule, a []string) int {
 		l := p.addrList(a)
-		return btoi(l != nil && addrInList(p.get("Reply-To:addr").s, *l))
+		return btoi(l != nil && addrInList(p.get("Reply-To:addr").s, p.rs.globList(l)))
 	},
 	"check_from_in_welcomelist": func(p *pms, r *Rule, a []string) int {
-		return btoi(addrInList(p.get("From:addr").s, p.rs.welcomeFrom))
+		return btoi(addrInList(p.get("From:addr").s, p.rs.globList(&p.rs.welcomeFrom)))
 	},
 	"check_from_in_whitelist": func(p *pms, r *Rule, a []string) int {
-		return btoi(addrInList(p.get("From:addr").s, p.rs.welcomeFrom))
+		return btoi(addrInList(p.get("From:addr").s, p.rs.globList(&p.rs.welcomeFrom)))
 	},
 	"check_from_in_blocklist": func(p *pms, r *Rule, a []string) int {
-		return btoi(addrInList(p.get("From:addr").s, p.rs.blockFrom))
+		return btoi(addrInList(p.get("From:addr").s, p.rs.globList(&p.rs.blockFrom)))
 	},
 	"check_from_in_blacklist": func(p *pms, r *Rule, a []string) int {
-		return btoi(addrInList(p.get("From:addr").s, p.rs.blockFrom))
+		return btoi(addrInList(p.get("From:addr").s, p.rs.globList(&p.rs.blockFrom)))
 	},
 	"check_to_in_welcomelist": func(p *pms, r *Rule, a []string) int {
-		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.welcomeTo))
+		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.globList(&p.rs.welcomeTo)))
 	},
 	"check_to_in_whitelist": func(p *pms, r *Rule, a []string) int {
-		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.welcomeTo))
+		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.globList(&p.rs.welcomeTo)))
 	},
 	"check_to_in_blocklist": func(p *pms, r *Rule, a []string) int {
-		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.blockTo))
+		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.globList(&p.rs.blockTo)))
 	},
 	"check_to_in_blacklist": func(p *pms, r *Rule, a []string) int {
-		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.blockTo))
+		return btoi(addrInList(p.get("ToCc:addr").s, p.rs.globList(&p.rs.blockTo)))
 	},
 }
 
 // addrInList matches addresses (one per line) against glob patterns.
-func addrInList(addrs string, list []string) bool {
+func addrInList(addrs string, list *globList) bool {
 	for _, a := range strings.Split(strings.ToLower(addrs), "\n") {
 		a = strings.TrimSpace(a)
 		if a == "" {
 			continue
 		}
-		for _, pat := range list {
-			if globMatch(pat, a) {
-				return true
-			}
+		if list.match(a) {
+			return true
 		}
 	}
 	return false
