@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,5 +63,53 @@ spam:
 	waitMessages(t, sink, 1, 60*time.Second)
 	if l := g.waitLine(10*time.Second, func(l string) bool { return strings.Contains(l, "queued from=<ok@client.test>") }); l == "" && !strings.Contains(g.Output(), "queued from=<ok@client.test>") {
 		t.Errorf("mailwall did not see the message as milter:\n%s", g.Output())
+	}
+}
+
+// TestPostfixMilterSubject: with `rewrite_header Subject`, a spam that
+// passes Postfix with mailwall as its milter is delivered by Postfix
+// with the tagged Subject and the old one in X-Spam-Prev-Subject.
+func TestPostfixMilterSubject(t *testing.T) {
+	rules := stockRules(t)
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site")
+	if err := os.Mkdir(site, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	local := "rewrite_header Subject *****SPAM*****\nbody LOCAL_TAG_ME /tag-me-as-spam/\nscore LOCAL_TAG_ME 7\n"
+	if err := os.WriteFile(filepath.Join(site, "local.cf"), []byte(local), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sink := smtptest.NewSink(t)
+	milterAddr := freeAddr(t)
+	startGateway(t, dir, baseConfig(dir, sink.Addr, `milter:
+  listen: ["`+milterAddr+`"]
+spam:
+  rules_dir: `+rules+`
+  site_rules_dir: `+site+`
+  use_bayes: false
+  dns_tests: false
+  report_safe: 0
+`))
+	pf, _ := smtptest.StartPostfix(t, "relayhost = ["+strings.Replace(sink.Addr, ":", "]:", 1)+
+		"\nsmtpd_milters = inet:"+milterAddr+"\nmilter_default_action = tempfail\nmilter_protocol = 6")
+	msg := smtptest.Msg("ok@client.test", "u@example.test", "cheap offer", "please tag-me-as-spam now")
+	if reply, err := sendMail(pf, "ok@client.test", []string{"u@example.test"}, msg); err != nil || !strings.HasPrefix(reply, "250") {
+		t.Fatalf("spam through Postfix: %q %v", reply, err)
+	}
+	waitMessages(t, sink, 1, 60*time.Second)
+	got := string(sink.Messages()[0].Data)
+	m, err := mail.ReadMessage(strings.NewReader(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Header["Subject"]; len(s) != 1 || s[0] != "*****SPAM***** cheap offer" {
+		t.Errorf("Subject fields %q, want one, tagged:\n%s", s, got)
+	}
+	if p := m.Header.Get("X-Spam-Prev-Subject"); p != "cheap offer" {
+		t.Errorf("X-Spam-Prev-Subject %q:\n%s", p, got)
+	}
+	if m.Header.Get("X-Spam-Flag") != "YES" {
+		t.Errorf("no X-Spam-Flag: YES:\n%s", got)
 	}
 }

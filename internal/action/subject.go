@@ -72,12 +72,7 @@ const maxBadLines = 3
 // CRLF-terminated, and cut the ranges of r they replace. Both are empty when nothing is to change. CR, LF and NUL in
 // tag become spaces, so the tag cannot add a header line.
 func RewriteSubject(r io.Reader, tag string) (fields []byte, cut []Span, err error) {
-	tag = strings.Map(func(c rune) rune {
-		if c == '\r' || c == '\n' || c == 0 {
-			return ' '
-		}
-		return c
-	}, tag)
+	tag = oneLine(tag)
 	var (
 		out      bytes.Buffer
 		prev     bytes.Buffer // X-Spam-Prev-Subject fields
@@ -141,12 +136,41 @@ func RewriteSubject(r io.Reader, tag string) (fields []byte, cut []Span, err err
 	return finish(&out, &prev, found, tag), cut, nil
 }
 
+// oneLine makes CR, LF and NUL in a tag spaces, so it cannot add a
+// header line.
+func oneLine(tag string) string {
+	return strings.Map(func(c rune) rune {
+		if c == '\r' || c == '\n' || c == 0 {
+			return ' '
+		}
+		return c
+	}, tag)
+}
+
+// SubjectValue is the value of a Subject field rewritten with tag, as
+// RewriteSubject rewrites the field: for a front end that changes
+// fields one by one (a milter's CHGHEADER). value is the field's value
+// after the colon, with or without its leading blanks, folded with CRLF;
+// the result has one leading space, as the field's value would in
+// "Subject: TAG value".
+func SubjectValue(value, tag string) string {
+	out := rewriteField([]byte("Subject:"+value+"\r\n"), oneLine(tag))
+	return strings.TrimSuffix(string(out[len("Subject:"):]), "\r\n")
+}
+
+// SubjectCreated is the Subject value a message without one gains, and
+// the X-Spam-Prev-Subject value that goes with it (see finish).
+func SubjectCreated(tag string) (subject, prev string) {
+	return " " + oneLine(tag) + " ", " (nonexistent)"
+}
+
 // finish adds the Subject a header without one gains, then the
 // X-Spam-Prev-Subject fields.
 func finish(out, prev *bytes.Buffer, found bool, tag string) []byte {
 	if !found {
-		out.WriteString("Subject: " + tag + " \r\n")
-		prev.WriteString("X-Spam-Prev-Subject: (nonexistent)\r\n")
+		subj, was := SubjectCreated(tag)
+		out.WriteString("Subject:" + subj + "\r\n")
+		prev.WriteString("X-Spam-Prev-Subject:" + was + "\r\n")
 	}
 	out.Write(prev.Bytes())
 	return out.Bytes()

@@ -52,7 +52,7 @@ func New(o Options, gw *gateway.Gateway) *Server {
 	s.gateway.Store(gw)
 	s.srv = gomilter.NewServer(
 		gomilter.WithMilter(func() gomilter.Milter { return &session{srv: s} }),
-		gomilter.WithActions(gomilter.OptAddHeader|gomilter.OptQuarantine),
+		gomilter.WithActions(gomilter.OptAddHeader|gomilter.OptChangeHeader|gomilter.OptQuarantine),
 		gomilter.WithProtocols(gomilter.OptNoUnknown),
 		gomilter.WithReadTimeout(o.Timeout),
 		gomilter.WithWriteTimeout(o.Timeout),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,6 +30,9 @@ func (keywordScanner) Scan(_ context.Context, t *scan.Task) (*scan.Result, error
 	if strings.Contains(string(buf), "SPAMMY") {
 		res.Score = 8
 	}
+	if strings.Contains(string(buf), "TAGGED") {
+		res.Score, res.SubjectTag = 6, "[SPAM]"
+	}
 	return res, nil
 }
 
@@ -52,7 +56,13 @@ func startServer(t *testing.T, vc *verdict.Config) string {
 // run sends one message through the milter the way an MTA does.
 func run(t *testing.T, addr, body string) ([]gomilter.ModifyAction, *gomilter.Action) {
 	t.Helper()
-	c := gomilter.NewClient("tcp", addr, gomilter.WithActions(gomilter.OptAddHeader|gomilter.OptQuarantine))
+	return runWith(t, addr, body, [][2]string{{"Subject", "test"}})
+}
+
+// runWith is run with the given header fields.
+func runWith(t *testing.T, addr, body string, fields [][2]string) ([]gomilter.ModifyAction, *gomilter.Action) {
+	t.Helper()
+	c := gomilter.NewClient("tcp", addr, gomilter.WithActions(gomilter.OptAddHeader|gomilter.OptChangeHeader|gomilter.OptQuarantine))
 	s, err := c.Session(gomilter.NewMacroBag())
 	if err != nil {
 		t.Fatal(err)
@@ -64,10 +74,14 @@ func run(t *testing.T, addr, body string) ([]gomilter.ModifyAction, *gomilter.Ac
 		func() (*gomilter.Action, error) { return s.Mail("<a@client.test>", "") },
 		func() (*gomilter.Action, error) { return s.Rcpt("<u@example.test>", "") },
 		func() (*gomilter.Action, error) { return s.DataStart() },
-		func() (*gomilter.Action, error) { return s.HeaderField("Subject", "test", nil) },
+	}
+	for _, f := range fields {
+		steps = append(steps, func() (*gomilter.Action, error) { return s.HeaderField(f[0], f[1], nil) })
+	}
+	steps = append(steps,
 		func() (*gomilter.Action, error) { return s.HeaderEnd() },
 		func() (*gomilter.Action, error) { return s.BodyChunk([]byte(body)) },
-	}
+	)
 	for i, step := range steps {
 		act, err := step()
 		if err != nil {
@@ -101,6 +115,47 @@ func TestVerdictsAsMilterReplies(t *testing.T) {
 	}
 	if act.Type != gomilter.ActionAccept || !quarantined {
 		t.Errorf("spam to quarantine: %v %+v", act, mods)
+	}
+}
+
+// TestSubjectRewrite: a spam the rules tag (rewrite_header Subject) has
+// its Subject fields changed in place through the MTA, the old first
+// lines kept as X-Spam-Prev-Subject; a message without one gains one.
+func TestSubjectRewrite(t *testing.T) {
+	addr := startServer(t, &verdict.Config{})
+	type change struct {
+		typ         gomilter.ModifyActionType
+		idx         uint32
+		name, value string
+	}
+	changes := func(mods []gomilter.ModifyAction) (out []change) {
+		for _, m := range mods {
+			if strings.EqualFold(m.HeaderName, "Subject") || m.HeaderName == "X-Spam-Prev-Subject" {
+				out = append(out, change{m.Type, m.HeaderIndex, m.HeaderName, m.HeaderValue})
+			}
+		}
+		return out
+	}
+	mods, act := runWith(t, addr, "TAGGED\r\n", [][2]string{{"Subject", "hello\r\n\tworld"}, {"From", "a@b"}, {"subject", "[SPAM] again"}})
+	want := []change{
+		{gomilter.ActionChangeHeader, 1, "Subject", "[SPAM] hello\n\tworld"},
+		{gomilter.ActionChangeHeader, 2, "Subject", "[SPAM] again"},
+		{gomilter.ActionAddHeader, 0, "X-Spam-Prev-Subject", "hello"},
+		{gomilter.ActionAddHeader, 0, "X-Spam-Prev-Subject", "[SPAM] again"},
+	}
+	if act.Type != gomilter.ActionAccept || !slices.Equal(changes(mods), want) {
+		t.Errorf("two Subjects: %v\n got %+v\nwant %+v", act, changes(mods), want)
+	}
+	mods, _ = runWith(t, addr, "TAGGED\r\n", [][2]string{{"From", "a@b"}})
+	want = []change{
+		{gomilter.ActionAddHeader, 0, "Subject", "[SPAM] "},
+		{gomilter.ActionAddHeader, 0, "X-Spam-Prev-Subject", "(nonexistent)"},
+	}
+	if got := changes(mods); !slices.Equal(got, want) {
+		t.Errorf("no Subject:\n got %+v\nwant %+v", got, want)
+	}
+	if mods, _ = run(t, addr, "hello\r\n"); len(changes(mods)) != 0 {
+		t.Errorf("ham: %+v", changes(mods))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	gomilter "github.com/d--j/go-milter"
@@ -23,6 +24,9 @@ type session struct {
 	gs   *gateway.Session
 	hdr  bytes.Buffer // the message as the MTA passes it: headers...
 	body bytes.Buffer // ...and body chunks
+	// subjects are the values of the Subject fields, in order: the
+	// MTA numbers them for CHGHEADER
+	subjects []string
 }
 
 func (s *session) ctx() (context.Context, context.CancelFunc) {
@@ -109,6 +113,9 @@ func (s *session) Header(name, value string, m gomilter.Modifier) (*gomilter.Res
 	s.hdr.WriteString(": ")
 	s.hdr.WriteString(crlf(value))
 	s.hdr.WriteString("\r\n")
+	if strings.EqualFold(name, "Subject") {
+		s.subjects = append(s.subjects, crlf(value))
+	}
 	return gomilter.RespContinue, nil
 }
 
@@ -131,8 +138,8 @@ func (s *session) EndOfMessage(m gomilter.Modifier) (*gomilter.Response, error) 
 	defer cancel()
 	msg := io.MultiReader(bytes.NewReader(s.hdr.Bytes()), bytes.NewReader(s.body.Bytes()))
 	out, err := s.gs.Inspect(ctx, msg)
-	s.hdr.Reset()
-	s.body.Reset()
+	subjects := s.subjects
+	s.reset()
 	if err != nil {
 		return reply(err)
 	}
@@ -156,12 +163,48 @@ func (s *session) EndOfMessage(m gomilter.Modifier) (*gomilter.Response, error) 
 			return nil, err
 		}
 	}
+	if tag, ok := action.SubjectTag(v, out.Report); ok {
+		if err := rewriteSubject(m, subjects, tag); err != nil {
+			return nil, err
+		}
+	}
 	return gomilter.RespAccept, nil
 }
 
-func (s *session) Abort(gomilter.Modifier) error {
+// rewriteSubject is rewrite_header Subject through the MTA (see
+// action.RewriteSubject): each Subject field changed in place, its old
+// first line kept as X-Spam-Prev-Subject; a message without one gains
+// one. Values go without the blank after the colon, which the MTA adds.
+func rewriteSubject(m gomilter.Modifier, subjects []string, tag string) error {
+	if len(subjects) == 0 {
+		subj, prev := action.SubjectCreated(tag)
+		if err := m.AddHeader("Subject", strings.TrimPrefix(subj, " ")); err != nil {
+			return err
+		}
+		return m.AddHeader("X-Spam-Prev-Subject", strings.TrimPrefix(prev, " "))
+	}
+	for i, v := range subjects {
+		if err := m.ChangeHeader(i+1, "Subject", strings.TrimPrefix(action.SubjectValue(v, tag), " ")); err != nil {
+			return err
+		}
+	}
+	for _, v := range subjects {
+		first, _, _ := strings.Cut(v, "\r\n")
+		if err := m.AddHeader("X-Spam-Prev-Subject", first); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *session) reset() {
 	s.hdr.Reset()
 	s.body.Reset()
+	s.subjects = nil
+}
+
+func (s *session) Abort(gomilter.Modifier) error {
+	s.reset()
 	if s.gs != nil {
 		s.gs.Reset()
 	}
