@@ -251,11 +251,15 @@ func (m *btMatcher) repeatSet(n *node, i int, k func(int) bool) bool {
 	if j < n.min {
 		return false
 	}
+	follow := n.follow
 	switch {
 	case n.poss || n.autoPoss:
 		return k(i + j)
 	case n.lazy:
 		for c := n.min; c <= j; c++ {
+			if follow != nil && (i+c == len(s) || !follow.has(s[i+c])) {
+				continue
+			}
 			if k(i + c) {
 				return true
 			}
@@ -265,6 +269,9 @@ func (m *btMatcher) repeatSet(n *node, i int, k func(int) bool) bool {
 		}
 	default:
 		for c := j; c >= n.min; c-- {
+			if follow != nil && (i+c == len(s) || !follow.has(s[i+c])) {
+				continue
+			}
 			if k(i + c) {
 				return true
 			}
@@ -432,6 +439,11 @@ func firstSet(n *node) (s byteSet, nullable bool) {
 // possessively (PCRE's auto-possessification). Only siblings in one
 // concatenation are looked at; a backreference there stops it.
 //
+// A repeat of one byte set that still backtracks (lazy, or its set
+// meets the next byte's) gets that next byte's set as its follow: the
+// backtracker tries only the ends the rest can start at, e.g. in
+// [^\n]{0,200} for < the ends before a space, not all 200.
+//
 // It also gives every repeat of one byte set its rset.
 func markAutoPoss(n *node) {
 	for _, sub := range n.subs {
@@ -450,7 +462,7 @@ func markAutoPoss(n *node) {
 		for r.kind == nGroup && len(r.subs) == 1 {
 			r = r.subs[0]
 		}
-		if r.kind != nRepeat || r.lazy || r.poss {
+		if r.kind != nRepeat || r.poss {
 			continue
 		}
 		set, ok := oneByteSet(r.subs[0])
@@ -465,7 +477,10 @@ func markAutoPoss(n *node) {
 		for j := range set {
 			disjoint = disjoint && set[j]&follow[j] == 0
 		}
-		r.autoPoss = disjoint
+		r.autoPoss = disjoint && !r.lazy
+		if !r.autoPoss {
+			r.follow = &follow
+		}
 	}
 }
 

@@ -54,7 +54,11 @@ type node struct {
 	// (see markAutoPoss); the match is the same
 	autoPoss bool
 	// rset: nRepeat of one byte of this set (the backtracker's fast loop)
-	rset   *byteSet
+	rset *byteSet
+	// follow (a repeat with rset that backtracks): the bytes the rest of
+	// its concatenation must start with (see markAutoPoss); the
+	// backtracker tries only the ends before such a byte
+	follow *byteSet
 	behind bool
 	neg    bool
 }
