@@ -275,12 +275,13 @@ func (p *parser) indexRegexes() {
 
 // buildSets puts the regexes of the running rules that have no literal
 // prefilter into regex sets (regex_set.go), one group per subject: body,
-// rawbody, uri, full, and each header request.
+// rawbody, uri, full, and each header request. Regexes that are cheap
+// alone stay out (see cheapAlone).
 func (p *parser) buildSets() {
 	groups := map[string][]*Regex{}
 	var keys []string
 	for _, r := range p.rs.order {
-		if r.Re == nil || r.Re.lits != nil || r.tmpl != nil || r.inactive != "" || r.Neg || r.Exists {
+		if r.Re == nil || r.Re.lits != nil || r.tmpl != nil || r.inactive != "" || r.Neg || r.Exists || r.Re.cheapAlone() {
 			continue
 		}
 		var key string

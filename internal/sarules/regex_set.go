@@ -27,6 +27,18 @@ const (
 	regexSetCacheBytes = 8 << 20
 )
 
+// cheapAlone reports a regex that costs little run alone but much in a
+// set: one anchored at the start of the subject (its DFA stops when the
+// prefix stops matching, a few bytes mostly), or one that matches a
+// single byte (/e/, /\S/: found in the first bytes, or skipped through
+// with a byte search). In a set such a member takes part in nearly
+// every state, since its matches are part of a state: measured on the
+// stock body rules, leaving the five of one set out halved its states
+// and its time per byte.
+func (r *Regex) cheapAlone() bool {
+	return r.atStart || r.maxLen >= 0 && r.maxLen <= 1
+}
+
 // regexSetMaxMembers is a variable for the tests.
 var regexSetMaxMembers = 32
 
