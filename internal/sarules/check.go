@@ -94,6 +94,8 @@ type pms struct {
 	gets  map[string]*subjectText // requests outside Ruleset.getIDs
 	// getByID: the header requests of Ruleset.getReqs, nil until asked
 	getByID []*subjectText
+	// fromAddrs: allFromAddrs, once asked
+	fromAddrs *[]string
 	// found[kind]: the literals found in a gate kind's texts (gate.go)
 	found [gateKinds][]uint64
 	body  []*subjectText

@@ -14,7 +14,7 @@ import (
 // Mail::SpamAssassin::Util::parse_rfc822_date: "[Day,] D Mon YYYY
 // HH:MM[:SS] [zone]", zone numeric or a common name; no zone = UTC.
 
-var dateRe = regexp.MustCompile(`(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{3,4}|[A-Za-z]{1,5})?`)
+var dateRe = mustRegex(`(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{3,4}|[A-Za-z]{1,5})?`)
 
 var months = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
 	"jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
@@ -24,7 +24,7 @@ var zoneOffsets = map[string]int{"ut": 0, "utc": 0, "gmt": 0, "z": 0, "est": -50
 	"bst": 100, "cet": 100, "cest": 200, "met": 100, "mest": 200, "eet": 200, "jst": 900, "kst": 900}
 
 func parseDate(s string) (time.Time, bool) {
-	m := dateRe.FindStringSubmatch(s)
+	m := dateRe.FindSubmatch(s)
 	if m == nil {
 		return time.Time{}, false
 	}
@@ -65,7 +65,7 @@ func parseDate(s string) (time.Time, bool) {
 }
 
 var (
-	rcvdTimeRe      = regexp.MustCompile(`(\s.?\d+ \S\S\S \d+ \d+:\d+:\d+ \S+)`)
+	rcvdTimeRe      = mustRegex(`(\s.?\d+ \S\S\S \d+ \d+:\d+:\d+ \S+)`)
 	rcvdLocalRe     = regexp.MustCompile(`\bfrom (?:localhost\s|(?:\S+ ){1,2}\S*\b127\.0\.0\.1\b)`)
 	rcvdQmailRe     = regexp.MustCompile(`qmail \d+ invoked by uid \d+`)
 	rcvdFetchmailRe = regexp.MustCompile(`\bby localhost with \w+ \(fetchmail-[\d.]+`)
@@ -119,7 +119,7 @@ func (p *pms) computeDateDiff() (float64, bool) {
 	}
 	var diffs []float64
 	for _, v := range rcvd {
-		m := rcvdTimeRe.FindStringSubmatch(v)
+		m := rcvdTimeRe.FindSubmatch(v)
 		if m == nil {
 			continue
 		}

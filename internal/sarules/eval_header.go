@@ -204,8 +204,17 @@ func (p *pms) addrList(a []string) *[]string {
 // Resent-Sender, X-Envelope-From and the envelope sender, runs of dots
 // squeezed.
 func (p *pms) allFromAddrs() []string {
+	if p.fromAddrs == nil {
+		p.fromAddrs = p.readFromAddrs()
+	}
+	return *p.fromAddrs
+}
+
+// readFromAddrs computes allFromAddrs (which keeps the answer: several
+// evals ask).
+func (p *pms) readFromAddrs() *[]string {
 	if r := p.addrs("Resent-From:addr"); len(r) > 0 {
-		return r
+		return &r
 	}
 	var out []string
 	for _, h := range []string{"From:addr", "Envelope-Sender:addr", "Resent-Sender:addr", "X-Envelope-From:addr", "EnvelopeFrom:addr"} {
@@ -218,5 +227,5 @@ func (p *pms) allFromAddrs() []string {
 			}
 		}
 	}
-	return out
+	return &out
 }

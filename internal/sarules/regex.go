@@ -473,6 +473,42 @@ func (r *Regex) Submatch(s string, k int) (string, bool) {
 	return s[caps[2*k]:caps[2*k+1]], true
 }
 
+// FindSubmatch returns the first match in s and its groups, as
+// regexp.FindStringSubmatch does ("" for a group that took no part); nil
+// if there is none.
+func (r *Regex) FindSubmatch(s string) []string {
+	if r.root == nil {
+		return nil
+	}
+	st, en, caps, _ := btSearch(r.root, r.ncap, s, 0, r.first)
+	if st < 0 {
+		return nil
+	}
+	out := make([]string, len(caps)/2)
+	out[0] = s[st:en]
+	for k := 1; k < len(out); k++ {
+		if caps[2*k] >= 0 {
+			out[k] = s[caps[2*k]:caps[2*k+1]]
+		}
+	}
+	return out
+}
+
+// mustRegex compiles one of mailwall's own Perl regexes (a bare
+// pattern, flags inline as (?i)) for the rule engine's matchers: faster
+// than Go's regexp where it must search (no literal to seek), and with
+// Perl's byte semantics, as in the SpamAssassin code they come from.
+func mustRegex(pat string) *Regex {
+	if strings.Contains(pat, "~") {
+		panic("sarules: mustRegex: ~ in " + pat)
+	}
+	r, err := CompileRegex("m~" + pat + "~")
+	if err != nil {
+		panic("sarules: " + pat + ": " + err.Error())
+	}
+	return r
+}
+
 // startsAtBOT reports whether every match of n must start at the start
 // of the subject: n begins with \A (or ^ without /m) on every path.
 func startsAtBOT(n *node) bool {

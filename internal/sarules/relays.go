@@ -41,22 +41,22 @@ var (
 	// rcvdDateTailRe and rcvdAuthRe run as trimRcvdDate and rcvdAuth
 	// (relays_scan.go); kept as their specification and tests' reference
 	rcvdDateTailRe = regexp.MustCompile(`[\s;]+(?:(?:Mon|T(?:ue|hu)|Wed|Fri|S(?:at|un)), )?\d+ (?:J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)|Sep|Oct|Nov|Dec) \d+ \d+:\d+(?::\d+)? \S+$`)
-	rcvdIDRe       = regexp.MustCompile(` id <?([^\s<>;]{3,})`)
-	rcvdHeloEqRe   = regexp.MustCompile(`\bhelo=([-A-Za-z0-9.^+_&:=?!@%*$\\/]+)`)
-	rcvdHeloRe     = regexp.MustCompile(`\b(?:HELO|EHLO) ([-A-Za-z0-9.^+_&:=?!@%*$\\/]+)`)
-	rcvdByRe       = regexp.MustCompile(` by (\S+?)(?:[^-A-Za-z0-9;.]|$)`)
+	rcvdIDRe       = mustRegex(` id <?([^\s<>;]{3,})`)
+	rcvdHeloEqRe   = mustRegex(`\bhelo=([-A-Za-z0-9.^+_&:=?!@%*$\\/]+)`)
+	rcvdHeloRe     = mustRegex(`\b(?:HELO|EHLO) ([-A-Za-z0-9.^+_&:=?!@%*$\\/]+)`)
+	rcvdByRe       = mustRegex(` by (\S+?)(?:[^-A-Za-z0-9;.]|$)`)
 	rcvdEnvFromRe  = regexp.MustCompile(`(?:return-path:? |envelope-(?:sender|from)[ =])(\S+)\b`) // on lower case
 	rcvdAuthRe     = regexp.MustCompile(`(?i) with ((?:ES|L|UTF8S|UTF8L)MTPS?A|ASMTP|HTTP[SU]?)(?: |;|$)`)
-	rcvdBracketIP  = regexp.MustCompile(`\[((?:IPv6:)?[0-9A-Fa-f:.]+)\]`)
-	rcvdPostfixRe  = regexp.MustCompile(`^\S+ \((\S+) \[((?:IPv6:)?[0-9A-Fa-f:.]+)\]\)`)
-	rcvdParenIP    = regexp.MustCompile(`\((\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\)`)
-	rcvdLeadIP     = regexp.MustCompile(`^from (\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b`)
-	rcvdRdnsIP     = regexp.MustCompile(`\(([^\s()\[\]]+?)\s*\[`)
+	rcvdBracketIP  = mustRegex(`\[((?:IPv6:)?[0-9A-Fa-f:.]+)\]`)
+	rcvdPostfixRe  = mustRegex(`^\S+ \((\S+) \[((?:IPv6:)?[0-9A-Fa-f:.]+)\]\)`)
+	rcvdParenIP    = mustRegex(`\((\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\)`)
+	rcvdLeadIP     = mustRegex(`^from (\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b`)
+	rcvdRdnsIP     = mustRegex(`\(([^\s()\[\]]+?)\s*\[`)
 	rcvdStripChars = regexp.MustCompile(`[\s\x00#\[\]()<>|]`)
 	stripChars     = " \t\n\f\r\x00#[]()<>|" // rcvdStripChars' class
-	rcvdFetchRe    = regexp.MustCompile(`with (?:POP3|IMAP)`)
-	rcvdNoRelayRe  = regexp.MustCompile(`(?i)^from (\S+) by [^\s;]+ ?;`)
-	rcvdByParenRe  = regexp.MustCompile(` by \S+ \(`)
+	rcvdFetchRe    = mustRegex(`with (?:POP3|IMAP)`)
+	rcvdNoRelayRe  = mustRegex(`(?i)^from (\S+) by [^\s;]+ ?;`)
+	rcvdByParenRe  = mustRegex(` by \S+ \(`)
 	// the qmail form of Received.pm, up to its "(?! id )"
 	rcvdQmailFormRe = regexp.MustCompile(`^\S+(?: \((?:HELO|EHLO) \S*\))? \((?:\S+@)?\[?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\]?\)(?: \(envelope-sender <\S+>\))? by \S+(?: \(.+\))* with (?:.* )?(?:SMTP|QMQP)`)
 )
@@ -71,16 +71,16 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	if !strings.HasPrefix(strings.ToLower(strings.TrimPrefix(s, "(")), "from ") || strings.Contains(s, "with local for") {
 		return nil, false
 	}
-	if m := rcvdNoRelayRe.FindStringSubmatch(s); m != nil && !strings.HasPrefix(m[1], "[") {
+	if m := rcvdNoRelayRe.FindSubmatch(s); m != nil && !strings.HasPrefix(m[1], "[") {
 		return nil, false
 	}
 	s = trimRcvdDate(s) // rcvdDateTailRe.ReplaceAllString(s, "")
-	if rcvdFetchRe.MatchString(s) {
+	if rcvdFetchRe.Match(s, "") {
 		return &relay{fetcher: true}, false
 	}
 	s = strings.Replace(s, ")by ", ") by ", 1)
 	r := &relay{}
-	if m := rcvdIDRe.FindStringSubmatch(s); m != nil {
+	if m := rcvdIDRe.FindSubmatch(s); m != nil {
 		r.id = m[1]
 	}
 	// the literal tests spare the regexps (no literal prefix for Go's
@@ -90,7 +90,7 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	} else if m := matchIf(s, "LO ", rcvdHeloRe); m != nil {
 		r.helo = m[1]
 	}
-	if m := rcvdByRe.FindStringSubmatch(s); m != nil {
+	if m := rcvdByRe.FindSubmatch(s); m != nil {
 		r.by = strings.TrimSuffix(m[1], ";")
 	}
 	r.envfrom, r.hasEnvfrom = rcvdEnvFrom(s)
@@ -130,17 +130,17 @@ func parseReceived(line string) (rel *relay, ok bool) {
 // Received value s (first: its first word); false when it names no
 // address.
 func (r *relay) readFrom(s, from, first string) bool {
-	if m := rcvdPostfixRe.FindStringSubmatch(from); m != nil && strings.HasPrefix(first, "[") {
+	if m := rcvdPostfixRe.FindSubmatch(from); m != nil && strings.HasPrefix(first, "[") {
 		// Postfix with an address literal HELO: "from [HELO] (RDNS [IP])"
 		r.ip, r.rdns = strings.TrimPrefix(m[2], "IPv6:"), m[1]
 		r.noRDNS = strings.EqualFold(m[1], "unknown")
-	} else if m := rcvdBracketIP.FindStringSubmatch(from); m != nil {
+	} else if m := rcvdBracketIP.FindSubmatch(from); m != nil {
 		r.ip = strings.TrimPrefix(m[1], "IPv6:")
 		switch {
 		case strings.HasPrefix(first, "["):
 			// exim "from [IP] (helo=X)": no rDNS
-		case rcvdRdnsIP.MatchString(from):
-			r.rdns = rcvdRdnsIP.FindStringSubmatch(from)[1]
+		case rcvdRdnsIP.Match(from, ""):
+			r.rdns = rcvdRdnsIP.FindSubmatch(from)[1]
 			// "<unknown.domain>[IP]" (attbi) is no look-up
 			r.noRDNS = strings.EqualFold(r.rdns, "unknown") || strings.HasSuffix(r.rdns, "@")
 		case strings.Contains(from, "(["+m[1]+"]") && strings.Contains(s, "(Exim"):
@@ -155,16 +155,16 @@ func (r *relay) readFrom(s, from, first string) bool {
 			// sendmail "from HELO ([IP]) by MX (8.x...": it looks up
 			// and found none (Lotus Domino never looks, IMP's HTTP
 			// is no SMTP)
-			r.noRDNS = rcvdByParenRe.MatchString(s) && !strings.Contains(s, "(Lotus") && !strings.Contains(s, "with HTTP")
+			r.noRDNS = rcvdByParenRe.Match(s, "") && !strings.Contains(s, "(Lotus") && !strings.Contains(s, "with HTTP")
 		}
-	} else if m := rcvdParenIP.FindStringSubmatch(from); m != nil {
+	} else if m := rcvdParenIP.FindSubmatch(from); m != nil {
 		r.ip = m[1]
 		r.rdns = first // qmail: "from RDNS (HELO x) (IP)"
 		// qmail-smtpd (with SMTP or QMQP) writes "unknown" when its
 		// caller passed no rDNS; the other "from RDNS (HELO x) (IP)" and
 		// "from RDNS (IP)" MTAs looked it up and found none
 		r.noRDNS = strings.EqualFold(first, "unknown") && !qmailSMTP(strings.TrimPrefix(s, "(")[5:])
-	} else if m := rcvdLeadIP.FindStringSubmatch(s); m != nil {
+	} else if m := rcvdLeadIP.FindSubmatch(s); m != nil {
 		r.ip = m[1]
 	} else {
 		return false
@@ -263,11 +263,11 @@ func rcvdEnvFrom(s string) (string, bool) {
 
 // matchIf is re.FindStringSubmatch(s) when s holds lit, which every
 // match of re holds; nil otherwise.
-func matchIf(s, lit string, re *regexp.Regexp) []string {
+func matchIf(s, lit string, re *Regex) []string {
 	if !strings.Contains(s, lit) {
 		return nil
 	}
-	return re.FindStringSubmatch(s)
+	return re.FindSubmatch(s)
 }
 
 // qmailSMTP reports whether the text after "from " is in the qmail form

@@ -44,9 +44,20 @@ func trimRcvdDate(s string) string {
 		return s
 	}
 	for i := 0; i < len(s); i++ {
-		if isRcvdSep(s[i]) && rcvdDateTail(s[i:]) {
+		// a match starts a run of separators (one starting inside the
+		// run would make its start a match too), and after the run
+		// comes the day of the month or "Day, "
+		if !isRcvdSep(s[i]) || i > 0 && isRcvdSep(s[i-1]) {
+			continue
+		}
+		j := i
+		for j < len(s) && isRcvdSep(s[j]) {
+			j++
+		}
+		if j < len(s) && (s[j] >= '0' && s[j] <= '9' || j+4 < len(s) && s[j+3] == ',') && rcvdDateTail(s[i:]) {
 			return s[:i]
 		}
+		i = j - 1
 	}
 	return s
 }
