@@ -26,7 +26,10 @@ type Regex struct {
 	// atStart: every match starts at the start of the subject (\A, ^
 	// without /m), so there is at most one
 	atStart bool
-	bt      bool // no Go regexp: see Backtracking
+	// lineStart: every match starts at the start of the subject or of a
+	// line (^ under /m, or atStart), so the backtracker tries only those
+	lineStart bool
+	bt        bool // no Go regexp: see Backtracking
 	// needCount > 0: every match holds needByte at least that often
 	needCount int
 	needByte  string // one byte
@@ -134,6 +137,7 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 	}
 	r.countSeqs = fixedAlts(root)
 	r.atStart = startsAtBOT(root)
+	r.lineStart = startsAtLine(root)
 	if !p.needBT {
 		re, err := compileGo(root)
 		if err == nil {
@@ -207,7 +211,7 @@ func (r *Regex) hasNeeded(s string) bool {
 // finds a match: a match starting at or after from ends at or after
 // d.find's end e, so its start lies in [e-maxLen, e] or after e.
 func (r *Regex) confirm(d *dfa, s string) bool {
-	m := &btMatcher{s: s, caps: make([]int, 2*(r.ncap+1))}
+	m := &btMatcher{s: s, caps: make([]int, 2*(r.ncap+1)), lineStart: r.lineStart}
 	for from := 0; from <= len(s); {
 		e := d.find(s, from)
 		if e < 0 {
@@ -248,7 +252,9 @@ func (r *Regex) Count(s, l1 string, max int) int {
 		return btoi(r.Match(s, l1))
 	}
 	d := r.lazyDFA()
-	if d == nil || r.re != nil && (r.maxLen < 0 || r.maxLen > countWindowMax) {
+	// (a regex anchored at line starts windows well even unbounded: the
+	// backtracker tries the line starts of the window only)
+	if d == nil || r.re != nil && !r.lineStart && (r.maxLen < 0 || r.maxLen > countWindowMax) {
 		if d != nil && !d.match(s) {
 			return 0
 		}
@@ -260,7 +266,7 @@ func (r *Regex) Count(s, l1 string, max int) int {
 	// the DFA finds the earliest end e of a match starting at or after
 	// from; the leftmost match starts in [e-maxLen, e] (or after e) and
 	// the backtracker gives its Perl end
-	m := &btMatcher{s: s, caps: make([]int, 2*(r.ncap+1))}
+	m := &btMatcher{s: s, caps: make([]int, 2*(r.ncap+1)), lineStart: r.lineStart}
 	n, from := 0, 0
 	for n < max && from <= len(s) {
 		e := d.find(s, from)
@@ -507,6 +513,27 @@ func mustRegex(pat string) *Regex {
 		panic("sarules: " + pat + ": " + err.Error())
 	}
 	return r
+}
+
+// startsAtLine reports whether every match of n must start at the start
+// of the subject or of a line: n begins with ^ (/m or not) or \A on
+// every path.
+func startsAtLine(n *node) bool {
+	n = bareGroup(n)
+	switch n.kind {
+	case nBOT, nBOL:
+		return true
+	case nConcat:
+		return len(n.subs) > 0 && startsAtLine(n.subs[0])
+	case nAlt:
+		for _, sub := range n.subs {
+			if !startsAtLine(sub) {
+				return false
+			}
+		}
+		return len(n.subs) > 0
+	}
+	return false
 }
 
 // startsAtBOT reports whether every match of n must start at the start

@@ -9,6 +9,8 @@ package sarules
 // match is bounded). Historical SpamAssassin DoS shapes such as (a+)+b on a
 // long run of 'a' hit the limit in milliseconds.
 
+import "strings"
+
 // btStepLimit bounds one search (all start positions) of one regex over one
 // subject. 200k steps take a few milliseconds.
 const btStepLimit = 200_000
@@ -18,6 +20,9 @@ type btMatcher struct {
 	caps    []int
 	steps   int
 	aborted bool
+	// lineStart: every match starts a line (Regex.lineStart); findIn
+	// tries only those starts
+	lineStart bool
 }
 
 func (m *btMatcher) step() bool {
@@ -76,7 +81,22 @@ func (m *btMatcher) findIn(root *node, lo, hi int, first *byteSet) (start, end i
 		hi = len(m.s)
 	}
 	for st := lo; st <= hi; st++ {
-		if first != nil {
+		if m.lineStart {
+			// only the start of the subject and of each line
+			if st > 0 && m.s[st-1] != '\n' {
+				k := strings.IndexByte(m.s[st:hi], '\n')
+				if k < 0 {
+					break
+				}
+				st += k + 1
+			}
+			if first != nil && (st >= len(m.s) || !first.has(m.s[st])) {
+				if st >= len(m.s) {
+					break
+				}
+				continue
+			}
+		} else if first != nil {
 			for st < hi && !first.has(m.s[st]) {
 				st++
 			}

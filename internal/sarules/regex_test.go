@@ -118,7 +118,7 @@ func TestRequiredLiterals(t *testing.T) {
 }
 
 func FuzzRegex(f *testing.F) {
-	for _, s := range []string{`/\bfoo$/`, `/^a\Z/m`, `/\Bx\b(?=y)/`, `/(?:ab|cd)e{2}f?/i`, `/x(?:abc)+y\b/`, `/a+b/`, `/(?<=x)y/i`, `/[\x00-\xff]{2,}/s`, `/(\w)\1/`, `/(?i)a(?-i)b/x`, `/\Qa.\E+/`, `/a[^\n]{0,5} fo/i`, `/x.*?yz/`, `/(a\w*?)-\1b/`, `/[ab]*?(?=b)bc/`} {
+	for _, s := range []string{`/\bfoo$/`, `/^a\Z/m`, `/\Bx\b(?=y)/`, `/(?:ab|cd)e{2}f?/i`, `/x(?:abc)+y\b/`, `/a+b/`, `/(?<=x)y/i`, `/[\x00-\xff]{2,}/s`, `/(\w)\1/`, `/(?i)a(?-i)b/x`, `/\Qa.\E+/`, `/a[^\n]{0,5} fo/i`, `/x.*?yz/`, `/(a\w*?)-\1b/`, `/[ab]*?(?=b)bc/`, `/^a.*?<b/im`, `/^(?:x|y)\w*$/m`} {
 		f.Add(s, "xaab yy")
 	}
 	f.Fuzz(func(t *testing.T, src, subject string) {
