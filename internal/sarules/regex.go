@@ -154,20 +154,12 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 // drops the parse tree and the Go regexp: most of a ruleset's objects,
 // which the garbage collector would mark on every cycle. Only for a
 // regex asked Match and nothing else (no Count, no captures, no set
-// still to build from it). A large NFA keeps its tree: counted repeats
-// are what can make a DFA thrash (see dfaThrashEpochs), and Match then
-// needs the backtracking matcher.
+// still to build from it).
 func (r *Regex) compact() {
 	if d := r.lazyDFA(); d != nil && d.exact {
-		r.re = nil
-		if len(d.insts) <= compactKeepInsts {
-			r.root = nil
-		}
+		r.root, r.re = nil, nil
 	}
 }
-
-// compactKeepInsts: see compact.
-const compactKeepInsts = 1000
 
 func (r *Regex) lazyDFA() *dfa {
 	r.dfaOnce.Do(func() { r.dfa = newDFA(r.root) })
@@ -181,7 +173,7 @@ func (r *Regex) Match(s, l1 string) bool {
 	if r.needCount > 0 && !r.hasNeeded(s) {
 		return false
 	}
-	if d := r.lazyDFA(); d != nil && (r.root == nil || !d.thrashing()) {
+	if d := r.lazyDFA(); d != nil {
 		if d.exact || d.asGo && r.re != nil {
 			return d.match(s)
 		}

@@ -26,21 +26,12 @@ import (
 // The DFA is shared by concurrent Checks: transitions are published with
 // atomic pointers, new states are built under a mutex. When a regex has
 // built dfaMaxStates states the cache is dropped and rebuilding starts
-// over, bounding memory. A regex whose DFA has dropped its cache
-// dfaThrashEpochs times builds states faster than it reuses them (counted
-// repeats of broad classes, such as /\nFrom: .{1,80}?\nTo: .{1,80}?.../s,
-// make a state per distinct header length): its Match goes back to the
-// backtracking matcher (or Go's), which walks such regexes in linear time.
+// over, bounding memory.
 
 const (
-	dfaMaxInsts     = 60_000 // larger NFAs (huge counted repeats) keep the old engines
-	dfaMaxStates    = 4_000
-	dfaThrashEpochs = 2
+	dfaMaxInsts  = 60_000 // larger NFAs (huge counted repeats) keep the old engines
+	dfaMaxStates = 4_000
 )
-
-// thrashing reports whether the cache has been dropped dfaThrashEpochs
-// times (see above).
-func (d *dfa) thrashing() bool { return d.tab.Load().epoch >= dfaThrashEpochs }
 
 type dfaOp uint8
 

@@ -1,10 +1,6 @@
 package sarules
 
-import (
-	"fmt"
-	"strings"
-	"testing"
-)
+import "testing"
 
 // TestDFAMatchesBacktracker: the lazy DFA answers as the backtracking
 // matcher, on a cold cache and again on the cached transitions, including
@@ -250,39 +246,4 @@ func randomTexts(n, base, spread int, alphabet string, seed uint32) []string {
 		out[i] = string(b)
 	}
 	return out
-}
-
-// TestDFAThrashFallback: a regex whose DFA keeps dropping its cache
-// (counted repeats: a state per distinct field length) is matched by the
-// backtracking matcher from then on, with the same answers.
-func TestDFAThrashFallback(t *testing.T) {
-	re, err := CompileRegex(`/\nFrom: .{1,80}?\nTo: .{1,80}?\nSubject: .{1,200}?\nDate: .{1,40}?\nMIME-Version: .{1,40}?\nContent-Type: .{1,120}?\nX-Priority: .{1,40}?\nX-Mailer:/s`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	re.compact()
-	d := re.lazyDFA()
-	if d == nil || re.root == nil {
-		t.Fatalf("want a DFA and a kept parse tree (large NFA): dfa %v, root %v", d != nil, re.root != nil)
-	}
-	d.maxStates = 40
-	epoch := -1
-	for i := 0; i < 400; i++ {
-		if epoch < 0 && d.thrashing() {
-			epoch = d.tab.Load().epoch
-		}
-		subj := strings.Repeat("s", 1+i%150)
-		text := fmt.Sprintf("x\nFrom: %s\nTo: %s\nSubject: %s\nDate: %s\nMIME-Version: 1.0\nContent-Type: text/plain\nX-Priority: 3\n%s: y\n",
-			strings.Repeat("f", 1+i%70), strings.Repeat("t", 1+i%37), subj, strings.Repeat("d", 1+i%30), []string{"X-Mailer", "X-Other"}[i%2])
-		want := i%2 == 0
-		if got := re.Match(text, ""); got != want {
-			t.Fatalf("message %d (thrashing %v): Match %v, want %v", i, d.thrashing(), got, want)
-		}
-	}
-	if epoch < 0 {
-		t.Fatalf("the DFA never dropped its cache %d times (epoch %d)", dfaThrashEpochs, d.tab.Load().epoch)
-	}
-	if e := d.tab.Load().epoch; e != epoch {
-		t.Errorf("the DFA went on building states once thrashing: epoch %d, then %d", epoch, e)
-	}
 }
