@@ -7,7 +7,7 @@
 #   env: N=1000 (sample size, 0 = whole corpus)  RUNS=3  CLIENTS=2*nproc
 #        PORT_BASE=23700 (mailwall spamd, +1 mailwall smtp, +2 spamd, +3 rspamd normal worker,
 #                         +4 rspamd controller, +5 DNS stub that answers SERVFAIL)
-#        SPAMD_CHILDREN=CLIENTS  RSPAMD_WORKERS=nproc  WARM=4*CLIENTS  MW_GOGC=100
+#        SPAMD_CHILDREN=CLIENTS  RSPAMD_WORKERS=nproc  WARM=500  MW_GOGC=100
 #        LAT_N=100 (messages sent one at a time for the unloaded latency)
 #        PASSES_MAILWALL=1 PASSES_SPAMD=1 PASSES_RSPAMD=5 (times the sample is sent per timed round:
 #          rspamd gets through 1000 messages in about a second, too short to time alone)
@@ -35,8 +35,12 @@
 # Client: bench/spam/spamload, CLIENTS requests in flight, one TCP connection per
 # message (SPAMC/1.5 CHECK for mailwall and spamd, HTTP POST /checkv2 for rspamd).
 # All three daemons are up for the whole run; every round times each engine in
-# turn on the full sample (after WARM untimed messages), so load on a shared
-# machine hits them alike. Daemons are stopped by PID on exit. Last line:
+# turn on the full sample, so load on a shared machine hits them alike. Before
+# the rounds each engine gets WARM untimed messages, none of them in the timed
+# sample (another even spread of the corpus): the rounds measure daemons that
+# have been running a while (spamd's children compiled their rules, rspamd's
+# workers loaded their hyperscan databases, mailwall's regex DFAs hold states)
+# on mail they have not seen. Daemons are stopped by PID on exit. Last line:
 #   spam: mailwall X msg/s, spamd Y msg/s, rspamd Z msg/s; mailwall/spamd A, mailwall/rspamd B
 #         (N msgs, C clients, median of R runs); per daemon CPU-second: mailwall P, spamd Q,
 #         rspamd S msgs; mailwall latency one at a time p50 L ms, p95 M ms, p50 K ms at C in flight
@@ -50,7 +54,7 @@ NCPU="$(nproc)"
 N="${N:-1000}"; RUNS="${RUNS:-3}"; CLIENTS="${CLIENTS:-$((NCPU * 2))}"
 SPAMD_CHILDREN="${SPAMD_CHILDREN:-$CLIENTS}"; RSPAMD_WORKERS="${RSPAMD_WORKERS:-$NCPU}"
 declare -A PASSES=([mailwall]="${PASSES_MAILWALL:-1}" [spamd]="${PASSES_SPAMD:-1}" [rspamd]="${PASSES_RSPAMD:-5}")
-WARM="${WARM:-$((CLIENTS * 4))}"; LAT_N="${LAT_N:-100}"; MW_GOGC="${MW_GOGC:-100}"
+WARM="${WARM:-500}"; LAT_N="${LAT_N:-100}"; MW_GOGC="${MW_GOGC:-100}"
 ENGINES="${ENGINES:-mailwall spamd rspamd}"
 BASE="${PORT_BASE:-23700}"
 MW_SPAMD=$((BASE)); MW_SMTP=$((BASE + 1)); SA_PORT=$((BASE + 2))
@@ -255,8 +259,14 @@ has mailwall && start_mailwall
 has spamd && start_spamd
 has rspamd && start_rspamd
 spread() { awk -v k="$(( NMSG / $1 > 1 ? NMSG / $1 : 1 ))" '(NR - 1) % k == 0' "$LIST" | head -n "$1"; } # n messages across the list
-spread "$WARM" > "$WORK/warm.lst"
+if [ "$WARM" -gt 0 ]; then
+  "$WORK/spamload" corpus -src "$CORPUS_DIR" -out "$WORK/warmcorpus" -n "$WARM" -exclude "$WORK/corpus/sources.txt"
+  cp "$WORK/warmcorpus/list.txt" "$WORK/warm.lst"
+else
+  : > "$WORK/warm.lst"
+fi
 for e in $ENGINES; do # warm-up: the first scans in each child/worker are slower
+  [ -s "$WORK/warm.lst" ] || break
   "$WORK/spamload" load -proto "${PROTO[$e]}" -addr "${ADDR[$e]}" -list "$WORK/warm.lst" -c "$CLIENTS" > /dev/null || true
 done
 declare -A PIDOF=([mailwall]="${MW_PID:-}" [spamd]="${SA_PID:-}" [rspamd]="${RS_PID:-}") PERCPU

@@ -23,14 +23,28 @@ import (
 // shares. The mbox "From " line is dropped (it is not part of RFC 5322
 // mail and an MTA never passes it on). Messages over -max bytes are left
 // out first, as spamc would not send them. Files are named
-// <group>-<NNNNN>.eml; list.txt names them, one path a line.
+// <group>-<NNNNN>.eml; list.txt names them, one path a line, and
+// sources.txt the corpus files they came from. -exclude names such a
+// sources.txt: its messages are left out too, so a warm-up sample can
+// share none with the timed one.
 func makeCorpus(args []string) error {
 	fs := flag.NewFlagSet("corpus", flag.ExitOnError)
 	src := fs.String("src", "", "the package's data directory")
 	out := fs.String("out", "", "output directory")
 	n := fs.Int("n", 1000, "messages in the sample (0 = all)")
 	maxSize := fs.Int64("max", 512000, "leave out messages larger than this (spamc's -s default)")
+	exclude := fs.String("exclude", "", "sources.txt of another sample whose messages to leave out")
 	fs.Parse(args)
+	skip := map[string]bool{}
+	if *exclude != "" {
+		b, err := os.ReadFile(*exclude)
+		if err != nil {
+			return fmt.Errorf("corpus: %w", err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			skip[l] = true
+		}
+	}
 	if *src == "" || *out == "" {
 		return fmt.Errorf("corpus: -src and -out are required")
 	}
@@ -40,7 +54,7 @@ func makeCorpus(args []string) error {
 	}
 	var files []string
 	for _, f := range all {
-		if st, err := os.Stat(f); err == nil && st.Size() <= *maxSize {
+		if st, err := os.Stat(f); err == nil && st.Size() <= *maxSize && !skip[f] {
 			files = append(files, f)
 		}
 	}
@@ -54,7 +68,7 @@ func makeCorpus(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("corpus: %w", err)
 	}
-	var list strings.Builder
+	var list, sources strings.Builder
 	for i := range *n {
 		f := files[i*len(files) / *n]
 		data, err := os.ReadFile(f)
@@ -73,6 +87,10 @@ func makeCorpus(args []string) error {
 			return fmt.Errorf("corpus: %w", err)
 		}
 		list.WriteString(dst + "\n")
+		sources.WriteString(f + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(*out, "sources.txt"), []byte(sources.String()), 0o644); err != nil {
+		return fmt.Errorf("corpus: %w", err)
 	}
 	return os.WriteFile(filepath.Join(*out, "list.txt"), []byte(list.String()), 0o644)
 }

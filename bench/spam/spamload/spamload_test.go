@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,36 @@ func TestMakeCorpus(t *testing.T) {
 		}
 		if len(names) != tt.want || spam != tt.wantSpam {
 			t.Errorf("n=%d: %d messages, %d spam; want %d, %d", tt.n, len(names), spam, tt.want, tt.wantSpam)
+		}
+	}
+}
+
+// TestMakeCorpusExclude: a second sample made with -exclude of the
+// first one's sources.txt shares no message with it.
+func TestMakeCorpusExclude(t *testing.T) {
+	src := writeGroups(t, map[string]int{"easy-ham-1": 6, "spam-1": 4})
+	first := filepath.Join(t.TempDir(), "a")
+	if err := makeCorpus([]string{"-src", src, "-out", first, "-n", "5"}); err != nil {
+		t.Fatal(err)
+	}
+	second := filepath.Join(t.TempDir(), "b")
+	if err := makeCorpus([]string{"-src", src, "-out", second, "-n", "0", "-exclude", filepath.Join(first, "sources.txt")}); err != nil {
+		t.Fatal(err)
+	}
+	a, _, err := readList(filepath.Join(first, "list.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := readList(filepath.Join(second, "list.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != 5 || len(b) != 5 {
+		t.Fatalf("samples of %d and %d messages, want 5 and the other 5", len(a), len(b))
+	}
+	for _, name := range b {
+		if slices.Contains(a, name) {
+			t.Errorf("%s is in both samples", name)
 		}
 	}
 }
