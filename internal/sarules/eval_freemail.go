@@ -30,13 +30,30 @@ func (rs *Ruleset) isFreemail(email string) bool {
 	if rs.freemailDomains[dom] {
 		return true
 	}
+	if len(rs.freemailGlobs) == 0 {
+		return false
+	}
+	// the globs' answer for a domain is kept: the same few domains come
+	// in message after message
+	if v, ok := rs.freemailSeen.Load(dom); ok {
+		return v.(bool)
+	}
+	fm := false
 	for _, g := range rs.freemailGlobs {
 		if freemailGlob(g, dom) {
-			return true
+			fm = true
+			break
 		}
 	}
-	return false
+	if rs.freemailSeenN.Add(1) <= freemailSeenMax {
+		rs.freemailSeen.Store(dom, fm)
+	}
+	return fm
 }
+
+// freemailSeenMax bounds Ruleset.freemailSeen (random domains of spam
+// would grow it without end); past it, the globs run each time.
+const freemailSeenMax = 20_000
 
 // freemailGlob: '*' matches within one label, '?' one character.
 func freemailGlob(pat, s string) bool {

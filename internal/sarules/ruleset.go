@@ -1,6 +1,10 @@
 package sarules
 
-import "sort"
+import (
+	"sort"
+	"sync"
+	"sync/atomic"
+)
 
 // RuleType is what part of the message a rule looks at.
 type RuleType uint8
@@ -117,8 +121,12 @@ type Ruleset struct {
 	okLocales       *string // ok_locales (nil: the default, "all")
 	freemailDomains map[string]bool
 	freemailGlobs   []string
-	tld2, tld3      map[string]bool
-	net             netConf // uridnsbl, askdns, ... (conf_net.go)
+	// freemailSeen caches freemailGlobs' answer by domain (string ->
+	// bool), at most freemailSeenMax entries (freemailSeenN counts them)
+	freemailSeen  sync.Map
+	freemailSeenN atomic.Int64
+	tld2, tld3    map[string]bool
+	net           netConf // uridnsbl, askdns, ... (conf_net.go)
 
 	unknown      map[string]int
 	missingEvals map[string]int
