@@ -57,6 +57,13 @@ var (
 	rcvdFetchRe    = mustRegex(`with (?:POP3|IMAP)`)
 	rcvdNoRelayRe  = mustRegex(`(?i)^from (\S+) by [^\s;]+ ?;`)
 	rcvdByParenRe  = mustRegex(` by \S+ \(`)
+	// rcvdUnparseableRe: from-headers Received.pm finds no format for
+	// (its "unparseable" debug line), as met in the public corpus, after
+	// the date is cut: Exchange 5.5's "from HOST - IP by", "from X (IP)
+	// by Y" with no "with", an empty or "unknown" client, "from <addr>",
+	// qmail's "(HELO x) (unknown)", "(IP[IP port:N])". The others
+	// without an address are skipped (see parseReceived).
+	rcvdUnparseableRe = mustRegex(`^(?i:from) (?:\S+ - \d{1,3}(?:\.\d{1,3}){3} by |\S+ \(\d{1,3}(?:\.\d{1,3}){3}\) by \S+$|by |unknown$|<|\S+ \(HELO \S+\) \(unknown\) by |\S+ \(\d{1,3}(?:\.\d{1,3}){3}\[)`)
 	// the qmail form of Received.pm, up to its "(?! id )"
 	rcvdQmailFormRe = regexp.MustCompile(`^\S+(?: \((?:HELO|EHLO) \S*\))? \((?:\S+@)?\[?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\]?\)(?: \(envelope-sender <\S+>\))? by \S+(?: \(.+\))* with (?:.* )?(?:SMTP|QMQP)`)
 )
@@ -77,6 +84,9 @@ func parseReceived(line string) (rel *relay, ok bool) {
 	s = trimRcvdDate(s) // rcvdDateTailRe.ReplaceAllString(s, "")
 	if rcvdFetchRe.Match(s, "") {
 		return &relay{fetcher: true}, false
+	}
+	if rcvdUnparseableRe.Match(s, "") {
+		return nil, true
 	}
 	s = strings.Replace(s, ")by ", ") by ", 1)
 	r := &relay{}

@@ -69,3 +69,32 @@ func TestRcvdEnvFrom(t *testing.T) {
 		}
 	}
 }
+
+// TestUnparseableReceived: from-headers SpamAssassin 4.0.1 logs as
+// "unparseable" (its -D received-header output on the public corpus)
+// count as unparseable relays; ordinary ones still parse.
+func TestUnparseableReceived(t *testing.T) {
+	for _, v := range []string{
+		"from 200.181.124.54 - 200.181.124.54 by tsapp.tsapp  with Microsoft SMTPSVC(5.5.1774.114.11); Tue, 30 Jul 2002 07:18:04 -0500",
+		"from hotmail.com - 63.209.92.128 by is.valcare.com  with Microsoft SMTPSVC(5.5.1774.114.11); Tue, 26 Jun 2001 12:17:14 +0530",
+		"from hyundaitrade (211.196.206.210) by relay6.kornet.net; 3 Jun 2002 17:01:55 +0900",
+		"from  by Computer2 with ESMTP; Mon, 20 May 2002 12:43:34 -0500",
+		"from unknown",
+		"from unknown (HELO niederhasli.ch) (unknown) by unknown with SMTP; 4 Aug 2001 01:24:08 -0000",
+		"from <beautyinfufuxxxmeb13mxy@aol.com> with PostMaster 3.14.1 (M);  Mon, 07 Oct 2002 15:10:41 +100",
+		"From LOCALHOST.LOCALDOMAIN (148.121.170.2[148.121.170.2 port:4721]) by grimm1.grimstad Mail essentials (server 2.422) with SMTP id: <7866@grimm1.grimstad>; Mon, 22 Jul 2002 2:00:11 PM +0200",
+	} {
+		if r, ok := parseReceived(v); r != nil || !ok {
+			t.Errorf("%q: relay %+v ok %v, want unparseable", v, r, ok)
+		}
+	}
+	for _, v := range []string{
+		"from mail.example.com (mail.example.com [192.0.2.1]) by mx.test (Postfix) with ESMTP id ABC; Thu, 22 Aug 2002 07:36:16 -0400",
+		"from unknown (HELO box.example) (198.51.100.3) by mx.test with SMTP; 5 Jan 2003 10:00:00 -0000",
+		"from box (box [192.0.2.9]) by mx.test; 5 Jan 2003 10:00:00 -0000",
+	} {
+		if r, ok := parseReceived(v); r == nil || !ok {
+			t.Errorf("%q: relay %+v ok %v, want a relay", v, r, ok)
+		}
+	}
+}
