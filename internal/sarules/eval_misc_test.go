@@ -99,6 +99,10 @@ func TestMiscEvals(t *testing.T) { goldenEvalCase(t, "misc") }
 // and mailwall's HTML parser as tags.)
 func TestHTMLMoreEvals(t *testing.T) { goldenEvalCase(t, "html") }
 
+// TestHTMLTagEvals: html_tag_exists and html_tag_balance count a tag seen
+// only as an end tag, as HTML.pm does.
+func TestHTMLTagEvals(t *testing.T) { goldenEvalCase(t, "html-tags") }
+
 func TestVBounceEvals(t *testing.T) {
 	goldenEvalCase(t, "vbounce")
 	goldenEvalCase(t, "vbounce-none") // no welcomelist_bounce_relays

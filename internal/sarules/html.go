@@ -19,7 +19,7 @@ type htmlDoc struct {
 	text     []string
 	ws       []bool // text[i] is whitespace inserted by a tag
 	uris     []string
-	tags     map[string]int // start tags seen
+	tags     map[string]int // start tags seen, by name; an end tag alone enters its name at 0
 	inside   map[string]int
 	images   int
 	imgArea  int
@@ -303,6 +303,11 @@ func (d *htmlDoc) tag(body string) {
 	if end {
 		if d.inside[name] > 0 {
 			d.inside[name]--
+		}
+		// an end tag alone makes the tag exist too (HTML.pm: inside{tag}
+		// += -1, then clamped at 0): html_tag_exists, html_tag_balance
+		if _, ok := d.tags[name]; !ok {
+			d.tags[name] = 0
 		}
 	} else {
 		d.tags[name]++
