@@ -100,7 +100,8 @@ func TestMiscEvals(t *testing.T) { goldenEvalCase(t, "misc") }
 func TestHTMLMoreEvals(t *testing.T) { goldenEvalCase(t, "html") }
 
 // TestHTMLTagEvals: html_tag_exists and html_tag_balance count a tag seen
-// only as an end tag, as HTML.pm does.
+// only as an end tag, and &nbsp; is a space for the obfuscation ratio, as
+// in HTML.pm.
 func TestHTMLTagEvals(t *testing.T) { goldenEvalCase(t, "html-tags") }
 
 func TestVBounceEvals(t *testing.T) {

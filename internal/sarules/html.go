@@ -173,7 +173,9 @@ var uriAttrs = map[string][]string{
 
 func renderHTML(src []byte) *htmlDoc {
 	d := &htmlDoc{tags: map[string]int{}, inside: map[string]int{}, flags: map[string]bool{}, length: len(src), maxSize: 3, minSize: 3}
-	s := string(src)
+	// HTML.pm turns &nbsp; into a space before parsing: a space, not a
+	// word byte, for the obfuscation test (a tag inside a word)
+	s := strings.ReplaceAll(string(src), "&nbsp;", " ")
 	for len(s) > 0 {
 		lt := strings.IndexByte(s, '<')
 		if lt < 0 {
