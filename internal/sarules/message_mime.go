@@ -84,6 +84,13 @@ func (w *walker) walk(hdr []Field, body []byte, depth int) {
 		if epilogue {
 			w.m.flags["mime_epilogue_exists"] = true
 		}
+		if len(parts) == 0 {
+			// no opening boundary line: Message.pm keeps the whole body as
+			// one part (its header, if it starts with one, then the rest)
+			h, b, _ := splitHeader(body)
+			w.walk(parseFields(h), b, depth+1)
+			return
+		}
 		for _, p := range parts {
 			if !isFieldStart(firstLine(p)) {
 				w.m.flags["missing_mime_headers"] = true

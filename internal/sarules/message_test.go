@@ -104,3 +104,19 @@ func TestParseFieldsMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestMultipartWithoutOpeningBoundary: a multipart body in which the
+// boundary never opens is one text part, as Message.pm keeps it, not an
+// empty message.
+func TestMultipartWithoutOpeningBoundary(t *testing.T) {
+	raw := "From: a@example.com\r\nSubject: s\r\nContent-Type: multipart/alternative; boundary=\"=B 1\"\r\n\r\n" +
+		"This is a multipart MIME message.\r\n\r\n--= B 1\r\nContent-Type: text/plain\r\n\r\nhello there\r\n--= B 1--\r\n"
+	m := NewMessage([]byte(raw))
+	if len(m.Parts) != 1 || m.Parts[0].MediaType != "text/plain" {
+		t.Fatalf("parts %+v, want one text/plain", m.Parts)
+	}
+	body := strings.Join(m.body, "\n")
+	if !strings.Contains(body, "This is a multipart MIME message.") || !strings.Contains(body, "hello there") {
+		t.Errorf("body %q: want the whole body as text", body)
+	}
+}
