@@ -510,36 +510,26 @@ func mustRegex(pat string) *Regex {
 // startsAtLine reports whether every match of n must start at the start
 // of the subject or of a line: n begins with ^ (/m or not) or \A on
 // every path.
-func startsAtLine(n *node) bool {
-	n = bareGroup(n)
-	switch n.kind {
-	case nBOT, nBOL:
-		return true
-	case nConcat:
-		return len(n.subs) > 0 && startsAtLine(n.subs[0])
-	case nAlt:
-		for _, sub := range n.subs {
-			if !startsAtLine(sub) {
-				return false
-			}
-		}
-		return len(n.subs) > 0
-	}
-	return false
-}
+func startsAtLine(n *node) bool { return startsWith(n, true) }
 
 // startsAtBOT reports whether every match of n must start at the start
 // of the subject: n begins with \A (or ^ without /m) on every path.
-func startsAtBOT(n *node) bool {
+func startsAtBOT(n *node) bool { return startsWith(n, false) }
+
+// startsWith reports whether n begins on every path with \A or ^
+// without /m, or also ^ under /m when bol.
+func startsWith(n *node, bol bool) bool {
 	n = bareGroup(n)
 	switch n.kind {
 	case nBOT:
 		return true
+	case nBOL:
+		return bol
 	case nConcat:
-		return len(n.subs) > 0 && startsAtBOT(n.subs[0])
+		return len(n.subs) > 0 && startsWith(n.subs[0], bol)
 	case nAlt:
 		for _, sub := range n.subs {
-			if !startsAtBOT(sub) {
+			if !startsWith(sub, bol) {
 				return false
 			}
 		}
