@@ -238,11 +238,13 @@ func splitTags(s string) []string {
 }
 
 // indexRegexes prepares the compiled rule regexes for matching: capture
-// rules and templates (capture.go), the shared literal scan, the regex
-// sets, and the compaction of regexes that only need their DFA.
+// rules and templates (capture.go), the literal scans (one per kind of
+// subject, with the literals of that kind's rules only: the full text
+// need not be searched for the body rules' thousands of words), the
+// regex sets, and the compaction of regexes that only need their DFA.
 func (p *parser) indexRegexes() {
 	rs := p.rs
-	var res []*Regex
+	var res [gateKinds][]*Regex // by the kind of subject they read
 	rs.capturers, rs.templates = map[string][]*Rule{}, &templateCache{}
 	for _, r := range rs.order {
 		if r.Re == nil {
@@ -253,12 +255,15 @@ func (p *parser) indexRegexes() {
 			r.Re.lits = nil
 			continue
 		}
-		res = append(res, r.Re)
+		k := scanKind(r.Type)
+		res[k] = append(res[k], r.Re)
 		for name := range r.Re.names {
 			rs.capturers[name] = append(rs.capturers[name], r)
 		}
 	}
-	p.rs.scan = newLitScanner(res)
+	for k := range res {
+		rs.scans[k] = newLitScanner(res[k])
+	}
 	p.buildSets()
 	for _, r := range rs.order {
 		if r.Re != nil && r.tmpl == nil && r.inactive == "" && !r.Multiple && r.Re.names == nil {

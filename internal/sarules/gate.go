@@ -100,7 +100,7 @@ func (rs *Ruleset) getID(req string) int32 {
 // literals in the one subject they read (ok false for the rest).
 func (rs *Ruleset) gateOf(r *Rule) (ruleGate, bool) {
 	re := r.Re
-	if re == nil || r.tmpl != nil || r.Eval != "" || re.lits == nil || re.scan != rs.scan || rs.scan == nil {
+	if re == nil || r.tmpl != nil || r.Eval != "" || re.lits == nil || re.scan == nil || re.scan != rs.scans[scanKind(r.Type)] {
 		return ruleGate{}, false
 	}
 	var g ruleGate
@@ -172,7 +172,7 @@ func (p *pms) valueAt(i int32) float64 {
 func (p *pms) gateOpen(g *ruleGate) bool {
 	var found []uint64
 	if g.kind == gateHeader {
-		found = p.textFound(p.getAt(g.get))
+		found = p.textFound(p.getAt(g.get), gateHeader)
 	} else {
 		found = p.kindFound(g.kind)
 	}
@@ -184,13 +184,31 @@ func (p *pms) gateOpen(g *ruleGate) bool {
 	return false
 }
 
-// textFound returns the literals of the ruleset's scan found in t,
-// scanning t once.
-func (p *pms) textFound(t *subjectText) []uint64 {
-	if t.scan != p.rs.scan {
-		t.found, t.scan = p.rs.scan.find(t.lowered(), p.bits(len(p.rs.scan.lits))), p.rs.scan
+// textFound returns the literals of the ruleset's scan of kind found in
+// t (a subject of that kind), scanning t once.
+func (p *pms) textFound(t *subjectText, kind uint8) []uint64 {
+	sc := p.rs.scans[kind]
+	if t.scan != sc {
+		t.found, t.scan = sc.find(t.lowered(), p.bits(len(sc.lits))), sc
 	}
 	return t.found
+}
+
+// scanKind is the literal scan (Ruleset.scans) of the regexes of rules
+// of type t: the gate kind of their subject; header and mimeheader rules
+// share the header scan.
+func scanKind(t RuleType) uint8 {
+	switch t {
+	case TypeBody:
+		return gateBody
+	case TypeRawbody:
+		return gateRaw
+	case TypeURI:
+		return gateURI
+	case TypeFull:
+		return gateFull
+	}
+	return gateHeader
 }
 
 // kindFound returns the literals found in any text of a subject kind.
@@ -209,9 +227,9 @@ func (p *pms) kindFound(kind uint8) []uint64 {
 	case gateFull:
 		list = []*subjectText{p.full}
 	}
-	f := p.bits(len(p.rs.scan.lits))
+	f := p.bits(len(p.rs.scans[kind].lits))
 	for _, t := range list {
-		for k, w := range p.textFound(t) {
+		for k, w := range p.textFound(t, kind) {
 			f[k] |= w
 		}
 	}

@@ -7,8 +7,9 @@ import (
 
 // # Multi-literal scan
 //
-// Every regex of a ruleset with a prefilter set (Regex.lits, each member at
-// least 3 bytes) shares one litScanner. A subject is scanned once: at each
+// The regexes of a ruleset's rules of one kind of subject (Ruleset.scans:
+// body, rawbody, uri, full, headers), each with a prefilter set
+// (Regex.lits, each member at least 3 bytes), share one litScanner. A subject is scanned once: at each
 // position its first three bytes are looked up in a bitmap of the
 // literals' first three bytes, and only on a hit are the literals starting
 // with those bytes compared. The result is a bitset of the literals that

@@ -132,7 +132,7 @@ type Ruleset struct {
 	missingEvals map[string]int
 
 	// gates, the flat metas and the rules Check runs (gate.go)
-	scan               *litScanner
+	scans              [gateKinds]*litScanner
 	gates              []ruleGate // by Rule.idx
 	gateLits           []int32
 	getIDs             map[string]int32 // header requests of header rules
