@@ -216,15 +216,42 @@ func hostForms(n string, redirectors []*Regex, add func(string)) (target string)
 // redirectTarget is the URL a redirector_pattern finds in url (its first
 // group, holding a dot), else an http URL inside rest; "" if none.
 func redirectTarget(url, rest string, redirectors []*Regex) string {
+	lower := ""
 	for _, re := range redirectors {
+		// the literal prefilter and the DFA reject most URLs before the
+		// backtracker looks for the group at every start
+		if re.lits != nil {
+			if lower == "" {
+				lower = lowerASCII(url)
+			}
+			if !re.mayMatch(lower) {
+				continue
+			}
+		}
+		if !re.Match(url, "") {
+			continue
+		}
 		if t, ok := re.Submatch(url, 1); ok && strings.Contains(t, ".") {
 			return t
 		}
+	}
+	if !hasHTTPFold(rest) {
+		return "" // every match of uriInnerHTTPRe holds "http"
 	}
 	if im := uriInnerHTTPRe.FindStringSubmatch(rest); im != nil && strings.Contains(im[1], ".") {
 		return im[1]
 	}
 	return ""
+}
+
+// hasHTTPFold reports whether s holds "http" in any case.
+func hasHTTPFold(s string) bool {
+	for i := 0; i+4 <= len(s); i++ {
+		if (s[i] == 'h' || s[i] == 'H') && strings.EqualFold(s[i:i+4], "http") {
+			return true
+		}
+	}
+	return false
 }
 
 // dropPort removes ":port" from the start of rest when a word boundary
