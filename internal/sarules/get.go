@@ -1,6 +1,8 @@
 package sarules
 
 import (
+	"io"
+	"mime"
 	"net/mail"
 	"strings"
 )
@@ -114,11 +116,25 @@ func (p *pms) getList(req string) []string {
 	return vals
 }
 
+// addrParser decodes the encoded words of display names in any charset
+// the rule engine knows (toUTF8), as SpamAssassin decodes a phrase's
+// mimewords: net/mail alone knows UTF-8 and Latin-1 only, and failed the
+// whole field on "=?Big5?B?...?= <a@b>".
+var addrParser = &mail.AddressParser{WordDecoder: &mime.WordDecoder{
+	CharsetReader: func(charset string, input io.Reader) (io.Reader, error) {
+		b, err := io.ReadAll(input)
+		if err != nil {
+			return nil, err
+		}
+		return strings.NewReader(toUTF8(charset, b)), nil
+	},
+}}
+
 // parseAddrs returns the addresses (addr) or display names of a header
 // value; a value that does not parse yields its best-effort address.
 func parseAddrs(v string, addr bool) []string {
 	v = strings.TrimSpace(v)
-	list, err := mail.ParseAddressList(v)
+	list, err := addrParser.ParseList(v)
 	if err != nil {
 		if !addr {
 			return nil
@@ -126,7 +142,7 @@ func parseAddrs(v string, addr bool) []string {
 		// each comma-separated element on its own, loosely if need be
 		var out []string
 		for _, part := range splitTopLevel(v) {
-			if a, err := mail.ParseAddress(part); err == nil {
+			if a, err := addrParser.Parse(part); err == nil {
 				out = append(out, a.Address)
 			} else if a := looseAddr(part); a != "" && saMailRe.MatchString(a) {
 				out = append(out, a)

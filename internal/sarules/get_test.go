@@ -21,6 +21,20 @@ func TestParseAddrsLoose(t *testing.T) {
 	}
 }
 
+// TestParseAddrsNames: display names in encoded words of any charset the
+// engine knows are decoded (SpamAssassin decodes the phrase's mimewords).
+func TestParseAddrsNames(t *testing.T) {
+	for in, want := range map[string][]string{
+		"=?Big5?B?qfap9qXNrKG69A==?= <ee@enews.com.tw>":        {"易易生活網"},
+		"=?iso-8859-1?q?J=F6rg?= <j@example.com>, Ann <a@b.c>": {"Jörg", "Ann"},
+		"\"Plain Name\" <p@example.com>":                       {"Plain Name"},
+	} {
+		if got := parseAddrs(in, false); !slices.Equal(got, want) {
+			t.Errorf("parseAddrs(%q, names) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // TestEnvelopeFromUntrustedReturnPath: a Return-Path with a Received
 // field before it anywhere in the header was not added at delivery, so
 // it is not the envelope sender (SpamAssassin's get_envelope_from), even
