@@ -190,17 +190,17 @@ var freemailEvals = map[string]evalFunc{
 	"check_freemail_from": func(p *pms, r *Rule, a []string) int {
 		var re *Regex
 		compiled := false // the pattern is compiled for the first freemail address
-		for _, req := range []string{"From:addr", "Envelope-Sender:addr", "Resent-Sender:addr", "X-Envelope-From:addr", "EnvelopeFrom:addr"} {
-			for _, e := range p.addrs(req) {
-				if !p.rs.isFreemail(e) {
-					continue
-				}
-				if !compiled {
-					re, compiled = optionalRegex(a, 0), true
-				}
-				if re == nil || re.Match(e, "") {
-					return 1
-				}
+		// FreeMail.pm: the addresses of all_from_addrs (so Resent-From
+		// alone when there is one), lower case
+		for _, e := range p.allFromAddrs() {
+			if e = strings.ToLower(e); !p.rs.isFreemail(e) {
+				continue
+			}
+			if !compiled {
+				re, compiled = optionalRegex(a, 0), true
+			}
+			if re == nil || re.Match(e, "") {
+				return 1
 			}
 		}
 		return 0
@@ -240,10 +240,18 @@ var freemailEvals = map[string]evalFunc{
 	"check_freemail_replyto": checkFreemailReplyto,
 }
 
+// freemailBulkEnvFrom is FreeMail.pm's $skip_replyto_envfrom: an
+// envelope sender of a list or bounce, for which check_freemail_replyto
+// does not look (freemail_skip_bulk_envfrom, at its default 1).
+var freemailBulkEnvFrom = mustRegex(`(?i)(?:^(?:post|host|domain)master|^double-bounce|^(?:sentto|owner|return|(?:gr)?bounced?)-.+|-(?:request|bounces?|admin|owner)|\b(?:do[._-t]?)?no[._-t]?repl(?:y|ies)|.+=.+)\@`)
+
 func checkFreemailReplyto(p *pms, r *Rule, a []string) int {
 	what := "replyto"
 	if len(a) > 0 {
 		what = a[0]
+	}
+	if env, _, _ := strings.Cut(p.get("EnvelopeFrom").s, "\n"); env != "" && freemailBulkEnvFrom.Match(env, "") {
+		return 0
 	}
 	from, reply := p.addrs("From:addr"), p.addrs("Reply-To:addr")
 	anyFM := func(l []string) bool {

@@ -102,3 +102,18 @@ func TestNoSubject(t *testing.T) {
 		}
 	}
 }
+
+// TestFreemailBulkEnvFrom: the envelope senders for which FreeMail.pm's
+// check_freemail_replyto does not look ($skip_replyto_envfrom; the
+// expectations are Perl's own answers with that regex).
+func TestFreemailBulkEnvFrom(t *testing.T) {
+	for env, want := range map[string]bool{
+		"owner-list@lists.example.com": true, "list-request@example.org": true, "do-not-reply@example.com": false, "do_noreply@example.com": true,
+		"noreply@example.com": true, "bounce-123@example.com": true, "a=b=c@example.com": true,
+		"postmaster@example.com": true, "john@example.com": false, "owner@example.com": false,
+	} {
+		if got := freemailBulkEnvFrom.Match(env, ""); got != want {
+			t.Errorf("%s: bulk %v, want %v", env, got, want)
+		}
+	}
+}
