@@ -213,7 +213,9 @@ func renderHTML(src []byte) *htmlDoc {
 			if d.inside["style"] > 0 {
 				closeTag = "</style"
 			}
-			i := strings.Index(strings.ToLower(s), closeTag)
+			// lowerASCII keeps byte offsets (strings.ToLower turns invalid
+			// UTF-8 into 3-byte U+FFFD, and the index would miss the tag)
+			i := strings.Index(lowerASCII(s), closeTag)
 			if i < 0 {
 				break
 			}

@@ -3,6 +3,7 @@ package sarules
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -97,5 +98,18 @@ func TestHTMLTagRatios(t *testing.T) {
 				t.Errorf("%s %s = %s, want %s", c.html, name, got, c.want[i])
 			}
 		}
+	}
+}
+
+// TestStyleWithInvalidUTF8: the end of a <style> element is found by
+// byte offset even when the style holds bytes that are not UTF-8 (once
+// lost, the rest of the document was skipped).
+func TestStyleWithInvalidUTF8(t *testing.T) {
+	d := renderHTML([]byte("<html><head><style>\xa1\xa1\xa1\xa1 a { color: red }\xa1\xa1 </style></head><body>visible text</body></html>"))
+	if got := d.String(); !strings.Contains(got, "visible text") {
+		t.Errorf("rendered %q: the body after the style is missing", got)
+	}
+	if d.inside["style"] != 0 || d.inside["head"] != 0 {
+		t.Errorf("inside %v: style and head should be closed", d.inside)
 	}
 }
