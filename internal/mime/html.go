@@ -151,7 +151,15 @@ func cleanLink(s string) string {
 
 // refreshURL returns the URL of a meta refresh content value "5; url=...".
 func refreshURL(content string) string {
-	i := strings.Index(strings.ToLower(content), "url=")
+	i := -1
+	for j := 0; j+4 <= len(content); j++ {
+		// ASCII case folding only: the index must be one into content
+		// (strings.ToLower may change the length of non-UTF-8 text)
+		if strings.EqualFold(content[j:j+4], "url=") {
+			i = j
+			break
+		}
+	}
 	if i < 0 {
 		return ""
 	}
