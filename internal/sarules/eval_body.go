@@ -10,8 +10,9 @@ var bodyEvals = map[string]evalFunc{
 		if len(a) < 1 {
 			return 0
 		}
+		// BodyEval.pm: pristine_body_length <= min
 		n, _ := strconv.Atoi(a[0])
-		return btoi(p.m.bodyLen < n)
+		return btoi(p.m.bodyLen <= n)
 	},
 }
 

@@ -120,3 +120,19 @@ func TestLocaleEvals(t *testing.T) {
 }
 
 func TestSubjectListEvals(t *testing.T) { goldenEvalCase(t, "subject") }
+
+// TestCheckBodyLength: check_body_length compares the body as received
+// (Message.pm's pristine_body_length, markup and encoding included) with
+// its argument, hitting at or below it (BodyEval.pm: <=).
+func TestCheckBodyLength(t *testing.T) {
+	rs := testRuleset(t, "body T_BODY_LE_100 eval:check_body_length('100')\nscore T_BODY_LE_100 1\n")
+	hdr := "From: a@example.com\nTo: b@example.org\nSubject: s\nContent-Type: text/html\n\n"
+	short := "<p>" + strings.Repeat("<b></b>", 20) + "hi</p>\n" // renders to "hi", 150 bytes raw
+	exact := strings.Repeat("x", 99) + "\n"
+	for body, want := range map[string]bool{short: false, exact: true, "hi\n": true} {
+		res := check(rs, hdr+body)
+		if got := slices.Contains(res.Tests(), "T_BODY_LE_100"); got != want {
+			t.Errorf("body of %d bytes: hit %v, want %v", len(body), got, want)
+		}
+	}
+}

@@ -59,8 +59,8 @@ type Message struct {
 	body    []string // rendered body paragraphs, Subject first
 	rawbody []string // decoded text parts, split into paragraphs
 	uris    []string
-	html    *htmlDoc // first HTML part's metadata
-	bodyLen int
+	html    *htmlDoc        // first HTML part's metadata
+	bodyLen int             // the raw body's length, as received (check_body_length)
 	flags   map[string]bool // parse flags: missing_head_body_separator, ...
 	rawStr  string          // Raw as a string, sharing its bytes (NewMessage)
 }
@@ -93,6 +93,7 @@ func NewMessage(raw []byte) *Message {
 	if !ok {
 		m.flags["missing_head_body_separator"] = true
 	}
+	m.bodyLen = len(body) // Message.pm's pristine_body_length
 	m.Header = parseFields(hdr)
 	w := &walker{m: m}
 	w.walk(m.Header, body, 0)

@@ -28,7 +28,6 @@ func (m *Message) render() {
 			m.html = p.html
 		}
 	}
-	m.bodyLen = text.Len()
 	m.body = splitShortLines(subject + whitespaceParagraphs(text.String()))
 
 	for _, p := range m.Parts {
