@@ -28,6 +28,7 @@ func (p *parser) finish() {
 		}
 		p.applySettings(r)
 	}
+	rs.buildGlobLists()
 	p.indexRegexes()
 	for _, r := range rs.order {
 		if r.Type == TypeMeta {

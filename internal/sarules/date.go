@@ -89,6 +89,25 @@ func parseDate(date string) (time.Time, bool) {
 		ss, _ = strconv.Atoi(g[4])
 		s = rest
 	}
+	tz := dateZone(s)
+	day, err := strconv.Atoi(dd)
+	if err != nil || len(dd) > 9 {
+		day = 99 // a day past every month: fudged below
+	}
+	m := int(months[strings.ToLower(mon)])
+	ss, mm, hh = min(ss, 59), min(mm, 59), min(hh, 23)
+	day, m, year = fudgeDay(day, m, year)
+	year = max(min(year, 2037), 1970)
+	if day < 1 { // Time::Local's timegm croaks: unparseable
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(m), day, hh, mm, ss, 0, time.UTC).Unix()
+	return time.Unix(applyDateZone(t, tz), 0).UTC(), true
+}
+
+// dateZone is parse_rfc822_date's zone: the numeric one, or the first
+// all-capital word if it names one, else -0000.
+func dateZone(s string) string {
 	tz := ""
 	if g, _ := subFirst(dateNumTZRe, s); g != nil {
 		tz = g[1]
@@ -98,12 +117,12 @@ func parseDate(date string) (time.Time, bool) {
 	if tz == "" {
 		tz = "-0000"
 	}
-	day, err := strconv.Atoi(dd)
-	if err != nil || len(dd) > 9 {
-		day = 99 // a day past every month: fudged below
-	}
-	m := int(months[strings.ToLower(mon)])
-	ss, mm, hh = min(ss, 59), min(mm, 59), min(hh, 23)
+	return tz
+}
+
+// fudgeDay is parse_rfc822_date's fix of a day past its month's end:
+// the first of the next month.
+func fudgeDay(day, m, year int) (int, int, int) {
 	maxDay := 31
 	switch m {
 	case 4, 6, 9, 11:
@@ -120,29 +139,29 @@ func parseDate(date string) (time.Time, bool) {
 			m, year = 1, year+1
 		}
 	}
-	year = max(min(year, 2037), 1970)
-	if day < 1 { // Time::Local's timegm croaks: unparseable
-		return time.Time{}, false
+	return day, m, year
+}
+
+// applyDateZone turns t, read as UTC, into the time of zone tz as Util.pm
+// applies it: ([-+])(\d\d)(\d\d)$, no earlier than 0 for a '+' zone.
+func applyDateZone(t int64, tz string) int64 {
+	if len(tz) < 5 {
+		return t
 	}
-	t := time.Date(year, time.Month(m), day, hh, mm, ss, 0, time.UTC).Unix()
-	// the zone as Util.pm applies it: ([-+])(\d\d)(\d\d)$
-	if len(tz) >= 5 {
-		z := tz[len(tz)-5:]
-		h, err1 := strconv.Atoi(z[1:3])
-		mi, err2 := strconv.Atoi(z[3:5])
-		if (z[0] == '+' || z[0] == '-') && err1 == nil && err2 == nil {
-			off := int64((h*60 + mi) * 60)
-			switch {
-			case z[0] == '-':
-				t += off
-			case t < off:
-				t = 0
-			default:
-				t -= off
-			}
-		}
+	z := tz[len(tz)-5:]
+	h, err1 := strconv.Atoi(z[1:3])
+	mi, err2 := strconv.Atoi(z[3:5])
+	if z[0] != '+' && z[0] != '-' || err1 != nil || err2 != nil {
+		return t
 	}
-	return time.Unix(t, 0).UTC(), true
+	off := int64((h*60 + mi) * 60)
+	switch {
+	case z[0] == '-':
+		return t + off
+	case t < off:
+		return 0
+	}
+	return t - off
 }
 
 var (

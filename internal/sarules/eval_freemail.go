@@ -191,9 +191,9 @@ var freemailEvals = map[string]evalFunc{
 		var re *Regex
 		compiled := false // the pattern is compiled for the first freemail address
 		// FreeMail.pm: the addresses of all_from_addrs (so Resent-From
-		// alone when there is one), lower case
+		// alone when there is one); addrs gives them lower case
 		for _, e := range p.allFromAddrs() {
-			if e = strings.ToLower(e); !p.rs.isFreemail(e) {
+			if !p.rs.isFreemail(e) {
 				continue
 			}
 			if !compiled {
@@ -250,7 +250,7 @@ func checkFreemailReplyto(p *pms, r *Rule, a []string) int {
 	if len(a) > 0 {
 		what = a[0]
 	}
-	if env, _, _ := strings.Cut(p.get("EnvelopeFrom").s, "\n"); env != "" && freemailBulkEnvFrom.Match(env, "") {
+	if env := p.first("EnvelopeFrom"); env != "" && freemailBulkEnvFrom.Match(env, "") {
 		return 0
 	}
 	from, reply := p.addrs("From:addr"), p.addrs("Reply-To:addr")

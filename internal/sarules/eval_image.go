@@ -314,47 +314,59 @@ func saBase64Decode(raw []byte) []byte {
 			s = append(s, c)
 		}
 	}
-	fast := len(s) >= 2 && len(s)%4 == 0
+	quads := len(s) >= 2 && len(s)%4 == 0
 	for _, c := range s {
-		if fast && b64Value(c) < 0 && c != '=' {
-			fast = false
+		if quads && b64Value(c) < 0 && c != '=' {
+			quads = false
 		}
 	}
+	if quads {
+		return b64DecodeQuads(s)
+	}
+	return b64DecodeLoose(s)
+}
+
+// b64DecodeQuads is saBase64Decode's MIME::Base64 path: whole quads of
+// base64 characters and '='.
+func b64DecodeQuads(s []byte) []byte {
 	out := make([]byte, 0, len(s)*3/4)
-	if fast {
-		end := len(s)
-		for end > 0 && s[end-1] == '=' {
-			end--
-		}
-		const eq = 64
-		vals := make([]int, len(s))
-		for i, c := range s {
-			switch {
-			case c != '=':
-				vals[i] = b64Value(c)
-			case i < end:
-				vals[i] = 0 // s/(=+)(?!=*$)/'A' x length($1)/ge
-			default:
-				vals[i] = eq
-			}
-		}
-		for i := 0; i+4 <= len(vals); i += 4 {
-			c := vals[i : i+4]
-			if c[0] == eq || c[1] == eq {
-				break
-			}
-			out = append(out, byte(c[0]<<2|(c[1]&0x30)>>4))
-			if c[2] == eq {
-				break
-			}
-			out = append(out, byte((c[1]&0x0F)<<4|(c[2]&0x3C)>>2))
-			if c[3] == eq {
-				break
-			}
-			out = append(out, byte((c[2]&0x03)<<6|c[3]))
-		}
-		return out
+	end := len(s)
+	for end > 0 && s[end-1] == '=' {
+		end--
 	}
+	const eq = 64
+	vals := make([]int, len(s))
+	for i, c := range s {
+		switch {
+		case c != '=':
+			vals[i] = b64Value(c)
+		case i < end:
+			vals[i] = 0 // s/(=+)(?!=*$)/'A' x length($1)/ge
+		default:
+			vals[i] = eq
+		}
+	}
+	for i := 0; i+4 <= len(vals); i += 4 {
+		c := vals[i : i+4]
+		if c[0] == eq || c[1] == eq {
+			break
+		}
+		out = append(out, byte(c[0]<<2|(c[1]&0x30)>>4))
+		if c[2] == eq {
+			break
+		}
+		out = append(out, byte((c[1]&0x0F)<<4|(c[2]&0x3C)>>2))
+		if c[3] == eq {
+			break
+		}
+		out = append(out, byte((c[2]&0x03)<<6|c[3]))
+	}
+	return out
+}
+
+// b64DecodeLoose is saBase64Decode's other path (the uudecode table).
+func b64DecodeLoose(s []byte) []byte {
+	out := make([]byte, 0, len(s)*3/4)
 	vals := make([]int, 0, len(s))
 	for _, c := range s {
 		if v := b64Value(c); v >= 0 {

@@ -105,14 +105,8 @@ func (rs *Ruleset) gateOf(r *Rule) (ruleGate, bool) {
 	}
 	var g ruleGate
 	switch r.Type {
-	case TypeBody:
-		g.kind = gateBody
-	case TypeRawbody:
-		g.kind = gateRaw
-	case TypeURI:
-		g.kind = gateURI
-	case TypeFull:
-		g.kind = gateFull
+	case TypeBody, TypeRawbody, TypeURI, TypeFull:
+		g.kind = scanKind(r.Type)
 	case TypeHeader:
 		if r.Exists || r.Neg || r.Unset != nil {
 			return ruleGate{}, false

@@ -1,9 +1,6 @@
 package sarules
 
-import (
-	"strings"
-	"sync"
-)
+import "strings"
 
 // globList is a list of SpamAssassin address globs (* and ? only, lower
 // case) made ready for matching: the common "*@domain" entries are a set
@@ -40,26 +37,18 @@ func (g *globList) match(s string) bool {
 	return false
 }
 
-// globLists caches the globList of each of a ruleset's address lists
-// (the lists do not change once the ruleset is loaded).
-type globLists struct {
-	mu    sync.Mutex
-	lists map[*[]string]*globList
+// buildGlobLists prepares the matchers of the ruleset's address lists,
+// its welcome/block lists and enlist_addrlist lists, once they are read.
+func (rs *Ruleset) buildGlobLists() {
+	rs.globs = map[*[]string]*globList{}
+	for _, l := range []*[]string{&rs.welcomeFrom, &rs.blockFrom, &rs.welcomeTo, &rs.blockTo} {
+		rs.globs[l] = newGlobList(*l)
+	}
+	for _, l := range rs.addrLists {
+		rs.globs[l] = newGlobList(*l)
+	}
 }
 
-// globList returns the matcher of the list l of rs (one of its
-// welcome/block lists or enlist_addrlist lists).
-func (rs *Ruleset) globList(l *[]string) *globList {
-	c := &rs.globs
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	g := c.lists[l]
-	if g == nil {
-		if c.lists == nil {
-			c.lists = map[*[]string]*globList{}
-		}
-		g = newGlobList(*l)
-		c.lists[l] = g
-	}
-	return g
-}
+// globList returns the matcher of the list l of rs (one of those of
+// buildGlobLists).
+func (rs *Ruleset) globList(l *[]string) *globList { return rs.globs[l] }

@@ -9,16 +9,21 @@ import (
 //
 // The regexes of a ruleset's rules of one kind of subject (Ruleset.scans:
 // body, rawbody, uri, full, headers), each with a prefilter set
-// (Regex.lits, each member at least 3 bytes), share one litScanner. A subject is scanned once: at each
-// position its first three bytes are looked up in a bitmap of the
-// literals' first three bytes, and only on a hit are the literals starting
-// with those bytes compared. The result is a bitset of the literals that
-// occur, cached on the subject; a regex whose literals are all absent is
-// not run.
+// (Regex.lits, each member at least 3 bytes), share one litScanner. A
+// subject is scanned once: at each position its first three bytes (the
+// head) are looked up in a bitmap of the literals' heads, and only on a
+// hit are the literals starting with those bytes compared. The bitmap
+// has about 8,192 bits a literal, indexed by the head's low bits (4 KB
+// for the full text's handful of literals, all 2^24 heads, 2 MB, for the
+// body's thousands, instead of 2 MB for every kind); heads that share
+// their low bits only cost a look in the slot table. The result is a
+// bitset of the literals that occur, cached on the subject; a regex whose
+// literals are all absent is not run.
 
 type litScanner struct {
-	lits  []string
-	heads []uint64 // bitmap over 24-bit heads
+	lits     []string
+	heads    []uint64 // bitmap over head&headMask
+	headMask uint32
 	// slots is an open-addressed table from head to its candidates,
 	// cands[lo:hi]; len(slots) is a power of two, 1<<(32-slotShift)
 	slots     []litSlot
@@ -56,7 +61,15 @@ func (sc *litScanner) slot(head uint32) *litSlot {
 // newLitScanner indexes the literal sets of regexes and sets each regex's
 // litIDs and scan.
 func newLitScanner(regexes []*Regex) *litScanner {
-	sc := &litScanner{heads: make([]uint64, 1<<24/64)}
+	n := 0
+	for _, re := range regexes {
+		n += len(re.lits)
+	}
+	hb := uint(12) // 2^hb bits: ~8192 a literal, 2^12 to 2^24
+	for hb < 24 && 1<<hb < n<<13 {
+		hb++
+	}
+	sc := &litScanner{heads: make([]uint64, 1<<hb/64), headMask: 1<<hb - 1}
 	ids := map[string]int32{}
 	byHead := map[uint32][]int32{}
 	var order []uint32 // heads in first-seen order
@@ -72,7 +85,8 @@ func newLitScanner(regexes []*Regex) *litScanner {
 				ids[l] = id
 				sc.lits = append(sc.lits, l)
 				h := litHead(l)
-				sc.heads[h>>6] |= 1 << (h & 63)
+				b := h & sc.headMask
+				sc.heads[b>>6] |= 1 << (b & 63)
 				if byHead[h] == nil {
 					order = append(order, h)
 				}
@@ -82,7 +96,7 @@ func newLitScanner(regexes []*Regex) *litScanner {
 		}
 		re.scan = sc
 	}
-	n := 1
+	n = 1
 	for n < 2*len(order) || n < 2 {
 		n *= 2
 	}
@@ -113,7 +127,7 @@ func (sc *litScanner) find(lower string, found []uint64) []uint64 {
 	}
 	for i := 0; i+3 <= len(lower); i++ {
 		h := litHead(lower[i:])
-		if sc.heads[h>>6]&(1<<(h&63)) == 0 {
+		if b := h & sc.headMask; sc.heads[b>>6]&(1<<(b&63)) == 0 {
 			continue
 		}
 		sl := sc.slot(h)

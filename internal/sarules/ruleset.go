@@ -105,7 +105,7 @@ type Ruleset struct {
 	// welcomelist/blocklist patterns (glob, lower case)
 	welcomeFrom, blockFrom, welcomeTo, blockTo []string
 	addrLists                                  map[string]*[]string       // enlist_addrlist, by list name
-	globs                                      globLists                  // matchers of the lists above (glob.go)
+	globs                                      map[*[]string]*globList    // matchers of the lists above (glob.go)
 	uriHostLists                               map[string]map[string]bool // enlist_uri_host: host -> listed (false: "!host")
 	welcomeRcvd                                [][2]string
 	redirectors                                []*Regex
