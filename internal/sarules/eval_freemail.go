@@ -188,41 +188,15 @@ var freemailEvals = map[string]evalFunc{
 		return btoi(fd != "" && ed != "" && fd != ed)
 	},
 	"check_freemail_from": func(p *pms, r *Rule, a []string) int {
-		var re *Regex
-		compiled := false // the pattern is compiled for the first freemail address
 		// FreeMail.pm: the addresses of all_from_addrs (so Resent-From
 		// alone when there is one); addrs gives them lower case
-		for _, e := range p.allFromAddrs() {
-			if !p.rs.isFreemail(e) {
-				continue
-			}
-			if !compiled {
-				re, compiled = optionalRegex(a, 0), true
-			}
-			if re == nil || re.Match(e, "") {
-				return 1
-			}
-		}
-		return 0
+		return btoi(p.anyFreemail(p.allFromAddrs(), a, 0))
 	},
 	"check_freemail_header": func(p *pms, r *Rule, a []string) int {
 		if len(a) < 1 {
 			return 0
 		}
-		var re *Regex
-		compiled := false // the pattern is compiled for the first freemail address
-		for _, e := range p.addrs(a[0] + ":addr") {
-			if !p.rs.isFreemail(e) {
-				continue
-			}
-			if !compiled {
-				re, compiled = optionalRegex(a, 1), true
-			}
-			if re == nil || re.Match(e, "") {
-				return 1
-			}
-		}
-		return 0
+		return btoi(p.anyFreemail(p.addrs(a[0]+":addr"), a, 1))
 	},
 	"check_freemail_body": func(p *pms, r *Rule, a []string) int {
 		fm, ok := p.freemailBody()
@@ -238,6 +212,26 @@ var freemailEvals = map[string]evalFunc{
 		return 0
 	},
 	"check_freemail_replyto": checkFreemailReplyto,
+}
+
+// anyFreemail reports whether one of addrs is freemail and matches the
+// optional pattern a[i]; the pattern is compiled for the first freemail
+// address only, as FreeMail.pm does.
+func (p *pms) anyFreemail(addrs, a []string, i int) bool {
+	var re *Regex
+	compiled := false
+	for _, e := range addrs {
+		if !p.rs.isFreemail(e) {
+			continue
+		}
+		if !compiled {
+			re, compiled = optionalRegex(a, i), true
+		}
+		if re == nil || re.Match(e, "") {
+			return true
+		}
+	}
+	return false
 }
 
 // freemailBulkEnvFrom is FreeMail.pm's $skip_replyto_envfrom: an
