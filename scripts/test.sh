@@ -9,3 +9,11 @@ unformatted=$(gofmt -l cmd internal)
 if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 go vet ./...
 go test -race -count=1 -shuffle=on -timeout 60m ./...
+# the optional Hyperscan prefilter (go build -tags hyperscan): vetted and
+# tested when its library is installed, else said so
+if [ -e /usr/include/hs/hs.h ] && command -v gcc > /dev/null; then
+  go vet -tags hyperscan ./internal/sarules/ ./cmd/mailwall/
+  go test -tags hyperscan -count=1 -timeout 30m -run 'Hyperscan|HS' ./internal/sarules/
+else
+  echo "SKIP hyperscan build: libhyperscan-dev or gcc not installed"
+fi

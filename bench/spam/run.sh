@@ -8,6 +8,8 @@
 #        PORT_BASE=23700 (mailwall spamd, +1 mailwall smtp, +2 spamd, +3 rspamd normal worker,
 #                         +4 rspamd controller, +5 DNS stub that answers SERVFAIL)
 #        SPAMD_CHILDREN=CLIENTS  RSPAMD_WORKERS=nproc  WARM=500  MW_GOGC=100
+#        MW_TAGS=hyperscan (build mailwall with the Hyperscan prefilter; needs libhyperscan-dev)
+#        MW_CPUPROFILE=<file: mailwall writes a CPU profile of the whole run there>
 #        LAT_N=100 (messages sent one at a time for the unloaded latency)
 #        PASSES_MAILWALL=1 PASSES_SPAMD=1 PASSES_RSPAMD=5 (times the sample is sent per timed round:
 #          rspamd gets through 1000 messages in about a second, too short to time alone)
@@ -54,7 +56,8 @@ NCPU="$(nproc)"
 N="${N:-1000}"; RUNS="${RUNS:-3}"; CLIENTS="${CLIENTS:-$((NCPU * 2))}"
 SPAMD_CHILDREN="${SPAMD_CHILDREN:-$CLIENTS}"; RSPAMD_WORKERS="${RSPAMD_WORKERS:-$NCPU}"
 declare -A PASSES=([mailwall]="${PASSES_MAILWALL:-1}" [spamd]="${PASSES_SPAMD:-1}" [rspamd]="${PASSES_RSPAMD:-5}")
-WARM="${WARM:-500}"; LAT_N="${LAT_N:-100}"; MW_GOGC="${MW_GOGC:-100}"
+WARM="${WARM:-500}"; LAT_N="${LAT_N:-100}"; MW_GOGC="${MW_GOGC:-100}"; MW_TAGS="${MW_TAGS:-}"
+MW_LOG_LEVEL=warn; [[ "$MW_TAGS" == *hyperscan* ]] && MW_LOG_LEVEL=info
 ENGINES="${ENGINES:-mailwall spamd rspamd}"
 BASE="${PORT_BASE:-23700}"
 MW_SPAMD=$((BASE)); MW_SMTP=$((BASE + 1)); SA_PORT=$((BASE + 2))
@@ -151,7 +154,7 @@ probe() { "$WORK/spamload" load -proto "$1" -addr "$2" -list "$WORK/probe.lst" -
 start_mailwall() {
   local d="$WORK/mailwall" t0=$SECONDS
   mkdir -p "$d/data"
-  go build -o "$WORK/mailwall-bin" ./cmd/mailwall
+  go build ${MW_TAGS:+-tags "$MW_TAGS"} -o "$WORK/mailwall-bin" ./cmd/mailwall
   cat > "$d/mailwall.yaml" << YAML
 hostname: bench-mailwall.test
 data_dir: $d/data
@@ -164,7 +167,7 @@ routes:
 web:
   listen: ""
 log:
-  level: warn
+  level: $MW_LOG_LEVEL
   mail_log: ""
 dns:
   servers: ["127.0.0.1:$FAIL_DNS"]
@@ -180,9 +183,14 @@ spam:
   dns_tests: false
   spamd_listen: ["127.0.0.1:$MW_SPAMD"]
 YAML
-  GOGC="$MW_GOGC" "$WORK/mailwall-bin" serve --config "$d/mailwall.yaml" > "$d/stdout.log" 2>&1 &
+  GOGC="$MW_GOGC" "$WORK/mailwall-bin" serve --config "$d/mailwall.yaml" ${MW_CPUPROFILE:+--cpuprofile "$MW_CPUPROFILE"} > "$d/stdout.log" 2>&1 &
   MW_PID=$!; PIDS+=("$MW_PID")
   wait_ready mailwall "$MW_PID" 300 probe spamd "127.0.0.1:$MW_SPAMD"
+  if [[ "$MW_TAGS" == *hyperscan* ]]; then
+    # timing starts once the Hyperscan prefilter is compiled (as rspamd's hs_helper)
+    wait_ready "mailwall hyperscan" "$MW_PID" 600 grep -q 'hyperscan prefilter ready' "$d/stdout.log"
+    log "mailwall: $(grep -o 'hyperscan prefilter ready.*' "$d/stdout.log")"
+  fi
   log "mailwall pid $MW_PID ready in $((SECONDS - t0)) s (incl. build)"
 }
 
@@ -306,6 +314,7 @@ for e in mailwall spamd rspamd; do has "$e" && line+=" $e ${MED[$e]} msg/s,"; do
 line="${line%,};"
 for e in spamd rspamd; do has mailwall && has "$e" && line+=" mailwall/$e $(ratio "${MED[mailwall]}" "${MED[$e]}"),"; done
 pl=""; for e in $ENGINES; do [ "${PASSES[$e]}" = 1 ] || pl+=", $e sent ${PASSES[$e]}x per run"; done
+[ -n "$MW_TAGS" ] && has mailwall && pl+=", mailwall built with -tags $MW_TAGS"
 line="${line%,} ($NMSG msgs$pl, $CLIENTS clients, median of $RUNS runs)"
 line+="; per daemon CPU-second:"
 # shellcheck disable=SC2086

@@ -5,6 +5,8 @@ import (
 	"runtime"
 
 	"github.com/spf13/cobra"
+
+	"mailwall/internal/sarules"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -16,7 +18,11 @@ func newVersionCmd() *cobra.Command {
 		Short: "print the version",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "mailwall %s (%s %s/%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			hs := ""
+			if sarules.HyperscanBuilt {
+				hs = ", hyperscan"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "mailwall %s (%s %s/%s%s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, hs)
 		},
 	}
 }

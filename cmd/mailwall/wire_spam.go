@@ -5,11 +5,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"mailwall/internal/config"
 	"mailwall/internal/dnsbl"
+	"mailwall/internal/sarules"
 	"mailwall/internal/scan/spam"
 	"mailwall/internal/smtp"
 	"mailwall/internal/verdict"
@@ -36,6 +39,19 @@ func newSpamScanner(cfg *config.Config, log *slog.Logger) (*spam.Engine, error) 
 	rs, err := loadRules(sc.RulesDir, site, sc.LocalCF, logWriter{log})
 	if err != nil {
 		return nil, fmt.Errorf("spam rules: %w", err)
+	}
+	if sarules.HyperscanBuilt {
+		// seconds for the stock rules (instant from the cache): checks
+		// run on the engine's own prefilters until it is ready
+		go func() {
+			st, err := rs.CompileHyperscan(filepath.Join(cfg.DataDir, "hyperscan"))
+			if err != nil {
+				log.Warn("hyperscan prefilter not built; the rule engine's own prefilters run", "err", err)
+				return
+			}
+			log.Info("hyperscan prefilter ready", "databases", st.Databases, "from_cache", st.Cached,
+				"rules", st.Rules, "refused", st.Refused, "took", st.Took.Round(time.Millisecond))
+		}()
 	}
 	e := &spam.Engine{Rules: rs, Local: !sc.DNSTests, MaxBytes: sc.MaxBodyBytes, DNSTimeout: sc.DNSTimeout,
 		ReportSafe: sc.ReportSafe}

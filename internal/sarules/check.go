@@ -104,6 +104,11 @@ type pms struct {
 	// rawURIs: the URIs of the HTML links and of the text, as found
 	rawURIs []string
 	full    *subjectText
+	// hs: the Hyperscan prefilter when compiled (hs_pattern.go)
+	hs *hsState
+	// hsJoined[kind]: the subjects of a list kind joined by newlines,
+	// scanned by Hyperscan once for the whole list
+	hsJoined [gateKinds]*subjectText
 
 	res *Result
 	// computed and vals are by Rule.idx: whether the rule was computed
@@ -146,6 +151,9 @@ type subjectText struct {
 	// setFound[k] is the members of the ruleset's set k that may match
 	// s, with setScanned set once scanned (regex_set.go)
 	setFound []uint64
+	// hsScans: the Hyperscan databases s was scanned with, and the
+	// patterns of each that may match it
+	hsScans []hsScan
 }
 
 // lowered returns s with ASCII letters in lower case (for the literal
@@ -323,7 +331,7 @@ func (rs *Ruleset) Check(ctx context.Context, m *Message, o CheckOptions) *Resul
 		o.Now = time.Now()
 	}
 	sc := getScratch(len(rs.order), len(rs.getReqs))
-	p := &pms{ctx: ctx, rs: rs, m: m, o: o, gets: sc.gets, getByID: sc.getByID,
+	p := &pms{ctx: ctx, rs: rs, m: m, o: o, gets: sc.gets, getByID: sc.getByID, hs: rs.hs.Load(),
 		computed: sc.computed, vals: sc.vals, scratch: sc}
 	if !o.Local {
 		p.set |= 1
@@ -421,27 +429,41 @@ func (p *pms) runPattern(r *Rule) int {
 		return p.mimeheaderRule(r)
 	case TypeBody:
 		if r.NoSubject && len(p.body) > 0 {
-			return p.matchList(r, p.body[1:])
+			return p.matchList(r, p.body[1:], gateBody)
 		}
-		return p.matchList(r, p.body)
+		return p.matchList(r, p.body, gateBody)
 	case TypeRawbody:
-		return p.matchList(r, p.raw)
+		return p.matchList(r, p.raw, gateRaw)
 	case TypeURI:
-		return p.matchList(r, p.uris)
+		return p.matchList(r, p.uris, gateURI)
 	case TypeFull:
-		return p.matchList(r, []*subjectText{p.full})
+		return p.matchList(r, []*subjectText{p.full}, gateFull)
 	}
 	return 0
 }
 
-func (p *pms) matchOne(r *Rule, t *subjectText) int {
-	if !r.Re.mayMatchText(t) || !p.maySetMatch(r.Re, t) {
+// matchOne is the value of pattern rule r on subject t; hs: r's
+// Hyperscan pattern, if any, was found in t (or in the list t is in).
+func (p *pms) matchOne(r *Rule, t *subjectText, hs bool) int {
+	if !r.Re.mayMatchText(t) {
 		return 0
+	}
+	bySet := false
+	if hs {
+	} else if ref := p.hsRef(r); ref != nil {
+		if !p.hsMayMatch(ref, t) {
+			return 0
+		}
+	} else {
+		if !p.maySetMatch(r.Re, t) {
+			return 0
+		}
+		bySet = r.Re.set != nil
 	}
 	if r.Multiple {
 		return r.Re.Count(t.s, t.latin1For(r.Re), r.MaxHits)
 	}
-	if r.Re.setExact {
+	if bySet && r.Re.setExact {
 		return 1 // the set found it
 	}
 	if r.Re.Match(t.s, t.latin1For(r.Re)) {
@@ -450,10 +472,19 @@ func (p *pms) matchOne(r *Rule, t *subjectText) int {
 	return 0
 }
 
-func (p *pms) matchList(r *Rule, list []*subjectText) int {
+// matchList is the value of pattern rule r on a list of subjects of
+// kind (a gate kind).
+func (p *pms) matchList(r *Rule, list []*subjectText, kind uint8) int {
+	hs := false
+	if ref := p.hsRef(r); ref != nil && len(list) > 0 {
+		if !p.hsListMayMatch(ref, kind) {
+			return 0
+		}
+		hs = true
+	}
 	n := 0
 	for _, t := range list {
-		n += p.matchOne(r, t)
+		n += p.matchOne(r, t, hs)
 		if n > 0 && (!r.Multiple || (r.MaxHits > 0 && n >= r.MaxHits)) {
 			break
 		}
@@ -476,12 +507,12 @@ func (p *pms) headerRule(r *Rule) int {
 		t = newSubject(*r.Unset)
 	}
 	if r.Neg {
-		if r.Re.Match(t.s, t.latin1For(r.Re)) {
+		if ref := p.hsRef(r); (ref == nil || p.hsMayMatch(ref, t)) && r.Re.Match(t.s, t.latin1For(r.Re)) {
 			return 0
 		}
 		return 1
 	}
-	return p.matchOne(r, t)
+	return p.matchOne(r, t, false)
 }
 
 func (p *pms) mimeheaderRule(r *Rule) int {

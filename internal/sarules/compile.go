@@ -265,6 +265,7 @@ func (p *parser) indexRegexes() {
 	for k := range res {
 		rs.scans[k] = newLitScanner(res[k])
 	}
+	p.buildHyperscanGroups()
 	p.buildSets()
 	for _, r := range rs.order {
 		if r.Re != nil && r.tmpl == nil && r.inactive == "" && !r.Multiple && r.Re.names == nil {

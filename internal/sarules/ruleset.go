@@ -132,7 +132,11 @@ type Ruleset struct {
 	missingEvals map[string]int
 
 	// gates, the flat metas and the rules Check runs (gate.go)
-	scans              [gateKinds]*litScanner
+	scans [gateKinds]*litScanner
+	// hsGroups are the Hyperscan patterns of the rules, compiled by
+	// CompileHyperscan into hs (hs_pattern.go)
+	hsGroups           []hsGroup
+	hs                 atomic.Pointer[hsState]
 	gates              []ruleGate // by Rule.idx
 	gateLits           []int32
 	getIDs             map[string]int32 // header requests of header rules
