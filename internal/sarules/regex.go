@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Regex is one compiled rule pattern. It is safe for concurrent use.
@@ -39,9 +40,16 @@ type Regex struct {
 	// dfa is built on first use (dfaOnce); nil: too large. See # Lazy DFA.
 	dfa     *dfa
 	dfaOnce sync.Once
-	re      *regexp.Regexp // nil: backtracking matcher
-	root    *node
-	first   *byteSet // first-byte set for the backtracking matcher, nil if nullable
+	// btAlt: the regex parsed again for the backtracking matcher, once
+	// its exact DFA thrashes (see thrashAlt); btCalls, btSteps and
+	// btAborts measure it, btBad gives it up
+	btAlt                      *Regex
+	btOnce                     sync.Once
+	btCalls, btSteps, btAborts atomic.Int64
+	btBad                      atomic.Bool
+	re                         *regexp.Regexp // nil: backtracking matcher
+	root                       *node
+	first                      *byteSet // first-byte set for the backtracking matcher, nil if nullable
 	// maxLen bounds the length of a match (lookaround is zero-width);
 	// -1: unbounded
 	maxLen int
@@ -175,6 +183,13 @@ func (r *Regex) Match(s, l1 string) bool {
 	}
 	if d := r.lazyDFA(); d != nil {
 		if d.exact || d.asGo && r.re != nil {
+			if alt := r.thrashAlt(d); alt != nil {
+				m, aborted, steps := btMatchBudget(alt.root, alt.ncap, s, alt.first, btThrashBudget)
+				r.btAltUse(steps, aborted)
+				if !aborted {
+					return m
+				}
+			}
 			return d.match(s)
 		}
 		if r.re == nil {
@@ -192,6 +207,50 @@ func (r *Regex) Match(s, l1 string) bool {
 	}
 	st, _, _ := btFindFirst(r.root, r.ncap, s, 0, r.first)
 	return st >= 0
+}
+
+// dfaThrashEpochs: a DFA whose state cache was dropped this often meets
+// new states on every subject (/\nFrom: .{1,80}?\nTo: .{1,80}?.../s:
+// each position inside each counted repeat is part of a state).
+const dfaThrashEpochs = 2
+
+// thrashAlt returns the regex parsed again, for the backtracking
+// matcher, once its exact DFA d thrashes (nil before, or if it has
+// backreferences): building states on every subject costs far more than
+// backtracking through a few bounded repeats. Match still runs the DFA
+// on a subject whose backtracking reaches the step limit, so the answer
+// is exact either way. (The parse tree of an exact regex is dropped at
+// Load: see compact.)
+func (r *Regex) thrashAlt(d *dfa) *Regex {
+	if d.tab.Load().epoch < dfaThrashEpochs || r.btBad.Load() {
+		return nil
+	}
+	r.btOnce.Do(func() {
+		if alt, err := CompileRegex(r.Source); err == nil && !hasBackref(alt.root) {
+			r.btAlt = alt
+		}
+	})
+	return r.btAlt
+}
+
+// The backtracker replaces a thrashing DFA only while it is cheap: a
+// search gets btThrashBudget steps (then the DFA answers), and the
+// regex goes back to its DFA for good after btThrashAborts searches ran
+// out, or when its searches average more than btThrashAvgSteps (some
+// stock rules build DFA states on every subject and backtrack far worse).
+const (
+	btThrashBudget   = 20_000
+	btThrashAborts   = 3
+	btThrashAvgSteps = 2_000
+	btThrashMinCalls = 32
+)
+
+// btAltUse records one search of btAlt.
+func (r *Regex) btAltUse(steps int, aborted bool) {
+	calls, total := r.btCalls.Add(1), r.btSteps.Add(int64(steps))
+	if aborted && r.btAborts.Add(1) >= btThrashAborts || calls >= btThrashMinCalls && total > calls*btThrashAvgSteps {
+		r.btBad.Store(true)
+	}
 }
 
 // hasNeeded reports whether s holds needByte needCount times.

@@ -50,6 +50,20 @@ func btFindFirst(root *node, ncap int, s string, from int, first *byteSet) (star
 // positions: caps[2k], caps[2k+1] for group k, -1 if it took no part.
 func btSearch(root *node, ncap int, s string, from int, first *byteSet) (start, end int, caps []int, aborted bool) {
 	m := &btMatcher{s: s, caps: make([]int, 2*(ncap+1))}
+	return m.search(root, from, first)
+}
+
+// btMatchBudget reports whether root matches s, giving up (aborted)
+// after budget steps (at most btStepLimit); steps is what it took.
+func btMatchBudget(root *node, ncap int, s string, first *byteSet, budget int) (match, aborted bool, steps int) {
+	m := &btMatcher{s: s, caps: make([]int, 2*(ncap+1)), steps: btStepLimit - budget}
+	st, _, _, aborted := m.search(root, 0, first)
+	return st >= 0, aborted, m.steps - (btStepLimit - budget)
+}
+
+// search is btSearch with m's subject and step budget.
+func (m *btMatcher) search(root *node, from int, first *byteSet) (start, end int, caps []int, aborted bool) {
+	s := m.s
 	for st := from; st <= len(s); st++ {
 		if first != nil {
 			for st < len(s) && !first.has(s[st]) {

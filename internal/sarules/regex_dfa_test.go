@@ -247,3 +247,40 @@ func randomTexts(n, base, spread int, alphabet string, seed uint32) []string {
 	}
 	return out
 }
+
+// TestThrashingDFAFallsBack: an exact regex whose DFA keeps dropping its
+// state cache is answered by the backtracking matcher from then on, with
+// the same answers.
+func TestThrashingDFAFallsBack(t *testing.T) {
+	src := `/\nFrom: .{1,30}?\nTo: .{1,30}?\nSubject: .{1,40}?\nDate:/s`
+	subjects := []string{
+		"x\nFrom: a@b\nTo: c@d\nSubject: hi\nDate: now\n",
+		"x\nFrom: a@b\nTo: c@d\nSubject: hi\nX: y\n",
+		"\nFrom: someone with a long name <a@example.com>\nTo: c@d\nSubject: hi\nDate: x",
+		"\nFrom: a\nTo: b\nCc: c\nSubject: s\nDate: d",
+		"\nFrom: a\nTo: b\nSubject: s\nDate: d",
+	}
+	want := make([]bool, len(subjects))
+	ref, _ := CompileRegex(src)
+	for i, s := range subjects {
+		st, _, _ := btFindFirst(ref.root, ref.ncap, s, 0, ref.first)
+		want[i] = st >= 0
+	}
+	re, _ := CompileRegex(src)
+	d := re.lazyDFA()
+	if d == nil || !d.exact {
+		t.Fatal("no exact DFA")
+	}
+	d.maxStates = 8 // a cache too small for any subject: dropped on each
+	re.compact()
+	for round := 0; round < 4; round++ {
+		for i, s := range subjects {
+			if got := re.Match(s, ""); got != want[i] {
+				t.Errorf("round %d, %q: %v, want %v", round, s, got, want[i])
+			}
+		}
+	}
+	if re.btAlt == nil {
+		t.Errorf("DFA dropped its cache %d times and is still used", d.tab.Load().epoch)
+	}
+}
