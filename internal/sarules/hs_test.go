@@ -179,3 +179,50 @@ func TestHyperscanCache(t *testing.T) {
 		t.Errorf("after recompiling: hits %v, want HS_URI among them", hitNames(res))
 	}
 }
+
+// TestHyperscanWhileChecking: checks that run while the prefilter is
+// being compiled, and after, answer as without it.
+func TestHyperscanWhileChecking(t *testing.T) {
+	load := func() *Ruleset {
+		rs, _, err := Load(nil, LoadOptions{Extra: hsSmallRules})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs
+	}
+	plain, fast := load(), load()
+	ctx := context.Background()
+	want := make([][]string, len(hsSmallMsgs))
+	for i, m := range hsSmallMsgs {
+		want[i] = hitValues(plain.Check(ctx, NewMessage([]byte(m)), CheckOptions{Local: true}))
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := fast.CompileHyperscan("")
+		done <- err
+	}()
+	compiled := false
+	for round := 0; round < 10000 && !compiled; round++ {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			compiled = true
+		default:
+		}
+		for i, m := range hsSmallMsgs {
+			if got := hitValues(fast.Check(ctx, NewMessage([]byte(m)), CheckOptions{Local: true})); !slices.Equal(got, want[i]) {
+				t.Fatalf("round %d (compiled %v), message %d: %v, want %v", round, compiled, i, got, want[i])
+			}
+		}
+	}
+	if !compiled {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fast.hs.Load() == nil {
+		t.Error("no prefilter after CompileHyperscan")
+	}
+}
