@@ -67,6 +67,25 @@ func corpusSample(t *testing.T) (string, []string) {
 	return corpusEvery(t, every)
 }
 
+// corpusMessages returns the messages of corpusSample, none when
+// MAILWALL_SA_CORPUS is not set (tests that also have their own cases).
+func corpusMessages(t *testing.T) [][]byte {
+	t.Helper()
+	if os.Getenv("MAILWALL_SA_CORPUS") == "" {
+		return nil
+	}
+	_, files := corpusSample(t)
+	var msgs [][]byte
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, raw)
+	}
+	return msgs
+}
+
 // corpusEvery returns the corpus data directory and every Nth of its sorted
 // files.
 func corpusEvery(t *testing.T, every int) (string, []string) {

@@ -291,13 +291,8 @@ func (p *parser) buildSets() {
 		if r.Re == nil || r.Re.lits != nil || r.tmpl != nil || r.inactive != "" || r.Neg || r.Exists || r.Re.cheapAlone() {
 			continue
 		}
-		var key string
-		switch r.Type {
-		case TypeBody, TypeRawbody, TypeURI, TypeFull:
-			key = r.Type.String()
-		case TypeHeader:
-			key = "header " + r.Header
-		default:
+		key := subjectGroup(r)
+		if key == "" {
 			continue
 		}
 		if groups[key] == nil {

@@ -205,24 +205,41 @@ func scanKind(t RuleType) uint8 {
 	return gateHeader
 }
 
+// kindTexts returns the subjects of a list kind (body, rawbody, uri,
+// full).
+func (p *pms) kindTexts(kind uint8) []*subjectText {
+	switch kind {
+	case gateBody:
+		return p.body
+	case gateRaw:
+		return p.raw
+	case gateURI:
+		return p.uris
+	case gateFull:
+		return []*subjectText{p.full}
+	}
+	return nil
+}
+
+// subjectGroup is the key of the subjects a pattern rule reads (body,
+// rawbody, uri, full, or a header request), "" for other rules.
+func subjectGroup(r *Rule) string {
+	switch r.Type {
+	case TypeBody, TypeRawbody, TypeURI, TypeFull:
+		return r.Type.String()
+	case TypeHeader:
+		return "header " + r.Header
+	}
+	return ""
+}
+
 // kindFound returns the literals found in any text of a subject kind.
 func (p *pms) kindFound(kind uint8) []uint64 {
 	if f := p.found[kind]; f != nil {
 		return f
 	}
-	var list []*subjectText
-	switch kind {
-	case gateBody:
-		list = p.body
-	case gateRaw:
-		list = p.raw
-	case gateURI:
-		list = p.uris
-	case gateFull:
-		list = []*subjectText{p.full}
-	}
 	f := p.bits(len(p.rs.scans[kind].lits))
-	for _, t := range list {
+	for _, t := range p.kindTexts(kind) {
 		for k, w := range p.textFound(t, kind) {
 			f[k] |= w
 		}

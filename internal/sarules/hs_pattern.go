@@ -55,11 +55,7 @@ func hsWrite(b *strings.Builder, n *node, joined bool) bool {
 	switch n.kind {
 	case nLit:
 		for _, c := range n.lit {
-			var s byteSet
-			s.add(c)
-			if n.fold && isASCIILetter(c) {
-				s.add(c ^ 0x20)
-			}
+			s := litByte(c, n.fold)
 			hsClass(b, &s)
 		}
 	case nClass:
@@ -164,21 +160,13 @@ func hsClass(b *strings.Builder, s *byteSet) {
 		}
 	}
 	b.WriteString("[")
-	for c := 0; c < 256; {
-		if !s.has(byte(c)) {
-			c++
-			continue
-		}
-		lo := c
-		for c < 256 && s.has(byte(c)) {
-			c++
-		}
-		if c-1 == lo {
+	s.ranges(func(lo, hi int) {
+		if hi == lo {
 			fmt.Fprintf(b, `\x%02x`, lo)
 		} else {
-			fmt.Fprintf(b, `\x%02x-\x%02x`, lo, c-1)
+			fmt.Fprintf(b, `\x%02x-\x%02x`, lo, hi)
 		}
-	}
+	})
 	b.WriteString("]")
 }
 
@@ -222,13 +210,8 @@ func (p *parser) buildHyperscanGroups() {
 		if r.Re == nil || r.Re.root == nil || r.Re.lits == nil || r.tmpl != nil || r.inactive != "" || r.Exists {
 			continue
 		}
-		var key string
-		switch r.Type {
-		case TypeBody, TypeRawbody, TypeURI, TypeFull:
-			key = r.Type.String()
-		case TypeHeader:
-			key = "header " + r.Header
-		default:
+		key := subjectGroup(r)
+		if key == "" {
 			continue
 		}
 		pat, ok := hsPattern(r.Re.root, r.Type != TypeHeader && r.Type != TypeFull)
@@ -286,17 +269,7 @@ func (p *pms) hsMayMatch(ref *hsRef, t *subjectText) bool {
 func (p *pms) hsListMayMatch(ref *hsRef, kind uint8) bool {
 	t := p.hsJoined[kind]
 	if t == nil {
-		var list []*subjectText
-		switch kind {
-		case gateBody:
-			list = p.body
-		case gateRaw:
-			list = p.raw
-		case gateURI:
-			list = p.uris
-		case gateFull:
-			list = []*subjectText{p.full}
-		}
+		list := p.kindTexts(kind)
 		if len(list) == 1 {
 			t = list[0]
 		} else {

@@ -36,17 +36,7 @@ func hsStock(t testing.TB) *Ruleset {
 // sub-rules it hits without.
 func TestHyperscanSameHits(t *testing.T) {
 	plain, fast := loadStock(t), hsStock(t)
-	msgs := [][]byte{[]byte(gtube)}
-	if os.Getenv("MAILWALL_SA_CORPUS") != "" {
-		_, files := corpusSample(t)
-		for _, f := range files {
-			raw, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			msgs = append(msgs, raw)
-		}
-	}
+	msgs := append([][]byte{[]byte(gtube)}, corpusMessages(t)...)
 	ctx := context.Background()
 	for i, raw := range msgs {
 		a := plain.Check(ctx, NewMessage(raw), CheckOptions{Local: true})

@@ -456,12 +456,7 @@ func fixedSeq(n *node, seq []byteSet) ([]byteSet, bool) {
 	switch n.kind {
 	case nLit:
 		for _, c := range n.lit {
-			var s byteSet
-			s.add(c)
-			if n.fold && isASCIILetter(c) {
-				s.add(c ^ 0x20)
-			}
-			seq = append(seq, s)
+			seq = append(seq, litByte(c, n.fold))
 		}
 	case nClass:
 		seq = append(seq, *n.set)

@@ -431,12 +431,7 @@ func width(n *node) (int, int) {
 func firstSet(n *node) (s byteSet, nullable bool) {
 	switch n.kind {
 	case nLit:
-		c := n.lit[0]
-		s.add(c)
-		if n.fold && isASCIILetter(c) {
-			s.add(c ^ 0x20)
-		}
-		return s, false
+		return litByte(n.lit[0], n.fold), false
 	case nClass:
 		return *n.set, false
 	case nGroup, nAtomic:

@@ -50,12 +50,7 @@ func (b *dfaBuilder) compile(n *node, next int32) int32 {
 	switch n.kind {
 	case nLit:
 		for i := len(n.lit) - 1; i >= 0; i-- {
-			var s byteSet
-			c := n.lit[i]
-			s.add(c)
-			if n.fold && isASCIILetter(c) {
-				s.add(c ^ 0x20)
-			}
+			s := litByte(n.lit[i], n.fold)
 			next = b.byteInst(&s, next)
 		}
 		return next

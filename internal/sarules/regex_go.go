@@ -134,20 +134,12 @@ func writeGoClass(b *strings.Builder, s *byteSet) {
 		return
 	}
 	b.WriteString("[")
-	for c := 0; c < 256; {
-		if !s.has(byte(c)) {
-			c++
-			continue
-		}
-		lo := c
-		for c < 256 && s.has(byte(c)) {
-			c++
-		}
+	s.ranges(func(lo, hi int) {
 		fmt.Fprintf(b, `\x{%x}`, lo)
-		if c-1 > lo {
-			fmt.Fprintf(b, `-\x{%x}`, c-1)
+		if hi > lo {
+			fmt.Fprintf(b, `-\x{%x}`, hi)
 		}
-	}
+	})
 	b.WriteString("]")
 }
 

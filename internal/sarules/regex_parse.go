@@ -82,6 +82,34 @@ func (s *byteSet) union(o *byteSet) {
 		s[i] |= o[i]
 	}
 }
+
+// litByte is the set a literal byte matches: c, and its other case
+// under fold (ASCII letters only).
+func litByte(c byte, fold bool) byteSet {
+	var s byteSet
+	s.add(c)
+	if fold && isASCIILetter(c) {
+		s.add(c ^ 0x20)
+	}
+	return s
+}
+
+// ranges calls f with each run lo..hi (inclusive) of the set's bytes,
+// in order.
+func (s *byteSet) ranges(f func(lo, hi int)) {
+	for c := 0; c < 256; {
+		if !s.has(byte(c)) {
+			c++
+			continue
+		}
+		lo := c
+		for c < 256 && s.has(byte(c)) {
+			c++
+		}
+		f(lo, c-1)
+	}
+}
+
 func (s *byteSet) count() int {
 	return bits.OnesCount64(s[0]) + bits.OnesCount64(s[1]) + bits.OnesCount64(s[2]) + bits.OnesCount64(s[3])
 }

@@ -1,7 +1,6 @@
 package sarules
 
 import (
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,17 +22,10 @@ func TestOwnRegexesAsGo(t *testing.T) {
 		"from localhost by mx.test with IMAP (fetchmail-5.9.0) for u@test (single-drop)",
 		"Thu, 22 Aug 2002 07:36:16 -0400", "22 August 02 7:36 EST", "Mon Sep 2 10:00:00 2002", "",
 	}
-	if os.Getenv("MAILWALL_SA_CORPUS") != "" {
-		_, files := corpusSample(t)
-		for _, f := range files {
-			raw, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := NewMessage(raw)
-			vals = append(vals, headerValues(m.Header, "Received", false)...)
-			vals = append(vals, headerValues(m.Header, "Date", false)...)
-		}
+	for _, raw := range corpusMessages(t) {
+		m := NewMessage(raw)
+		vals = append(vals, headerValues(m.Header, "Received", false)...)
+		vals = append(vals, headerValues(m.Header, "Date", false)...)
 	}
 	pairs := []struct {
 		ours *Regex
