@@ -60,12 +60,25 @@ func StartDNS(t testing.TB, records []string) *DNS {
 		t.Fatalf("fake DNS: %v", err)
 	}
 	d.Addr = pc.LocalAddr().String()
-	udp := &dns.Server{PacketConn: pc, Handler: d}
-	tcp := &dns.Server{Listener: ln, Handler: d}
+	// Shutdown before a server has started fails and leaves it serving
+	// (and the cleanup below waiting) for ever: StartDNS returns once
+	// both have started
+	started := make(chan struct{}, 2)
+	notify := func() { started <- struct{}{} }
+	udp := &dns.Server{PacketConn: pc, Handler: d, NotifyStartedFunc: notify}
+	tcp := &dns.Server{Listener: ln, Handler: d, NotifyStartedFunc: notify}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); _ = udp.ActivateAndServe() }()
-	go func() { defer wg.Done(); _ = tcp.ActivateAndServe() }()
+	done := make(chan error, 2)
+	go func() { defer wg.Done(); done <- udp.ActivateAndServe() }()
+	go func() { defer wg.Done(); done <- tcp.ActivateAndServe() }()
+	for range 2 {
+		select {
+		case <-started:
+		case err := <-done:
+			t.Fatalf("fake DNS: %v", err)
+		}
+	}
 	t.Cleanup(func() {
 		_ = udp.Shutdown()
 		_ = tcp.Shutdown()

@@ -52,3 +52,12 @@ func TestFakeDNS(t *testing.T) {
 		t.Errorf("Queries() = %d, want %d", d.Queries(), len(tests))
 	}
 }
+
+// TestDNSStopsRightAfterStart: a server stopped as soon as it is started
+// (a test that sends no query) stops; before StartDNS waited for the
+// servers to start, such a cleanup could wait for ever.
+func TestDNSStopsRightAfterStart(t *testing.T) {
+	for i := 0; i < 200; i++ {
+		t.Run("", func(t *testing.T) { StartDNS(t, nil) })
+	}
+}
