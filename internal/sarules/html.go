@@ -4,6 +4,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // # HTML rendering
@@ -27,7 +28,7 @@ type htmlDoc struct {
 	title    string
 	anchors  []string
 	hrefs    []string // of the <a> tags
-	length   int      // bytes of HTML source
+	length   int      // characters of HTML source (UTF-8, see Part.rendered)
 	style    []*textStyle
 	flags    map[string]bool
 	comments []string
@@ -172,7 +173,7 @@ var uriAttrs = map[string][]string{
 }
 
 func renderHTML(src []byte) *htmlDoc {
-	d := &htmlDoc{tags: map[string]int{}, inside: map[string]int{}, flags: map[string]bool{}, length: len(src), maxSize: 3, minSize: 3}
+	d := &htmlDoc{tags: map[string]int{}, inside: map[string]int{}, flags: map[string]bool{}, length: utf8.RuneCount(src), maxSize: 3, minSize: 3}
 	// HTML.pm turns &nbsp; into a space before parsing: a space, not a
 	// word byte, for the obfuscation test (a tag inside a word)
 	s := strings.ReplaceAll(string(src), "&nbsp;", " ")

@@ -109,7 +109,7 @@ func (w *walker) walk(hdr []Field, body []byte, depth int) {
 	if _, dp := contentType(lastValue(hdr, "content-disposition")); dp["filename"] != "" {
 		p.Filename = dp["filename"]
 	}
-	p.Decoded = decodeBody(enc, body)
+	p.Decoded = decodeBody(enc, mt, body)
 	w.m.nodes[len(w.m.nodes)-1] = p
 	p.leaf = true
 	w.m.Parts = append(w.m.Parts, p)
@@ -176,12 +176,19 @@ func splitMultipart(body []byte, boundary string) (parts [][]byte, closed, epilo
 	return parts, false, false
 }
 
-func decodeBody(enc string, body []byte) []byte {
+// decodeBody undoes a part's transfer encoding as Node::decode does:
+// quoted-printable, and base64 for text/* and message/* parts, also turn
+// CRLF into LF.
+func decodeBody(enc, mediaType string, body []byte) []byte {
 	switch enc {
 	case "base64":
-		return decodeBase64(body)
+		b := decodeBase64(body)
+		if strings.HasPrefix(mediaType, "text/") || strings.HasPrefix(mediaType, "message/") {
+			b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+		}
+		return b
 	case "quoted-printable":
-		return decodeQP(body)
+		return bytes.ReplaceAll(decodeQP(body), []byte("\r\n"), []byte("\n"))
 	}
 	return body
 }

@@ -42,16 +42,19 @@ func (m *Message) render() {
 	m.uris = m.extractURIs()
 }
 
-// rendered is Node::rendered: text/plain as decoded, text/html rendered.
+// rendered is Node::rendered: text/plain as decoded, text/html rendered,
+// both recoded to UTF-8 from their declared charset first
+// (normalizeCharset: SpamAssassin's normalize_charset, on by default).
+// rawbody keeps the decoded octets.
 func (p *Part) rendered() (string, bool) {
 	switch p.MediaType {
 	case "text/plain":
-		return string(p.Decoded), true
+		return normalizeCharset(partCharset(p), p.Decoded), true
 	case "text/html":
 		if len(p.Decoded) == 0 {
 			return "", true
 		}
-		p.html = renderHTML(p.Decoded)
+		p.html = renderHTML([]byte(normalizeCharset(partCharset(p), p.Decoded)))
 		return p.html.String(), true
 	}
 	return "", false

@@ -2,8 +2,11 @@ package sarules
 
 import (
 	"bytes"
+	"encoding/base64"
 	"math/rand"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -118,5 +121,50 @@ func TestMultipartWithoutOpeningBoundary(t *testing.T) {
 	body := strings.Join(m.body, "\n")
 	if !strings.Contains(body, "This is a multipart MIME message.") || !strings.Contains(body, "hello there") {
 		t.Errorf("body %q: want the whole body as text", body)
+	}
+}
+
+// TestBodyCharsetNormalized: body rules read text parts recoded to UTF-8
+// from their declared charset (SpamAssassin's normalize_charset, on by
+// default); rawbody keeps the part's own octets; HTML length counts
+// characters.
+func TestBodyCharsetNormalized(t *testing.T) {
+	latin := "Subject: s\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: 8bit\n\ncaf\xe9 noir\n"
+	m := NewMessage([]byte(latin))
+	if body := strings.Join(m.body, ""); !strings.Contains(body, "caf\xc3\xa9 noir") {
+		t.Errorf("latin-1 body %q, want UTF-8 café", body)
+	}
+	if raw := strings.Join(m.rawbody, ""); !strings.Contains(raw, "caf\xe9 noir") {
+		t.Errorf("latin-1 rawbody %q, want the part's octets", raw)
+	}
+	jp := "Subject: s\nContent-Type: text/plain; charset=ISO-2022-JP\n\n\x1b$B$3$s$K$A$O\x1b(B world\n"
+	m = NewMessage([]byte(jp))
+	if body := strings.Join(m.body, ""); strings.Contains(body, "\x1b") || !strings.Contains(body, "こんにちは world") {
+		t.Errorf("ISO-2022-JP body %q, want UTF-8 text", body)
+	}
+	html := "Subject: s\nContent-Type: text/html; charset=iso-8859-1\n\n<p>\xe9\xe9\xe9</p>\n"
+	m = NewMessage([]byte(html))
+	for _, p := range m.Parts {
+		if p.html != nil && p.html.length != len("<p>ééé</p>\n")-3 {
+			t.Errorf("HTML length %d, want %d characters", p.html.length, len("<p>ééé</p>\n")-3)
+		}
+	}
+}
+
+// TestDecodedTextCRLF: quoted-printable parts, and base64 text parts,
+// have CRLF turned into LF when decoded, as Node::decode does; other
+// base64 parts keep their bytes.
+func TestDecodedTextCRLF(t *testing.T) {
+	msg := "Subject: s\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/html\nContent-Transfer-Encoding: base64\n\n" +
+		base64.StdEncoding.EncodeToString([]byte("<p>a</p>\r\n<p>b</p>\r\n")) + "\n--b\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\nx=0D\r\ny\r\n" +
+		"\n--b\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n" + base64.StdEncoding.EncodeToString([]byte("1\r\n2")) + "\n--b--\n"
+	m := NewMessage([]byte(msg))
+	var got []string
+	for _, p := range m.Parts {
+		got = append(got, p.MediaType+" "+strconv.Quote(string(p.Decoded)))
+	}
+	want := []string{`text/html "<p>a</p>\n<p>b</p>\n"`, `text/plain "x\ny\n"`, `application/octet-stream "1\r\n2"`}
+	if !slices.Equal(got, want) {
+		t.Errorf("decoded parts\n%q\nwant\n%q", got, want)
 	}
 }
