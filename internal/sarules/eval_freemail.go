@@ -110,13 +110,18 @@ func (p *pms) freemailBody() (map[string]bool, bool) {
 			fm[e] = true
 		}
 	}
-	// mailto: links, which the rendered text may not show
+	// mailto: links, which the rendered text may not show (those it
+	// does, parsed from the text as well, are found there)
+	parsed := map[string]bool{}
+	for _, u := range p.rawURIs[min(len(p.m.uris), len(p.rawURIs)):] {
+		parsed[u] = true
+	}
 	for _, part := range p.m.Parts {
 		if part.html == nil {
 			continue
 		}
 		for _, h := range part.html.hrefs {
-			if len(h) > 7 && strings.EqualFold(h[:7], "mailto:") {
+			if len(h) > 7 && strings.EqualFold(h[:7], "mailto:") && !parsed[h] {
 				if loc := emailRe.FindStringIndex(h[7:]); loc != nil && loc[0] == 0 {
 					add(h[7 : 7+loc[1]])
 				}

@@ -72,7 +72,7 @@ func TestQuotedEmails(t *testing.T) {
 // counts as a body freemail (FREEMAIL_REPLYTO when it differs from the
 // Reply-To).
 func TestFreemailBodyMailto(t *testing.T) {
-	rs, diags := LoadText("freemail_domains mail.com excite.com\nheader __FMR eval:check_freemail_replyto('replyto')\nmeta FMR_TEST __FMR\nscore FMR_TEST 1\n")
+	rs, diags := LoadText("util_rb_tld com example\nfreemail_domains mail.com excite.com\nheader __FMR eval:check_freemail_replyto('replyto')\nmeta FMR_TEST __FMR\nscore FMR_TEST 1\n")
 	if len(diags) > 0 {
 		t.Fatal(diags)
 	}
@@ -80,6 +80,15 @@ func TestFreemailBodyMailto(t *testing.T) {
 	res := rs.Check(t.Context(), NewMessage([]byte(msg)), CheckOptions{Local: true})
 	if !slices.Contains(res.Tests(), "FMR_TEST") {
 		t.Errorf("no FMR_TEST: %v", res.Tests())
+	}
+	// a link whose address the text shows is taken from the text, where
+	// an address before "Http:" ("wrote:"-like) does not count
+	// (SpamAssassin skips the links of its URI list typed "parsed" too)
+	msg = "From: a1@other.example\nReply-To: a1@mail.com\nContent-Type: text/html\n\n" +
+		"<a href=\"mailto:info3017@excite.com\">info3017@excite.com</a> Http://example.com\n"
+	res = rs.Check(t.Context(), NewMessage([]byte(msg)), CheckOptions{Local: true})
+	if slices.Contains(res.Tests(), "FMR_TEST") {
+		t.Errorf("FMR_TEST for a linked address the text shows before Http: %v", res.Tests())
 	}
 }
 
