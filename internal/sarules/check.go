@@ -449,15 +449,13 @@ func (p *pms) matchOne(r *Rule, t *subjectText, hs bool) int {
 		return 0
 	}
 	bySet := false
-	if hs {
-	} else if ref := p.hsRef(r); ref != nil {
-		if !p.hsMayMatch(ref, t) {
+	if ref := p.hsRef(r); ref != nil {
+		if !hs && !p.hsMayMatch(ref, t) {
 			return 0
 		}
+	} else if !p.maySetMatch(r.Re, t) {
+		return 0
 	} else {
-		if !p.maySetMatch(r.Re, t) {
-			return 0
-		}
 		bySet = r.Re.set != nil
 	}
 	if r.Multiple {

@@ -188,24 +188,8 @@ func maxf(a, b float64) float64 {
 }
 
 // titlesInChars are the part's titles as HTML.pm has them, parsed from
-// the HTML decoded from its charset (re-parsed only when that changes
-// the text).
-func titlesInChars(t *Part) []string {
-	if len(t.html.x.titles) == 0 {
-		return nil
-	}
-	return normalizedHTML(t).x.titles
-}
-
-// normalizedHTML is the part's HTML parsed as SpamAssassin parses it, from
-// characters (normalize_charset): re-rendered when decoding its charset
-// changes the text.
-func normalizedHTML(t *Part) *htmlDoc {
-	if u := normalizeCharset(partCharset(t), t.Decoded); u != string(t.Decoded) {
-		return renderHTML([]byte(u))
-	}
-	return t.html
-}
+// the HTML decoded from its charset (as Part.rendered parses it).
+func titlesInChars(t *Part) []string { return t.html.x.titles }
 
 // httpsHTTPMismatch is HTTPSMismatch's walk over one HTML part: whether
 // a link to an http(s) host has text naming another https:// domain,

@@ -144,7 +144,7 @@ var localeEvals = map[string]evalFunc{
 			return 0
 		}
 		// the rendered body, lines joined with "\n"
-		return btoi(moreHighBits(strings.Join(p.m.normalizedBody(), "\n")))
+		return btoi(moreHighBits(strings.Join(p.m.body, "\n")))
 	},
 	"check_for_faraway_charset_in_headers": func(p *pms, r *Rule, a []string) int {
 		locales := p.rs.myLocales()
@@ -165,36 +165,4 @@ var localeEvals = map[string]evalFunc{
 	// QUIRK: HTML.pm collects the <meta> charsets on itself, not in the
 	// results html_charset_faraway reads, so the eval never hits.
 	"html_charset_faraway": func(p *pms, r *Rule, a []string) int { return 0 },
-}
-
-// normalizedBody is the rendered body (Message.render's body) as
-// SpamAssassin has it with normalize_charset: each text part decoded
-// from its charset to UTF-8 before it is rendered.
-func (m *Message) normalizedBody() []string {
-	var text strings.Builder
-	for _, p := range m.Parts {
-		if text.Len() > 0 {
-			text.WriteByte('\n')
-		}
-		var rnd string
-		switch p.MediaType {
-		case "text/plain":
-			rnd = normalizeCharset(partCharset(p), p.Decoded)
-		case "text/html":
-			if len(p.Decoded) > 0 {
-				rnd = normalizedHTML(p).String()
-			}
-		default:
-			continue
-		}
-		text.WriteString(truncatePart(rnd, false))
-	}
-	subject := "\n"
-	if len(m.body) > 0 {
-		subject = m.body[0] // the Subject line is rendered first
-		for i := 1; i < len(m.body) && !strings.HasSuffix(subject, "\n"); i++ {
-			subject += m.body[i]
-		}
-	}
-	return splitShortLines(subject + whitespaceParagraphs(text.String()))
 }

@@ -421,7 +421,7 @@ func stockInfo(m *Message) int {
 	if part == nil {
 		return 0
 	}
-	text := normalizeCharset(partCharset(part), part.Decoded)
+	text := part.text()
 	if effectiveHTMLNameRe.MatchString(partName(part.Header)) {
 		// effective_type: a text/plain named *.html renders as HTML
 		if text == "" {

@@ -399,7 +399,7 @@ func multipartAltDiff(m *Message) *madiffStats {
 					}
 				}
 			case "text/plain":
-				addWords(text, normalizeCharset(partCharset(t), t.Decoded))
+				addWords(text, t.text())
 			}
 		}
 		orig := len(html)
@@ -436,14 +436,10 @@ func calendarInvite(nodes []*Part) bool {
 	return top[0].leaf && top[1].leaf
 }
 
-// madiffHTML is Node::rendered for a text/html part with
-// normalize_charset on: the HTML in characters, then rendered.
+// madiffHTML is Node::rendered for a text/html part ("" for none).
 func madiffHTML(t *Part) string {
-	if len(t.Decoded) == 0 || t.html == nil {
+	if t.html == nil {
 		return ""
-	}
-	if u := normalizeCharset(partCharset(t), t.Decoded); u != string(t.Decoded) {
-		return renderHTML([]byte(u)).String()
 	}
 	return t.html.String()
 }

@@ -41,8 +41,11 @@ type Part struct {
 	Decoded   []byte
 	Filename  string
 	html      *htmlDoc
-	leaf      bool
-	depth     int // in the MIME tree: 0 for the message itself
+	// utf8 is Decoded recoded to UTF-8 (normalizeCharset), set by render
+	// for text/plain and text/html parts: see text
+	utf8  string
+	leaf  bool
+	depth int // in the MIME tree: 0 for the message itself
 }
 
 // Message is SpamAssassin's view of one message. Build it with NewMessage;

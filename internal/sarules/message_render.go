@@ -47,17 +47,28 @@ func (m *Message) render() {
 // (normalizeCharset: SpamAssassin's normalize_charset, on by default).
 // rawbody keeps the decoded octets.
 func (p *Part) rendered() (string, bool) {
-	switch p.MediaType {
-	case "text/plain":
-		return normalizeCharset(partCharset(p), p.Decoded), true
-	case "text/html":
-		if len(p.Decoded) == 0 {
-			return "", true
-		}
-		p.html = renderHTML([]byte(normalizeCharset(partCharset(p), p.Decoded)))
-		return p.html.String(), true
+	if p.MediaType != "text/plain" && p.MediaType != "text/html" {
+		return "", false
 	}
-	return "", false
+	p.utf8 = normalizeCharset(partCharset(p), p.Decoded)
+	if p.MediaType == "text/plain" {
+		return p.utf8, true
+	}
+	if len(p.Decoded) == 0 {
+		return "", true
+	}
+	p.html = renderHTML([]byte(p.utf8))
+	return p.html.String(), true
+}
+
+// text is the part's decoded text recoded to UTF-8 from its charset, as
+// SpamAssassin's rules and evals read it (kept by render for the
+// text/plain and text/html parts, decoded here for others).
+func (p *Part) text() string {
+	if p.MediaType == "text/plain" || p.MediaType == "text/html" {
+		return p.utf8
+	}
+	return normalizeCharset(partCharset(p), p.Decoded)
 }
 
 // truncatePart cuts s near the scan size (MaxPartBytes, MaxRawPartBytes
