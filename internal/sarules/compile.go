@@ -253,7 +253,7 @@ func (p *parser) indexRegexes() {
 		}
 		if r.tmpl = parseTemplate(r.Re.Source); r.tmpl != nil {
 			// the literal text of a template is not what it matches
-			r.Re.lits = nil
+			r.Re.lits, r.Re.also = nil, nil
 			continue
 		}
 		k := scanKind(r.Type)

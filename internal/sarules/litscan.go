@@ -165,7 +165,7 @@ func (r *Regex) mayMatchText(t *subjectText) bool {
 	}
 	for _, id := range r.litIDs {
 		if t.found[id>>6]&(1<<(id&63)) != 0 {
-			return true
+			return r.alsoIn(t.lowered())
 		}
 	}
 	return false

@@ -1,6 +1,9 @@
 package sarules
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // # Literal prefilter
 //
@@ -43,6 +46,88 @@ func requiredLits(n *node) []string {
 		return nil
 	}
 	return best
+}
+
+// maxAlso bounds the extra literal sets (Regex.also) kept per regex.
+const maxAlso = 3
+
+// maxAlsoLits bounds the members of such a set: each is a substring search
+// of the text.
+const maxAlsoLits = 6
+
+// alsoLits returns further literal sets, besides lits, every match of n
+// must hold a member of each: the prefilter asks for all of them, so
+// /cheap\s+viagra/ is not run on a text that says "cheap" but not
+// "viagra". Sets implied by lits (each of its members contains one of
+// theirs) or by an earlier set are left out; the longest come first.
+func alsoLits(n *node, lits []string) [][]string {
+	if lits == nil {
+		return nil
+	}
+	var out [][]string
+	for _, s := range conjuncts(n, nil) {
+		if litScore(s) == 0 || len(s) > maxAlsoLits || implies(lits, s) {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			if implies(o, s) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, s)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b []string) int { return litScore(b) - litScore(a) })
+	if len(out) > maxAlso {
+		out = out[:maxAlso]
+	}
+	return out
+}
+
+// conjuncts appends to out literal sets that every match of n holds a
+// member of: the best set of each piece of a concatenation (and of the
+// pieces inside its groups and required repeats).
+func conjuncts(n *node, out [][]string) [][]string {
+	switch n.kind {
+	case nGroup, nAtomic:
+		return conjuncts(n.subs[0], out)
+	case nConcat:
+		for _, s := range n.subs {
+			out = conjuncts(s, out)
+		}
+		return out
+	case nRepeat:
+		if n.min == 0 {
+			return out
+		}
+		return conjuncts(n.subs[0], out)
+	}
+	in := litsOf(n)
+	if best := bestLits(in.req, in.exact, in.pre, in.suf, in.small); best != nil {
+		out = append(out, best)
+	}
+	return out
+}
+
+// implies reports whether every string of a contains one of b's, so
+// finding one of a finds one of b.
+func implies(a, b []string) bool {
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			if strings.Contains(x, y) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 func litsOf(n *node) litInfo {
@@ -259,8 +344,25 @@ func (r *Regex) mayMatch(lower string) bool {
 	if r.lits == nil {
 		return true
 	}
-	for _, l := range r.lits {
-		if strings.Contains(lower, l) {
+	return containsAny(lower, r.lits) && r.alsoIn(lower)
+}
+
+// alsoIn reports whether lower holds a member of each of r.also. They
+// are not in the shared scan: most are looked for only in the texts
+// where lits occur, where a substring search costs far less than the
+// regex would.
+func (r *Regex) alsoIn(lower string) bool {
+	for _, set := range r.also {
+		if !containsAny(lower, set) {
+			return false
+		}
+	}
+	return true
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, l := range subs {
+		if strings.Contains(s, l) {
 			return true
 		}
 	}

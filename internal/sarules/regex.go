@@ -37,6 +37,8 @@ type Regex struct {
 	// lits: at least one of these (lower-case) strings occurs in every
 	// subject the regex matches; nil means no such set is known.
 	lits []string
+	// also: further sets, one member of each also occurs (alsoLits)
+	also [][]string
 	// dfa is built on first use (dfaOnce); nil: too large. See # Lazy DFA.
 	dfa     *dfa
 	dfaOnce sync.Once
@@ -130,6 +132,7 @@ func compilePattern(src, pat, flags string) (*Regex, error) {
 		return nil, fmt.Errorf("regex %s: %w", src, err)
 	}
 	r := &Regex{Source: src, root: root, ncap: p.ncap, lits: requiredLits(root)}
+	r.also = alsoLits(root, r.lits)
 	if len(p.names) > 0 {
 		r.names = p.names
 	}

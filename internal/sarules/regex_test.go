@@ -117,8 +117,46 @@ func TestRequiredLiterals(t *testing.T) {
 	}
 }
 
+// TestAlsoLiterals: the further literal sets every match holds one of,
+// besides lits, and the prefilter asking for all of them.
+func TestAlsoLiterals(t *testing.T) {
+	tests := []struct {
+		re      string
+		want    string // sets joined by " & ", members by "|"
+		yes, no string // a text that passes the prefilter, one it rejects
+	}{
+		{`/\bcheap\s+viagra\b/i`, "cheap", "Cheap  VIAGRA", "cheap stuff"},
+		{`/god gives .{1,10}second chance/i`, "gives & god", "god gives you a second chance", "a second chance"},
+		{`/\bviagra .{0,25}(?:express|online|overnight)/i`, "express|online|overnight", "viagra now online", "viagra now"},
+		{`/(?:foo|bar)baz/`, "", "barbaz", "bar"},
+		{`/(?:abc)?defg/`, "", "defg", "def"},
+		{`/xyz(?:abc)*defg/`, "xyz", "xyzdefg", "defg"},
+		{`/\bfree (?:money|cash)\b/`, "", "free cash", "free"},
+		{`/(\w+) likes \1 and jam/`, " likes ", "ann likes ann and jam", "and jam"},
+	}
+	for _, tt := range tests {
+		re, err := CompileRegex(tt.re)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sets []string
+		for _, s := range re.also {
+			sets = append(sets, strings.Join(s, "|"))
+		}
+		if got := strings.Join(sets, " & "); got != tt.want {
+			t.Errorf("%s: also %q, want %q (lits %q)", tt.re, got, tt.want, re.lits)
+		}
+		if !re.mayMatch(asciiLower(tt.yes)) {
+			t.Errorf("%s: prefilter rejects %q", tt.re, tt.yes)
+		}
+		if re.mayMatch(asciiLower(tt.no)) {
+			t.Errorf("%s: prefilter passes %q", tt.re, tt.no)
+		}
+	}
+}
+
 func FuzzRegex(f *testing.F) {
-	for _, s := range []string{`/\bfoo$/`, `/^a\Z/m`, `/\Bx\b(?=y)/`, `/(?:ab|cd)e{2}f?/i`, `/x(?:abc)+y\b/`, `/a+b/`, `/(?<=x)y/i`, `/[\x00-\xff]{2,}/s`, `/(\w)\1/`, `/(?i)a(?-i)b/x`, `/\Qa.\E+/`, `/a[^\n]{0,5} fo/i`, `/x.*?yz/`, `/(a\w*?)-\1b/`, `/[ab]*?(?=b)bc/`, `/^a.*?<b/im`, `/^(?:x|y)\w*$/m`} {
+	for _, s := range []string{`/\bcheap\s+viagra\b/i`, `/god gives .{1,10}second chance/i`, `/xyz(?:abc)*defg(?:hij)+/`, `/\bfoo$/`, `/^a\Z/m`, `/\Bx\b(?=y)/`, `/(?:ab|cd)e{2}f?/i`, `/x(?:abc)+y\b/`, `/a+b/`, `/(?<=x)y/i`, `/[\x00-\xff]{2,}/s`, `/(\w)\1/`, `/(?i)a(?-i)b/x`, `/\Qa.\E+/`, `/a[^\n]{0,5} fo/i`, `/x.*?yz/`, `/(a\w*?)-\1b/`, `/[ab]*?(?=b)bc/`, `/^a.*?<b/im`, `/^(?:x|y)\w*$/m`} {
 		f.Add(s, "xaab yy")
 	}
 	f.Fuzz(func(t *testing.T, src, subject string) {
