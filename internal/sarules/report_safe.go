@@ -490,5 +490,5 @@ func (r *Result) HeadersFor(mode int) []Header {
 		}
 	}
 	return append(r.Headers[:len(r.Headers):len(r.Headers)],
-		Header{Name: "X-Spam-Report", Value: foldValue("X-Spam-Report", r.expand("_REPORT_"))})
+		Header{Name: "X-Spam-Report", Value: encodeHeaderValue(foldValue("X-Spam-Report", r.expand("_REPORT_")))})
 }

@@ -255,6 +255,40 @@ func TestFoldValue(t *testing.T) {
 	}
 }
 
+// TestHeaderValuesEncoded: add_header values outside printable ASCII
+// are RFC 2047 encoded line by line, as spamassassin -L (4.0.1) wrote
+// these same fields.
+func TestHeaderValuesEncoded(t *testing.T) {
+	rs := testRuleset(t, `
+add_header all Lang Ünïcode abc def
+add_header all Mixed ab cd é ef=?x_y
+add_header all Long こんにちは世界 こんにちは世界 こんにちは世界 こんにちは世界 こんにちは世界 こんにちは世界 こんにちは世界 こんにちは世界
+add_header all Plain ab=?c_d
+`)
+	res := check(rs, "From: a@example.com\nTo: b@example.com\nSubject: hi\n\nhello there\n")
+	w := "=?UTF-8?B?44GT44KT44Gr44Gh44Gv5LiW55WMIOOBk+OCk+OBq+OBoeOBr+S4lueVjCDjgZPjgpPjgavjgaHjga/kuJbnlYw=?="
+	want := map[string]string{
+		"X-Spam-Lang":  "=?UTF-8?B?w5xuw69jb2Rl?= abc def",
+		"X-Spam-Mixed": "ab cd =?UTF-8?B?w6k=?= ef=?x_y",
+		"X-Spam-Long": w + "\n\t" + w + "\n\t" +
+			"=?UTF-8?B?44GT44KT44Gr44Gh44Gv5LiW55WMIOOBk+OCk+OBq+OBoeOBr+S4lueVjA==?=",
+		"X-Spam-Plain": "ab=?c_d",
+	}
+	got := map[string]string{}
+	for _, h := range res.Headers {
+		got[h.Name] = h.Value
+	}
+	for name, v := range want {
+		if got[name] != v {
+			t.Errorf("%s: %q\nwant %q", name, got[name], v)
+		}
+	}
+	// Q where it is the shorter
+	if got, want := encodedWord("caf\xc3\xa9 au lait"), "=?UTF-8?Q?caf=C3=A9_au_lait?="; got != want {
+		t.Errorf("encodedWord: %q, want %q", got, want)
+	}
+}
+
 // TestReportSafeLikeSpamAssassin compares the MIME structure of
 // mailwall's rewrite with spamassassin -L -t (report_safe 1 and 2, and
 // 0 on GTUBE): part count, types, dispositions, the fields of the new

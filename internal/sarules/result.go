@@ -1,6 +1,7 @@
 package sarules
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math"
 	"os"
@@ -159,9 +160,92 @@ func (r *Result) renderHeaders() []Header {
 			continue
 		}
 		name := "X-Spam-" + h.name
-		out = append(out, Header{Name: name, Value: foldValue(name, r.expand(h.value))})
+		out = append(out, Header{Name: name, Value: encodeHeaderValue(foldValue(name, r.expand(h.value)))})
 	}
 	return out
+}
+
+// encodeHeaderValue makes a folded header value ASCII as SpamAssassin's
+// mime_encode_header does (RFC 2047, UTF-8): on each line holding bytes
+// outside printable ASCII, the stretch from after the last blank of the
+// ASCII lead to before the ASCII tail that starts at a blank becomes one
+// encoded word, Q when that is no longer than B would be, else B. An
+// add_header template or a rule description in another script then
+// still gives a valid header field.
+func encodeHeaderValue(v string) string {
+	if isPrintableASCII(v) {
+		return v
+	}
+	var b strings.Builder
+	for line := range strings.Lines(v) {
+		body, nl := strings.CutSuffix(line, "\n")
+		if isPrintableASCII(body) {
+			b.WriteString(line)
+			continue
+		}
+		// the tail: printable ASCII to the end, from a blank (kept in
+		// it) or the line's start
+		tail := len(body)
+		for i := len(body) - 1; i >= 0 && isPrintableASCIIByte(body[i]); i-- {
+			if body[i] == ' ' || body[i] == '\t' {
+				tail = i
+			}
+		}
+		// the lead: printable ASCII up to and with its last blank
+		lead := 0
+		for i := 0; i < tail && isPrintableASCIIByte(body[i]); i++ {
+			if body[i] == ' ' || body[i] == '\t' {
+				lead = i + 1
+			}
+		}
+		b.WriteString(body[:lead])
+		b.WriteString(encodedWord(body[lead:tail]))
+		b.WriteString(body[tail:])
+		if nl {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// encodedWord is s as one RFC 2047 encoded word in UTF-8, chosen as
+// mime_encode_header chooses: Q unless that is longer than B.
+func encodedWord(s string) string {
+	special := func(c byte) bool { return c == '=' || c == '?' || c == '_' || c < 0x20 || c >= 0x7f }
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if special(s[i]) {
+			n++
+		}
+	}
+	if float64(len(s)+2*n) > float64(4*(len(s)+2))/3 {
+		return "=?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
+	}
+	var b strings.Builder
+	b.WriteString("=?UTF-8?Q?")
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ':
+			b.WriteByte('_')
+		case special(c):
+			fmt.Fprintf(&b, "=%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteString("?=")
+	return b.String()
+}
+
+func isPrintableASCIIByte(c byte) bool { return c == '\t' || c >= 0x20 && c <= 0x7e }
+
+func isPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isPrintableASCIIByte(c) && c != '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 // StatusHeader returns the X-Spam-Status value.
